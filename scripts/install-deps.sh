@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what Switchyard needs to build, run, test and benchmark, from Debian bookworm packages.
+# Idempotent and quiet when nothing is missing. Usage: scripts/install-deps.sh [--test] [--bench]
+set -euo pipefail
+
+want=(build-essential g++ cmake ninja-build pkg-config ca-certificates curl
+      libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+      libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=(libgtest-dev libgmock-dev googletest python3 openssl) ;;
+    --bench) want+=(nginx-light wrk) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+# Node.js + npm run the official SDK tests; keep a Node that is already there (e.g. a newer one).
+if [[ " $* " == *" --test "* ]]; then
+  command -v node >/dev/null || want+=(nodejs)
+  command -v npm >/dev/null || want+=(npm)
+fi
+command -v ccache >/dev/null || want+=(ccache)
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
