@@ -1,0 +1,44 @@
+// switchyard: the resilient LLM gateway. Subcommands: serve, check, sim.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace switchyard::app;
+  CLI::App app{"Switchyard: a resilient LLM gateway (OpenAI-compatible endpoint, failover across providers)"};
+  app.set_version_flag("--version", std::string("switchyard ") + kVersion);
+  app.require_subcommand(1);
+
+  CommonOptions common;
+  const auto add_logging = [&common](CLI::App* command) {
+    command->add_option("--log-format", common.log_format, "json (one object per line) or text")
+        ->check(CLI::IsMember({"json", "text"}));
+    command->add_option("--log-level", common.log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  };
+
+  std::string config_path;
+  auto* serve = app.add_subcommand("serve", "Run the gateway");
+  serve->add_option("--config,-c", config_path, "YAML configuration file")->required();
+  add_logging(serve);
+
+  auto* check = app.add_subcommand("check", "Validate a configuration and print the resolved routing table");
+  check->add_option("--config,-c", config_path, "YAML configuration file")->required();
+
+  SimCommandOptions sim;
+  auto* sim_command = app.add_subcommand("sim", "Run the upstream simulator (an OpenAI-compatible fake provider with fault injection)");
+  sim_command->add_option("--listen", sim.listen, "HOST:PORT to listen on (port 0 picks one)");
+  sim_command->add_option("--name", sim.name, "name shown in answers and logs");
+  sim_command->add_option("--schedule", sim.schedule,
+                          "faults applied in a loop, e.g. \"503,ok\" (tokens: ok, NNN, reset, hang, malformed, delay:MS, truncate:K, stall:K)");
+  add_logging(sim_command);
+
+  CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) return runServe(config_path, common);
+  if (check->parsed()) return runCheck(config_path);
+  if (sim_command->parsed()) return runSim(sim, common);
+  return 2;
+}

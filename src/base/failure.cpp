@@ -1,0 +1,23 @@
+#include "base/failure.h"
+
+namespace switchyard::base {
+
+std::string_view toToken(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::None: return "none";
+    case FailureKind::ConnectRefused: return "connect_failed";
+    case FailureKind::ConnectionReset: return "connection_reset";
+    case FailureKind::Dns: return "dns";
+    case FailureKind::Tls: return "tls";
+    case FailureKind::AttemptTimeout: return "attempt_timeout";
+    case FailureKind::FirstTokenTimeout: return "first_token_timeout";
+    case FailureKind::DeadlineExceeded: return "deadline_exceeded";
+    case FailureKind::UpstreamStatus: return "upstream_status";
+    case FailureKind::MalformedResponse: return "malformed_response";
+    case FailureKind::StreamCut: return "stream_cut";
+    case FailureKind::UpstreamError: return "upstream_error_event";
+  }
+  return "unknown";
+}
+
+}  // namespace switchyard::base

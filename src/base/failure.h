@@ -1,0 +1,25 @@
+#pragma once
+// The closed set of reasons an upstream attempt can fail. Each prints as a short stable token
+// used in logs, error messages and x-switchyard-* headers.
+#include <string_view>
+
+namespace switchyard::base {
+
+enum class FailureKind {
+  None,
+  ConnectRefused,     // TCP connect refused or unreachable (local origin)
+  ConnectionReset,    // the upstream closed or reset the connection mid-exchange
+  Dns,                // the provider's host name did not resolve
+  Tls,                // handshake or certificate verification failed
+  AttemptTimeout,     // no complete answer (or no headers, for streams) within timeouts.attempt
+  FirstTokenTimeout,  // a stream produced no first event within timeouts.first_token
+  DeadlineExceeded,   // the request's total deadline ran out
+  UpstreamStatus,     // the provider answered with a failing HTTP status
+  MalformedResponse,  // the answer was not what the protocol promises (bad JSON, bad framing)
+  StreamCut,          // a stream ended without its terminator after bytes reached the client
+  UpstreamError,      // the provider sent an error event inside a 200 stream
+};
+
+std::string_view toToken(FailureKind kind);
+
+}  // namespace switchyard::base

@@ -1,0 +1,117 @@
+#pragma once
+// The gateway's configuration: parsed from YAML, validated, immutable once loaded.
+// Every default below is documented in the README's configuration section.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchyard::config {
+
+using Millis = std::chrono::milliseconds;
+
+inline constexpr int kDefaultMaxAttempts = 4;  // never fewer than the route's number of targets
+inline constexpr Millis kDefaultBackoffBase{50};
+inline constexpr Millis kDefaultBackoffMax{2000};
+inline constexpr Millis kDefaultRetryAfterMax{10000};
+inline constexpr Millis kDefaultAttemptTimeout{30000};
+inline constexpr Millis kDefaultFirstTokenTimeout{10000};
+inline constexpr Millis kDefaultTotalTimeout{120000};
+inline constexpr std::size_t kDefaultMaxBodyBytes = 8 * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxHeaderBytes = 16 * 1024;
+inline constexpr Millis kDefaultIdleTimeout{60000};
+inline constexpr std::size_t kDefaultPoolMaxIdle = 64;  // idle keep-alive connections per provider per worker
+
+// Where a provider lives, from its base_url.
+struct Endpoint {
+  bool tls = false;
+  std::string host;       // a name or IP literal; IPv6 without brackets ("::1")
+  std::uint16_t port = 0;
+  std::string base_path;  // without trailing '/', e.g. "/v1"; requests go to base_path + "/chat/completions"
+};
+
+struct Provider {
+  std::string name;
+  std::string kind;      // "openai" for now
+  std::string base_url;  // as written (after ${NAME} interpolation)
+  Endpoint endpoint;
+  std::string api_key;   // may be empty (local servers); never logged
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> compliance;
+  std::string ca_file;   // optional extra trust anchor (PEM); relative paths resolved against the config's directory
+  int line = 0;          // where it was declared, for messages
+};
+
+struct RetryPolicy {
+  int max_attempts = kDefaultMaxAttempts;
+  Millis backoff_base = kDefaultBackoffBase;
+  Millis backoff_max = kDefaultBackoffMax;
+  Millis retry_after_max = kDefaultRetryAfterMax;  // cap on an honoured Retry-After
+};
+
+struct Timeouts {
+  Millis attempt = kDefaultAttemptTimeout;          // one upstream exchange (streams: until headers)
+  Millis first_token = kDefaultFirstTokenTimeout;   // streams: request sent -> first event
+  Millis total = kDefaultTotalTimeout;              // the whole request, every attempt and wait included
+};
+
+struct Target {
+  std::string provider;  // name of a provider in Config::providers
+  std::string model;     // upstream model name; may contain '/'
+  std::string id() const { return provider + "/" + model; }
+};
+
+struct Route {
+  std::string name;
+  std::string strategy = "fallback";
+  std::vector<Target> targets;
+  RetryPolicy retry;
+  Timeouts timeouts;
+  int line = 0;
+};
+
+struct Limits {
+  std::size_t max_body_bytes = kDefaultMaxBodyBytes;
+  std::size_t max_header_bytes = kDefaultMaxHeaderBytes;
+  Millis idle_timeout = kDefaultIdleTimeout;  // keep-alive client connections
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";  // IPv4 or IPv6 literal, without brackets
+  std::uint16_t listen_port = 8080;
+  int workers = 0;  // 0: one per core
+  Limits limits;
+  std::vector<Provider> providers;  // in file order
+  std::vector<Route> routes;        // in file order
+
+  const Provider* findProvider(std::string_view name) const;
+  const Route* findRoute(std::string_view name) const;
+};
+
+// A configuration error: names the file, line and key so the user can fix it.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Looks up an environment variable; returns nullopt when unset. Injected so tests control it.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup processEnv();
+
+// Parses and validates. Throws ConfigError with every problem found, one per line,
+// each as "FILE:LINE: key 'path.to.key': what is wrong".
+// ${NAME} in any scalar value is replaced from env ("$${" writes a literal "${").
+// file_name is used in messages and, through its directory, to resolve relative ca_file paths.
+Config loadFile(const std::string& path, const EnvLookup& env = processEnv());
+Config loadString(const std::string& yaml, const std::string& file_name, const EnvLookup& env);
+
+// The resolved routing table as `switchyard check` prints it (human-readable, secrets masked).
+std::string describe(const Config& config);
+
+}  // namespace switchyard::config

@@ -1,0 +1,348 @@
+// YAML text -> validated Config. The schema lives here; yaml_reader.cpp does the typed reads.
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <limits>
+
+#include "base/duration.h"
+#include "config/address.h"
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace switchyard::config {
+namespace {
+
+constexpr std::array<std::string_view, 1> kProviderKinds{"openai"};
+constexpr std::array<std::string_view, 1> kStrategies{"fallback"};
+constexpr std::int64_t kMaxWorkers = 1024;
+constexpr std::int64_t kMaxSize = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMaxAttemptsLimit = std::numeric_limits<int>::max();
+
+template <std::size_t N>
+std::string joinNames(const std::array<std::string_view, N>& names) {
+  std::string joined;
+  for (std::string_view name : names) joined += (joined.empty() ? "" : ", ") + std::string(name);
+  return joined;
+}
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// A target as written, checked against the providers once the whole file has been read
+// (routes may come before providers).
+struct PendingTarget {
+  std::string provider;
+  Field field;
+};
+
+class ConfigParser {
+ public:
+  ConfigParser(YamlReader& reader, std::filesystem::path base_dir)
+      : reader_(reader), base_dir_(std::move(base_dir)) {}
+
+  Config parse(const Field& root) {
+    reader_.forEachEntry(root, {"listen", "workers", "limits", "providers", "routes"},
+                         [&](const Field& field) { readTopLevel(field); });
+    checkTargets();
+    return std::move(config_);
+  }
+
+ private:
+  void readTopLevel(const Field& field) {
+    if (field.key == "listen") {
+      readListen(field);
+    } else if (field.key == "workers") {
+      if (auto workers = reader_.readInteger(field, 0, kMaxWorkers)) {
+        config_.workers = static_cast<int>(*workers);
+      }
+    } else if (field.key == "limits") {
+      reader_.forEachEntry(field, {"max_body_bytes", "max_header_bytes", "idle_timeout"},
+                           [&](const Field& limit) { readLimit(limit, config_.limits); });
+    } else if (field.key == "providers") {
+      reader_.forEachEntry(field, [&](const Field& provider) { readProvider(provider); });
+    } else {
+      reader_.forEachEntry(field, [&](const Field& route) { readRoute(route); });
+    }
+  }
+
+  // A key whose value the user must give: "kind:" with nothing after it is reported, not defaulted.
+  std::optional<std::string> readRequiredString(const Field& field) {
+    if (reader_.isNull(field)) {
+      reader_.fail(field, "must not be empty");
+      return std::nullopt;
+    }
+    return reader_.readString(field);
+  }
+
+  void readListen(const Field& field) {
+    if (field.node.IsSequence()) {
+      reader_.fail(field, "expected HOST:PORT, got a list (quote IPv6 addresses: \"[::1]:8080\")");
+      return;
+    }
+    const std::optional<std::string> text = readRequiredString(field);
+    if (!text) return;
+    const ListenParse parsed = parseListenAddress(*text);
+    if (!parsed.error.empty()) {
+      reader_.fail(field, parsed.error);
+      return;
+    }
+    config_.listen_host = parsed.address.host;
+    config_.listen_port = parsed.address.port;
+  }
+
+  void readLimit(const Field& field, Limits& limits) {
+    if (field.key == "idle_timeout") {
+      if (auto timeout = reader_.readDuration(field, false)) limits.idle_timeout = *timeout;
+      return;
+    }
+    const std::optional<std::int64_t> bytes = reader_.readInteger(field, 1, kMaxSize);
+    if (!bytes) return;
+    (field.key == "max_body_bytes" ? limits.max_body_bytes : limits.max_header_bytes) = *bytes;
+  }
+
+  void readProvider(const Field& node) {
+    Provider provider;
+    provider.name = node.key;
+    provider.line = node.line;
+    provider_names_.push_back(node.key);
+    if (node.key.empty() || node.key.find('/') != std::string::npos) {
+      reader_.fail(node,
+                   "a provider name must be non-empty and cannot contain '/' "
+                   "(targets are PROVIDER/MODEL)");
+    }
+    const auto seen = reader_.forEachEntry(
+        node, {"kind", "base_url", "api_key", "labels", "compliance", "ca_file"},
+        [&](const Field& field) { readProviderField(field, provider); });
+    if (!seen) return;
+    reader_.requireKeys(node, *seen, {"kind"}, "one of: " + joinNames(kProviderKinds));
+    reader_.requireKeys(node, *seen, {"base_url"}, "e.g. https://api.openai.com/v1");
+    config_.providers.push_back(std::move(provider));
+  }
+
+  void readProviderField(const Field& field, Provider& provider) {
+    if (field.key == "kind") {
+      readKind(field, provider);
+    } else if (field.key == "base_url") {
+      readBaseUrl(field, provider);
+    } else if (field.key == "api_key") {
+      provider.api_key = reader_.readString(field).value_or("");  // "api_key:" alone means none
+    } else if (field.key == "labels") {
+      if (auto labels = reader_.readStringMap(field)) provider.labels = std::move(*labels);
+    } else if (field.key == "compliance") {
+      if (auto compliance = reader_.readStringList(field))
+        provider.compliance = std::move(*compliance);
+    } else {
+      readCaFile(field, provider);
+    }
+  }
+
+  void readKind(const Field& field, Provider& provider) {
+    const std::optional<std::string> kind = readRequiredString(field);
+    if (!kind) return;
+    if (!contains(kProviderKinds, *kind)) {
+      reader_.fail(
+          field, "unknown kind '" + *kind + "' (allowed kinds: " + joinNames(kProviderKinds) + ")");
+      return;
+    }
+    provider.kind = *kind;
+  }
+
+  void readBaseUrl(const Field& field, Provider& provider) {
+    const std::optional<std::string> url = readRequiredString(field);
+    if (!url) return;
+    EndpointParse parsed = parseBaseUrl(*url);
+    if (!parsed.error.empty()) {
+      reader_.fail(field, parsed.error);
+      return;
+    }
+    provider.base_url = *url;
+    provider.endpoint = std::move(parsed.endpoint);
+  }
+
+  // Relative paths are relative to the config file, so a config and its certificates move together.
+  void readCaFile(const Field& field, Provider& provider) {
+    const std::optional<std::string> written = reader_.readString(field);
+    if (!written || written->empty()) return;
+    std::filesystem::path path(*written);
+    if (path.is_relative()) path = base_dir_ / path;
+    std::string shown = "'" + *written + "'";
+    if (path.string() != *written) shown += " (resolved to '" + path.string() + "')";
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+      reader_.fail(field, "file " + shown + " does not exist");
+    } else if (!std::filesystem::is_regular_file(path, error)) {
+      reader_.fail(field, shown + " is not a regular file");
+    } else {
+      provider.ca_file = path.string();
+    }
+  }
+
+  void readRoute(const Field& node) {
+    Route route;
+    route.name = node.key;
+    route.line = node.line;
+    if (node.key.empty()) reader_.fail(node, "a route name must be non-empty");
+    bool max_attempts_set = false;
+    const auto seen = reader_.forEachEntry(
+        node, {"strategy", "targets", "retry", "timeouts"}, [&](const Field& field) {
+          if (field.key == "strategy") {
+            readStrategy(field, route);
+          } else if (field.key == "targets") {
+            readTargets(field, route);
+          } else if (field.key == "retry") {
+            max_attempts_set = readRetry(field, route.retry);
+          } else {
+            reader_.forEachEntry(
+                field, {"attempt", "first_token", "total"},
+                [&](const Field& timeout) { readTimeout(timeout, route.timeouts); });
+          }
+        });
+    if (!seen) return;
+    reader_.requireKeys(node, *seen, {"targets"}, "a list of PROVIDER/MODEL");
+    if (!max_attempts_set) {
+      route.retry.max_attempts =
+          std::max(kDefaultMaxAttempts, static_cast<int>(route.targets.size()));
+    }
+    config_.routes.push_back(std::move(route));
+  }
+
+  void readStrategy(const Field& field, Route& route) {
+    const std::optional<std::string> strategy = readRequiredString(field);
+    if (!strategy) return;
+    if (!contains(kStrategies, *strategy)) {
+      reader_.fail(field, "unknown strategy '" + *strategy +
+                              "' (allowed strategies: " + joinNames(kStrategies) + ")");
+      return;
+    }
+    route.strategy = *strategy;
+  }
+
+  void readTargets(const Field& field, Route& route) {
+    const std::optional<std::vector<Field>> items = reader_.listItems(field);
+    if (!items) return;
+    if (items->empty()) {
+      reader_.fail(field, "must list at least one target (PROVIDER/MODEL)");
+      return;
+    }
+    for (const Field& item : *items) {
+      const std::optional<std::string> text = readRequiredString(item);
+      if (!text) continue;
+      // The first '/' ends the provider name: upstream model names often contain '/' themselves.
+      const std::size_t slash = text->find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == text->size()) {
+        reader_.fail(
+            item, "malformed target '" + *text + "' (expected PROVIDER/MODEL, e.g. openai/gpt-4o)");
+        continue;
+      }
+      Target target{text->substr(0, slash), text->substr(slash + 1)};
+      pending_targets_.push_back({target.provider, item});
+      route.targets.push_back(std::move(target));
+    }
+  }
+
+  // Returns whether max_attempts was given, since its default depends on the number of targets.
+  bool readRetry(const Field& node, RetryPolicy& retry) {
+    bool max_attempts_set = false;
+    int blame_line = node.line;  // where to report backoff_base > backoff_max
+    std::string blame_path = node.path + ".backoff_base";
+    reader_.forEachEntry(node, {"max_attempts", "backoff_base", "backoff_max", "retry_after_max"},
+                         [&](const Field& field) {
+                           if (field.key == "max_attempts") {
+                             max_attempts_set = true;
+                             if (auto attempts = reader_.readInteger(field, 1, kMaxAttemptsLimit)) {
+                               retry.max_attempts = static_cast<int>(*attempts);
+                             }
+                             return;
+                           }
+                           const std::optional<Millis> value = reader_.readDuration(field, true);
+                           if (!value) return;
+                           if (field.key == "retry_after_max") {
+                             retry.retry_after_max = *value;
+                             return;
+                           }
+                           (field.key == "backoff_base" ? retry.backoff_base : retry.backoff_max) =
+                               *value;
+                           // The later of the two is where the user wrote the conflict.
+                           blame_line = field.line;
+                           blame_path = field.path;
+                         });
+    if (retry.backoff_base > retry.backoff_max) {
+      reader_.fail(blame_line, blame_path,
+                   "backoff_base " + base::formatDuration(retry.backoff_base) +
+                       " is greater than backoff_max " + base::formatDuration(retry.backoff_max));
+    }
+    return max_attempts_set;
+  }
+
+  void readTimeout(const Field& field, Timeouts& timeouts) {
+    const std::optional<Millis> value = reader_.readDuration(field, false);
+    if (!value) return;
+    if (field.key == "attempt") {
+      timeouts.attempt = *value;
+    } else if (field.key == "first_token") {
+      timeouts.first_token = *value;
+    } else {
+      timeouts.total = *value;
+    }
+  }
+
+  void checkTargets() {
+    std::string known;
+    for (const std::string& name : provider_names_) known += (known.empty() ? "" : ", ") + name;
+    for (const PendingTarget& target : pending_targets_) {
+      const auto& names = provider_names_;
+      if (std::find(names.begin(), names.end(), target.provider) != names.end()) continue;
+      reader_.fail(target.field, "unknown provider '" + target.provider + "' (known providers: " +
+                                     (known.empty() ? "none" : known) + ")");
+    }
+  }
+
+  YamlReader& reader_;
+  std::filesystem::path base_dir_;
+  Config config_;
+  // Every declared name, valid or not, so that one mistake in a provider is reported once.
+  std::vector<std::string> provider_names_;
+  std::vector<PendingTarget> pending_targets_;
+};
+
+// yaml-cpp finds an unclosed bracket or quote only at the end of the input, on the line after the
+// last one; pointing at a line the user cannot find helps nobody, so name the last line instead.
+std::string syntaxErrorMessage(const std::string& yaml, const std::string& file_name,
+                               const YAML::ParserException& error) {
+  const int last_line = std::max<int>(1, std::count(yaml.begin(), yaml.end(), '\n') +
+                                             (yaml.empty() || yaml.back() == '\n' ? 0 : 1));
+  int line = error.mark.line >= 0 ? error.mark.line + 1 : 1;
+  std::string where;
+  if (line > last_line) {
+    line = last_line;
+    where = " (at the end of the file)";
+  } else if (error.mark.column >= 0) {
+    where = " (column " + std::to_string(error.mark.column + 1) + ")";
+  }
+  return file_name + ":" + std::to_string(line) + ": YAML syntax error: " + error.msg + where;
+}
+
+}  // namespace
+
+Config loadString(const std::string& yaml, const std::string& file_name, const EnvLookup& env) {
+  const YAML::Node root = [&] {
+    try {
+      return YAML::Load(yaml);
+    } catch (const YAML::ParserException& error) {
+      throw ConfigError(syntaxErrorMessage(yaml, file_name, error));
+    }
+  }();
+  YamlReader reader(file_name, env);
+  if (root.IsNull()) {
+    reader.fail(1, "", "the config is empty; expected a mapping with listen, providers and routes");
+    throw ConfigError(reader.report());
+  }
+  ConfigParser parser(reader, std::filesystem::path(file_name).parent_path());
+  Config config = parser.parse(Field{root, "", "", lineOf(root, 1)});
+  if (reader.hasProblems()) throw ConfigError(reader.report());
+  return config;
+}
+
+}  // namespace switchyard::config

@@ -1,0 +1,194 @@
+#include "http/client.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/asio_fwd.h"
+
+namespace switchyard::http {
+
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+std::shared_ptr<ssl::context> makeClientTlsContext(const std::string& ca_file) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  context->set_default_verify_paths();
+  if (!ca_file.empty()) context->load_verify_file(ca_file);
+  context->set_verify_mode(ssl::verify_peer);
+  return context;
+}
+
+base::FailureKind classifyIoError(const beast::error_code& ec, bool during_connect) {
+  using base::FailureKind;
+  if (ec == beast::error::timeout) return FailureKind::AttemptTimeout;
+  if (ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
+    return during_connect ? FailureKind::Tls : FailureKind::ConnectionReset;
+  }
+  if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again ||
+      ec == asio::error::no_data) {
+    return FailureKind::Dns;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+      ec != http::error::partial_message && ec != http::error::end_of_stream) {
+    return FailureKind::MalformedResponse;
+  }
+  return during_connect ? FailureKind::ConnectRefused : FailureKind::ConnectionReset;
+}
+
+void UpstreamConnection::reset() {
+  parser_ = std::make_unique<Parser>();
+  // LLM answers can be long; the pool's caller bounds time, not size.
+  parser_->body_limit(boost::none);
+  parser_->header_limit(64 * 1024);
+}
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+template <class Stream>
+class BasicConnection final : public UpstreamConnection {
+ public:
+  template <class... Args>
+  explicit BasicConnection(Args&&... args) : stream_(std::forward<Args>(args)...) {}
+
+  Stream& stream() { return stream_; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  asio::awaitable<beast::error_code> send(http::request<http::empty_body>& header,
+                                          const std::vector<asio::const_buffer>& body,
+                                          SteadyTime deadline) override {
+    lowest().expires_at(deadline);
+    http::request_serializer<http::empty_body> serializer{header};
+    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAwaitTuple);
+    if (!ec && !body.empty()) {
+      std::tie(ec, n) = co_await asio::async_write(stream_, body, kAwaitTuple);
+    }
+    if (ec) broken_ = true;
+    co_return ec;
+  }
+
+  asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) override {
+    lowest().expires_at(deadline);
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitTuple);
+    if (ec) broken_ = true;
+    co_return ec;
+  }
+
+  asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
+                                              SteadyTime deadline) override {
+    done = parser_->is_done();
+    if (done) co_return beast::error_code{};
+    lowest().expires_at(deadline);
+    // Read straight into the caller's string: no intermediate copy of the body.
+    const std::size_t old_size = out.size();
+    out.resize(old_size + kReadChunk);
+    auto& body = parser_->get().body();
+    body.data = out.data() + old_size;
+    body.size = kReadChunk;
+    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, *parser_, kAwaitTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    out.resize(old_size + (kReadChunk - body.size));
+    if (ec) broken_ = true;
+    done = parser_->is_done();
+    co_return ec;
+  }
+
+  void close() override {
+    broken_ = true;
+    beast::error_code ignored;
+    lowest().socket().close(ignored);
+  }
+
+  bool peerClosed() override {
+    auto& socket = lowest().socket();
+    if (!socket.is_open()) return true;
+    char byte;
+    const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    // 0: orderly close; >0: unexpected bytes on an idle connection; -1/EAGAIN: alive.
+    return got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
+ private:
+  Stream stream_;
+};
+
+using PlainConnection = BasicConnection<beast::tcp_stream>;
+using TlsConnection = BasicConnection<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace
+
+ClientPool::ClientPool(asio::io_context& io, UpstreamTarget target,
+                       std::shared_ptr<ssl::context> tls, std::size_t max_idle)
+    : io_(io), target_(std::move(target)), tls_(std::move(tls)), max_idle_(max_idle) {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(target_.host, ec);
+  if (!ec) resolved_.emplace_back(address, target_.port);
+}
+
+ClientPool::~ClientPool() = default;
+
+asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
+  while (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    if (connection->peerClosed()) continue;
+    connection->reset();
+    co_return Acquired{std::move(connection), {}, false};
+  }
+  if (resolved_.empty()) {
+    tcp::resolver resolver{io_};
+    auto [ec, results] = co_await resolver.async_resolve(target_.host, std::to_string(target_.port),
+                                                         kAwaitTuple);
+    if (ec) co_return Acquired{nullptr, ec, true};
+    for (const auto& entry : results) resolved_.push_back(entry.endpoint());
+  }
+  std::unique_ptr<UpstreamConnection> result;
+  beast::error_code ec;
+  if (!target_.tls) {
+    auto connection = std::make_unique<PlainConnection>(io_);
+    connection->lowest().expires_at(deadline);
+    std::tie(ec, std::ignore) = co_await connection->lowest().async_connect(resolved_, kAwaitTuple);
+    if (!ec) connection->lowest().socket().set_option(tcp::no_delay(true));
+    result = std::move(connection);
+  } else {
+    auto connection = std::make_unique<TlsConnection>(io_, *tls_);
+    connection->lowest().expires_at(deadline);
+    std::tie(ec, std::ignore) = co_await connection->lowest().async_connect(resolved_, kAwaitTuple);
+    if (!ec) {
+      connection->lowest().socket().set_option(tcp::no_delay(true));
+      auto& ssl_stream = connection->stream();
+      if (!SSL_set_tlsext_host_name(ssl_stream.native_handle(), target_.host.c_str())) {
+        ec = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+      }
+      ssl_stream.set_verify_mode(ssl::verify_peer);
+      ssl_stream.set_verify_callback(ssl::host_name_verification(target_.host));
+      if (!ec) std::tie(ec) = co_await ssl_stream.async_handshake(ssl::stream_base::client, kAwaitTuple);
+    }
+    result = std::move(connection);
+  }
+  if (ec) {
+    // A refused or unreachable address may resolve differently next time.
+    beast::error_code parse_ec;
+    asio::ip::make_address(target_.host, parse_ec);
+    if (parse_ec) resolved_.clear();
+    co_return Acquired{nullptr, ec, true};
+  }
+  co_return Acquired{std::move(result), {}, false};
+}
+
+void ClientPool::release(std::unique_ptr<UpstreamConnection> connection) {
+  if (!connection || !connection->reusable() || idle_.size() >= max_idle_) return;
+  idle_.push_back(std::move(connection));
+}
+
+}  // namespace switchyard::http

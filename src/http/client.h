@@ -1,0 +1,102 @@
+#pragma once
+// Upstream HTTP/1.1 client: keep-alive connections to one provider endpoint, plain or TLS.
+// A pool belongs to one worker thread (no locks); every operation is bounded by a deadline.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "base/failure.h"
+
+namespace switchyard::http {
+
+namespace beast = boost::beast;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct UpstreamTarget {
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Builds the TLS context for a provider: system trust store plus an optional extra CA file.
+// Throws std::runtime_error when the CA file cannot be loaded.
+std::shared_ptr<boost::asio::ssl::context> makeClientTlsContext(const std::string& ca_file);
+
+// The failure an I/O error code stands for.
+base::FailureKind classifyIoError(const beast::error_code& ec, bool during_connect);
+
+// One upstream connection. Methods map I/O errors to codes; timeouts surface as beast::error::timeout.
+class UpstreamConnection {
+ public:
+  virtual ~UpstreamConnection() = default;
+
+  // Sends the header and then the body pieces as one gather write (no copy of the body).
+  virtual boost::asio::awaitable<beast::error_code> send(
+      beast::http::request<beast::http::empty_body>& header,
+      const std::vector<boost::asio::const_buffer>& body, SteadyTime deadline) = 0;
+  // Reads the response header.
+  virtual boost::asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) = 0;
+  const beast::http::response_header<>& header() const { return parser_->get().base(); }
+  // Reads the next piece of the body into `out` (appended). Sets `done` when the body is complete.
+  virtual boost::asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
+                                                             SteadyTime deadline) = 0;
+  // True when the connection can serve another request (the whole answer was read, keep-alive).
+  bool reusable() const { return parser_->is_done() && parser_->keep_alive() && !broken_; }
+  // Closes at once; a pending operation completes with operation_aborted.
+  virtual void close() = 0;
+  // True when the peer has closed an idle connection (checked before reuse, without blocking).
+  virtual bool peerClosed() = 0;
+  // Prepares for the next exchange on the same connection.
+  void reset();
+
+ protected:
+  UpstreamConnection() { reset(); }
+  using Parser = beast::http::response_parser<beast::http::buffer_body>;
+  // Beast parsers are single-use: reset() makes a new one for each exchange.
+  std::unique_ptr<Parser> parser_;
+  beast::flat_buffer buffer_;
+  bool broken_ = false;
+};
+
+// Keep-alive pool for one provider endpoint on one worker.
+class ClientPool {
+ public:
+  ClientPool(boost::asio::io_context& io, UpstreamTarget target,
+             std::shared_ptr<boost::asio::ssl::context> tls, std::size_t max_idle);
+  ~ClientPool();
+
+  struct Acquired {
+    std::unique_ptr<UpstreamConnection> connection;
+    beast::error_code error;
+    bool during_connect = false;  // the error came from resolve/connect/handshake
+  };
+  // An idle connection, or a new one connected (and TLS-handshaken) before the deadline.
+  boost::asio::awaitable<Acquired> acquire(SteadyTime deadline);
+  // Returns a connection after an exchange; kept only if reusable and the pool has room.
+  void release(std::unique_ptr<UpstreamConnection> connection);
+
+  const UpstreamTarget& target() const { return target_; }
+
+ private:
+  boost::asio::io_context& io_;
+  UpstreamTarget target_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::size_t max_idle_;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+  std::vector<boost::asio::ip::tcp::endpoint> resolved_;
+};
+
+}  // namespace switchyard::http

@@ -1,0 +1,204 @@
+#include "http/server.h"
+
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+
+#include "http/asio_fwd.h"
+
+namespace switchyard::http {
+
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// ---------------------------------------------------------------- ResponseWriter
+
+asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
+  response.version(version_);
+  response.keep_alive(keep_alive_);
+  response.prepare_payload();
+  started_ = true;
+  auto [ec, n] = co_await http::async_write(stream_, response, kAwaitTuple);
+  if (ec) keep_alive_ = false;
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> ResponseWriter::beginStream(http::response_header<>& header) {
+  http::response<http::empty_body> response{std::move(header)};
+  response.version(version_);
+  response.keep_alive(keep_alive_);
+  response.chunked(true);
+  started_ = true;
+  http::response_serializer<http::empty_body> serializer{response};
+  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAwaitTuple);
+  if (ec) keep_alive_ = false;
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view data) {
+  if (data.empty()) co_return beast::error_code{};
+  auto [ec, n] = co_await asio::async_write(
+      stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), kAwaitTuple);
+  if (ec) keep_alive_ = false;
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> ResponseWriter::endStream(bool complete) {
+  if (!complete) {
+    keep_alive_ = false;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return beast::error_code{};
+  }
+  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kAwaitTuple);
+  if (ec) keep_alive_ = false;
+  co_return ec;
+}
+
+// ---------------------------------------------------------------- connection
+
+namespace {
+
+bool isParseError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+// Serves one client connection until it closes, a request asks to close, or the idle timeout hits.
+asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handler,
+                                      const ServerOptions& options) {
+  beast::tcp_stream stream{std::move(socket)};
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    stream.expires_after(options.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
+    if (!ec && parser.get()[http::field::expect] == "100-continue") {
+      // curl and some SDKs wait for this before sending a body.
+      http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+      std::tie(ec, n) = co_await http::async_write(stream, go_on, kAwaitTuple);
+    }
+    if (!ec && !parser.is_done()) {
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwaitTuple);
+    }
+    if (ec) {
+      Status status{};
+      std::string_view message;
+      if (ec == http::error::body_limit) {
+        status = Status::payload_too_large;
+        message = "Request body is larger than the gateway's limit (limits.max_body_bytes).";
+      } else if (ec == http::error::header_limit) {
+        status = Status::request_header_fields_too_large;
+        message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
+      } else if (isParseError(ec) && ec != http::error::partial_message &&
+                 ec != http::error::end_of_stream) {
+        status = Status::bad_request;
+        message = "Malformed HTTP request.";
+      }
+      if (status != Status{}) {
+        const std::string target =
+            parser.is_header_done() ? std::string(parser.get().target()) : std::string();
+        Response response = handler.reject(status, message, target);
+        response.version(11);
+        response.keep_alive(false);
+        response.prepare_payload();
+        stream.expires_after(std::chrono::seconds(5));
+        co_await http::async_write(stream, response, kAwaitTuple);
+      }
+      break;
+    }
+    stream.expires_never();
+    Request request = parser.release();
+    ResponseWriter writer{stream, request.version(), request.keep_alive()};
+    co_await handler.handle(request, writer);
+    if (!writer.keepAlive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Server
+
+struct Server::Worker {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::unique_ptr<RequestHandler> handler;
+  std::thread thread;
+};
+
+Server::Server(ServerOptions options, HandlerFactory factory)
+    : options_(std::move(options)), factory_(std::move(factory)) {
+  if (options_.workers < 1) options_.workers = 1;
+}
+
+Server::~Server() {
+  stop();
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
+std::uint16_t Server::bind() {
+  tcp::endpoint endpoint{asio::ip::make_address(options_.host), options_.port};
+  for (int i = 0; i < options_.workers; ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->acceptor.open(endpoint.protocol());
+    worker->acceptor.set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    ::setsockopt(worker->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    worker->acceptor.bind(endpoint);
+    worker->acceptor.listen(asio::socket_base::max_listen_connections);
+    // With port 0 the first bind picks the port; the other workers share it.
+    endpoint.port(worker->acceptor.local_endpoint().port());
+    worker->handler = factory_(worker->io);
+    workers_.push_back(std::move(worker));
+  }
+  return endpoint.port();
+}
+
+void Server::run() {
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    asio::co_spawn(
+        w->io,
+        [w, this]() -> asio::awaitable<void> {
+          for (;;) {
+            auto [ec, socket] = co_await w->acceptor.async_accept(kAwaitTuple);
+            if (ec == asio::error::operation_aborted || !w->acceptor.is_open()) co_return;
+            if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
+            socket.set_option(tcp::no_delay(true));
+            asio::co_spawn(w->io, serveConnection(std::move(socket), *w->handler, options_),
+                           asio::detached);
+          }
+        },
+        asio::detached);
+  }
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    Worker* w = workers_[i].get();
+    w->thread = std::thread([w] { w->io.run(); });
+  }
+  if (!workers_.empty()) workers_[0]->io.run();
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    if (workers_[i]->thread.joinable()) workers_[i]->thread.join();
+  }
+}
+
+void Server::stop() {
+  for (auto& worker : workers_) worker->io.stop();
+}
+
+}  // namespace switchyard::http

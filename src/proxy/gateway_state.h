@@ -1,0 +1,28 @@
+#pragma once
+// What every worker reads and nobody writes after start-up: the configuration, the route table and
+// everything derived from it once (upstream endpoints, TLS contexts).
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "config/config.h"
+#include "providers/openai/chat_endpoint.h"
+#include "routing/route_table.h"
+
+namespace switchyard::proxy {
+
+struct GatewayState {
+  explicit GatewayState(config::Config loaded);
+
+  const config::Config config;
+  const routing::RouteTable routes;
+  // Indexed by TargetRef::slot.
+  std::vector<providers::openai::ChatEndpoint> endpoints;
+  // Indexed by provider; null for plain-HTTP providers.
+  std::vector<std::shared_ptr<boost::asio::ssl::context>> tls;
+  const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+};
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,50 @@
+#pragma once
+// One upstream exchange for one chat request: send the (model-rewritten) body to one target and
+// either deliver the answer to the client or report why the target failed, so the caller can fail
+// over. Nothing reaches the client until the answer is known good (non-stream: the whole body;
+// stream: the first event), which is what makes failover invisible.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "base/failure.h"
+#include "canonical/json_scan.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "providers/openai/chat_endpoint.h"
+#include "routing/route_table.h"
+
+namespace switchyard::proxy {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct AttemptInput {
+  const routing::RouteSpec& route;
+  const routing::TargetRef& target;
+  const providers::openai::ChatEndpoint& endpoint;
+  const http::Request& request;          // the client's request (body forwarded)
+  canonical::ByteSpan model_span;        // where the model sits in that body
+  bool stream = false;
+  int attempt_number = 1;
+  SteadyTime deadline;                   // the request's total deadline
+};
+
+struct AttemptOutcome {
+  enum class Kind {
+    Delivered,   // the client has its answer (success, a passed-through client error, or a cut stream)
+    Failed,      // nothing reached the client; the caller may try another target
+    ClientGone,  // the client went away; stop
+  };
+  Kind kind = Kind::Failed;
+  base::FailureKind failure = base::FailureKind::None;
+  int status = 0;                                  // upstream HTTP status, when there was one
+  std::optional<std::chrono::milliseconds> retry_after;
+  std::string detail;                              // short human-readable reason
+};
+
+boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
+                                                  http::ResponseWriter& writer);
+
+}  // namespace switchyard::proxy

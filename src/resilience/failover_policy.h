@@ -1,0 +1,18 @@
+#pragma once
+// Which upstream answers move a request on to another target, and how to read Retry-After.
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace switchyard::resilience {
+
+// 408, 409, 429, every 5xx (529 "overloaded" included), and 401/403/404: those say the provider's
+// key or model is wrong, not the client's request. Everything else (400, 422, other 4xx) is the
+// client's to see, unchanged.
+bool isFailoverStatus(int status);
+
+// Retry-After as delay-seconds or an HTTP-date (RFC 9110 10.2.3); nullopt when unreadable.
+std::optional<std::chrono::milliseconds> parseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now);
+
+}  // namespace switchyard::resilience

@@ -1,0 +1,41 @@
+#include "routing/route_table.h"
+
+namespace switchyard::routing {
+
+RouteTable::RouteTable(const config::Config& config) {
+  routes_.reserve(config.routes.size());
+  for (const auto& route : config.routes) {
+    RouteSpec spec;
+    spec.name = route.name;
+    spec.retry = resilience::RetryLimits{route.retry.max_attempts, route.retry.backoff_base,
+                                         route.retry.backoff_max, route.retry.retry_after_max};
+    spec.timeouts = route.timeouts;
+    for (const auto& target : route.targets) {
+      TargetRef ref;
+      ref.id = target.id();
+      ref.model = target.model;
+      for (std::size_t i = 0; i < config.providers.size(); ++i) {
+        if (config.providers[i].name == target.provider) ref.provider = i;
+      }
+      spec.targets.push_back(std::move(ref));
+    }
+    if (!route_names_.empty()) route_names_ += ", ";
+    route_names_ += route.name;
+    routes_.push_back(std::move(spec));
+  }
+  // Pointers are taken once routes_ no longer moves.
+  for (std::size_t r = 0; r < routes_.size(); ++r) {
+    by_name_.emplace(routes_[r].name, r);
+    for (auto& target : routes_[r].targets) {
+      target.slot = targets_.size();
+      targets_.push_back(&target);
+    }
+  }
+}
+
+const RouteSpec* RouteTable::find(std::string_view name) const {
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &routes_[it->second];
+}
+
+}  // namespace switchyard::routing

@@ -1,0 +1,119 @@
+#include "sim/connection.h"
+
+#include "sim/chat_exchange.h"
+#include "sim/control_api.h"
+#include "sim/openai_responses.h"
+#include "sim/response_builder.h"
+
+#include <boost/beast/core/string.hpp>
+
+#include <cctype>
+
+namespace switchyard::sim {
+namespace {
+
+constexpr std::string_view kChatPath = "/v1/chat/completions";
+constexpr std::string_view kModelsPath = "/v1/models";
+constexpr int64_t kModelsCreated = 1715367049;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+RecordedRequest recordOf(const StringRequest& request) {
+  RecordedRequest record{std::string(request.method_string()), std::string(request.target()), {},
+                         request.body()};
+  for (const auto& field : request) {
+    record.headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
+  }
+  return record;
+}
+
+bool isParseError(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// The answer to a request Beast could not parse; the connection closes after it.
+asio::awaitable<void> rejectUnparsable(tcp::socket& socket, const boost::system::error_code& ec,
+                                       SimState& state) {
+  unsigned status = 400;
+  if (ec == http::error::body_limit) status = 413;
+  if (ec == http::error::header_limit) status = 431;
+  StringRequest placeholder{http::verb::get, "/", 11};
+  placeholder.keep_alive(false);
+  auto response = makeJsonResponse(
+      status, placeholder,
+      errorJson(ErrorInfo{"could not read the HTTP request: " + ec.message(),
+                          "invalid_request_error", std::nullopt, std::nullopt}),
+      newRequestId(state.random));
+  co_await writeResponse(socket, response);
+}
+
+asio::awaitable<After> dispatch(tcp::socket& socket, const StringRequest& request,
+                                SimState& state) {
+  const std::string_view path = pathOf(request.target());
+  const std::string_view method = request.method_string();
+  if (isControlTarget(path)) {
+    ControlResponse answer = handleControl(method, path, request.body(), state);
+    auto response =
+        makeJsonResponse(answer.status, request, std::move(answer.body), newRequestId(state.random));
+    co_return co_await writeResponse(socket, response) && request.keep_alive() ? After::KeepAlive
+                                                                                : After::Close;
+  }
+  state.requests.record(recordOf(request));
+  if (path == kChatPath && request.method() == http::verb::post) {
+    co_return co_await answerChat(socket, request, state);
+  }
+  std::string body;
+  unsigned status = 200;
+  if (path == kModelsPath && request.method() == http::verb::get) {
+    body = modelsJson({"gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"}, kModelsCreated);
+  } else {
+    status = 404;
+    body = errorJson(invalidUrlError(method, path));
+  }
+  auto response = makeJsonResponse(status, request, std::move(body), newRequestId(state.random));
+  co_return co_await writeResponse(socket, response) && request.keep_alive() ? After::KeepAlive
+                                                                              : After::Close;
+}
+
+// Reads one request; answers 100 Continue when the client waits for it (curl does for big bodies).
+asio::awaitable<boost::system::error_code> readRequest(tcp::socket& socket,
+                                                       boost::beast::flat_buffer& buffer,
+                                                       http::request_parser<http::string_body>& parser) {
+  auto [header_ec, header_bytes] = co_await http::async_read_header(socket, buffer, parser, kAwait);
+  if (header_ec) co_return header_ec;
+  if (boost::beast::iequals(parser.get()[http::field::expect], "100-continue") &&
+      !co_await writeBytes(socket, kContinue)) {
+    co_return asio::error::connection_reset;
+  }
+  auto [ec, bytes] = co_await http::async_read(socket, buffer, parser, kAwait);
+  co_return ec;
+}
+
+}  // namespace
+
+asio::awaitable<void> serveConnection(tcp::socket socket, SimState& state) {
+  boost::beast::flat_buffer buffer;
+  while (socket.is_open()) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxBodyBytes);
+    parser.header_limit(kMaxHeaderBytes);
+    const auto ec = co_await readRequest(socket, buffer, parser);
+    if (ec) {
+      if (isParseError(ec)) co_await rejectUnparsable(socket, ec, state);
+      break;
+    }
+    const StringRequest request = parser.release();
+    if (co_await dispatch(socket, request, state) == After::Close) break;
+  }
+  closeConnection(socket);
+}
+
+}  // namespace switchyard::sim

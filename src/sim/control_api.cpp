@@ -1,0 +1,97 @@
+#include "sim/control_api.h"
+
+#include "sim/openai_responses.h"
+
+#include <boost/json.hpp>
+
+namespace switchyard::sim {
+namespace {
+
+namespace json = boost::json;
+
+ControlResponse ok(const json::object& body) { return {200, json::serialize(body)}; }
+
+ControlResponse failure(unsigned status, std::string message) {
+  return {status, errorJson(ErrorInfo{std::move(message), "invalid_request_error", std::nullopt,
+                                      std::nullopt})};
+}
+
+ControlResponse methodNotAllowed(std::string_view method, std::string_view path) {
+  return failure(405, "method " + std::string(method) + " not allowed on " + std::string(path));
+}
+
+// Body: {"faults":[FAULT,...], "loop": false}. Replaces whatever was queued.
+ControlResponse queueFaults(std::string_view text, SimState& state) {
+  boost::system::error_code ec;
+  json::value body = json::parse(text, ec);
+  if (ec) return failure(400, "body is not valid JSON: " + ec.message());
+  const auto* object = body.if_object();
+  const auto* faults = object != nullptr ? object->if_contains("faults") : nullptr;
+  if (faults == nullptr || !faults->is_array()) {
+    return failure(400, R"(expected {"faults":[FAULT,...],"loop":false})");
+  }
+  bool loop = false;
+  if (const auto* loop_value = object->if_contains("loop"); loop_value != nullptr) {
+    if (!loop_value->is_bool()) return failure(400, "\"loop\" must be true or false");
+    loop = loop_value->get_bool();
+  }
+  std::vector<Fault> parsed;
+  for (const auto& fault : faults->get_array()) {
+    auto result = parseFault(fault);
+    if (!result) {
+      return failure(400, "faults[" + std::to_string(parsed.size()) + "]: " + result.error());
+    }
+    parsed.push_back(*result);
+  }
+  const size_t count = parsed.size();
+  state.faults.set(std::move(parsed), loop);
+  return ok({{"queued", count}, {"loop", loop}});
+}
+
+ControlResponse listFaults(const SimState& state) {
+  json::array faults;
+  for (const auto& fault : state.faults.pending()) faults.push_back(faultToJson(fault));
+  return ok({{"faults", std::move(faults)}, {"loop", state.faults.loop()}});
+}
+
+ControlResponse stats(const SimState& state) {
+  return ok({{"chat_requests", state.stats.chat_requests},
+             {"faults_served", state.stats.faults_served}});
+}
+
+}  // namespace
+
+bool isControlTarget(std::string_view path) { return path.starts_with(kControlPrefix); }
+
+ControlResponse handleControl(std::string_view method, std::string_view path, std::string_view body,
+                              SimState& state) {
+  if (path == "/_sim/faults") {
+    if (method == "POST") return queueFaults(body, state);
+    if (method == "GET") return listFaults(state);
+    if (method == "DELETE") {
+      state.faults.clear();
+      return ok({{"cleared", true}});
+    }
+    return methodNotAllowed(method, path);
+  }
+  if (path == "/_sim/requests") {
+    if (method == "GET") return {200, state.requests.toJson()};
+    if (method == "DELETE") {
+      state.requests.clear();
+      return ok({{"cleared", true}});
+    }
+    return methodNotAllowed(method, path);
+  }
+  if (path == "/_sim/stats") {
+    if (method == "GET") return stats(state);
+    if (method == "DELETE") {
+      state.stats = SimStats{};
+      return ok({{"cleared", true}});
+    }
+    return methodNotAllowed(method, path);
+  }
+  return failure(404, "unknown control endpoint " + std::string(path) +
+                          " (known: /_sim/faults, /_sim/requests, /_sim/stats)");
+}
+
+}  // namespace switchyard::sim

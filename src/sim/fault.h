@@ -1,0 +1,53 @@
+#pragma once
+// A fault is what the simulator does to one chat request instead of (or on top of) answering it
+// normally. Faults come from the x-sim-fault header, the body's "sim_fault" field, the control API's
+// queue or --schedule. Parsing is pure so that every accepted spelling is pinned by unit tests.
+#include <boost/json/fwd.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchyard::sim {
+
+struct Fault {
+  std::optional<unsigned> status;           // answer with this HTTP status and an OpenAI error body
+  std::optional<std::string> retry_after;   // Retry-After header value, sent verbatim
+  std::optional<std::string> body;          // raw body replacing the OpenAI-shaped one
+  bool reset = false;                       // close with RST instead of answering
+  bool hang = false;                        // never answer; hold the connection until the peer leaves
+  bool malformed = false;                   // 200 with invalid JSON / a malformed SSE event
+  std::chrono::milliseconds delay{0};       // before the response headers
+  std::chrono::milliseconds token_delay{0}; // between stream chunks
+  // Streams: after K content chunks, stall forever / close the socket. The role chunk goes out
+  // with the first content chunk, so K = 0 means "headers, then nothing". Non-stream answers
+  // send the headers and half the body instead.
+  std::optional<unsigned> stall_after;
+  std::optional<unsigned> truncate_after;
+
+  // True when the fault changes nothing ({} or {"ok":true}).
+  bool isNormal() const;
+  // True when the answer is a status/body of the fault's choosing rather than a completion.
+  bool answersWithError() const;
+
+  bool operator==(const Fault&) const = default;
+};
+
+using FaultResult = boost::system::result<Fault, std::string>;
+using ScheduleResult = boost::system::result<std::vector<Fault>, std::string>;
+
+// Reads a FAULT object. Unknown fields are rejected so that a typo in a test fails loudly.
+FaultResult parseFault(const boost::json::value& value);
+// Same, from JSON text (the x-sim-fault header).
+FaultResult parseFaultText(std::string_view text);
+// One --schedule token: ok | NNN | reset | hang | malformed | delay:MS | truncate:K | stall:K.
+FaultResult parseScheduleToken(std::string_view token);
+// A comma-separated --schedule SPEC; blanks around tokens are ignored, an empty token is an error.
+ScheduleResult parseSchedule(std::string_view spec);
+// The FAULT object that parseFault reads back into the same Fault (for GET /_sim/faults).
+boost::json::object faultToJson(const Fault& fault);
+
+}  // namespace switchyard::sim

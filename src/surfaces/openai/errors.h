@@ -1,0 +1,21 @@
+#pragma once
+// Errors in the OpenAI API's shape: {"error":{"message","type","param","code"}}.
+#include <string>
+#include <string_view>
+
+namespace switchyard::surfaces::openai {
+
+struct ClientError {
+  int status = 400;
+  std::string message;
+  std::string type = "invalid_request_error";
+  std::string param;  // empty renders as null
+  std::string code;   // empty renders as null
+};
+
+std::string renderError(const ClientError& error);
+
+// The error type OpenAI uses for an HTTP status the gateway produces itself.
+std::string_view errorTypeForStatus(int status);
+
+}  // namespace switchyard::surfaces::openai

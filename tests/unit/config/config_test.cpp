@@ -1,0 +1,545 @@
+#include "config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace switchyard::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+const std::filesystem::path kFixtures =
+    std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "fixtures" / "config";
+
+EnvLookup fakeEnv(std::map<std::string, std::string> variables = {}) {
+  return [variables = std::move(variables)](const std::string& name) -> std::optional<std::string> {
+    const auto found = variables.find(name);
+    if (found == variables.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+Config load(const std::string& yaml, const EnvLookup& env = fakeEnv()) {
+  return loadString(yaml, "test.yaml", env);
+}
+
+// The error lines of a config that must fail; an empty list when it loads.
+std::vector<std::string> problems(const std::string& yaml, const EnvLookup& env = fakeEnv()) {
+  try {
+    load(yaml, env);
+  } catch (const ConfigError& error) {
+    std::vector<std::string> lines;
+    std::istringstream text(error.what());
+    for (std::string line; std::getline(text, line);) lines.push_back(line);
+    return lines;
+  }
+  return {};
+}
+
+// A valid providers block that tests extend: it takes lines 1-4, so an appended line is line 5.
+constexpr const char* kProvidersBlock =
+    "providers:\n"                               // 1
+    "  local:\n"                                 // 2
+    "    kind: openai\n"                         // 3
+    "    base_url: http://127.0.0.1:9001/v1\n";  // 4
+
+TEST(ConfigLoad, ContractExampleLoadsWithItsValues) {
+  const Config config = loadFile((kFixtures / "contract.yaml").string(),
+                                 fakeEnv({{"SY_TEST_LOCAL_KEY", "sk-local-123"}}));
+  EXPECT_EQ(config.listen_host, "127.0.0.1");
+  EXPECT_EQ(config.listen_port, 8080);
+  EXPECT_EQ(config.workers, 2);
+  EXPECT_EQ(config.limits.max_body_bytes, 8388608u);
+  EXPECT_EQ(config.limits.max_header_bytes, 16384u);
+  EXPECT_EQ(config.limits.idle_timeout, Millis(60000));
+
+  ASSERT_EQ(config.providers.size(), 2u);
+  const Provider& local = config.providers[0];
+  EXPECT_EQ(local.name, "local");
+  EXPECT_EQ(local.kind, "openai");
+  EXPECT_EQ(local.base_url, "http://127.0.0.1:9001/v1");
+  EXPECT_FALSE(local.endpoint.tls);
+  EXPECT_EQ(local.endpoint.host, "127.0.0.1");
+  EXPECT_EQ(local.endpoint.port, 9001);
+  EXPECT_EQ(local.endpoint.base_path, "/v1");
+  EXPECT_EQ(local.api_key, "sk-local-123");
+  EXPECT_EQ(local.labels,
+            (std::map<std::string, std::string>{{"region", "eu"}, {"tier", "local"}}));
+  EXPECT_THAT(local.compliance, ElementsAre("gdpr", "no-training"));
+  EXPECT_EQ(local.line, 6);
+  const Provider& cloud = config.providers[1];
+  EXPECT_TRUE(cloud.endpoint.tls);
+  EXPECT_EQ(cloud.endpoint.host, "api.example.com");
+  EXPECT_EQ(cloud.endpoint.port, 443);
+  EXPECT_EQ(cloud.endpoint.base_path, "/v1");
+  EXPECT_EQ(cloud.api_key, "");
+
+  ASSERT_EQ(config.routes.size(), 1u);
+  const Route& chat = config.routes[0];
+  EXPECT_EQ(chat.name, "chat");
+  EXPECT_EQ(chat.strategy, "fallback");
+  EXPECT_EQ(chat.line, 16);
+  ASSERT_EQ(chat.targets.size(), 2u);
+  EXPECT_EQ(chat.targets[0].provider, "local");
+  EXPECT_EQ(chat.targets[0].model, "gpt-4o-mini");
+  EXPECT_EQ(chat.targets[1].provider, "cloud");
+  EXPECT_EQ(chat.targets[1].model, "meta-llama/Llama-3-70b");
+  EXPECT_EQ(chat.retry.max_attempts, 4);
+  EXPECT_EQ(chat.retry.backoff_base, Millis(50));
+  EXPECT_EQ(chat.retry.backoff_max, Millis(2000));
+  EXPECT_EQ(chat.retry.retry_after_max, Millis(10000));
+  EXPECT_EQ(chat.timeouts.attempt, Millis(30000));
+  EXPECT_EQ(chat.timeouts.first_token, Millis(10000));
+  EXPECT_EQ(chat.timeouts.total, Millis(120000));
+
+  EXPECT_EQ(config.findProvider("cloud"), &config.providers[1]);
+  EXPECT_EQ(config.findRoute("chat"), &config.routes[0]);
+  EXPECT_EQ(config.findRoute("nope"), nullptr);
+}
+
+TEST(ConfigLoad, OmittedKeysTakeTheirDefaults) {
+  const Config config = load(std::string(kProvidersBlock) +
+                             "routes:\n"
+                             "  chat:\n"
+                             "    targets: [local/m]\n");
+  EXPECT_EQ(config.listen_host, "127.0.0.1");
+  EXPECT_EQ(config.listen_port, 8080);
+  EXPECT_EQ(config.workers, 0);
+  EXPECT_EQ(config.limits.max_body_bytes, kDefaultMaxBodyBytes);
+  EXPECT_EQ(config.limits.max_header_bytes, kDefaultMaxHeaderBytes);
+  EXPECT_EQ(config.limits.idle_timeout, kDefaultIdleTimeout);
+  const Route& chat = config.routes.at(0);
+  EXPECT_EQ(chat.strategy, "fallback");
+  EXPECT_EQ(chat.retry.max_attempts, kDefaultMaxAttempts);
+  EXPECT_EQ(chat.retry.backoff_base, kDefaultBackoffBase);
+  EXPECT_EQ(chat.retry.backoff_max, kDefaultBackoffMax);
+  EXPECT_EQ(chat.retry.retry_after_max, kDefaultRetryAfterMax);
+  EXPECT_EQ(chat.timeouts.attempt, kDefaultAttemptTimeout);
+  EXPECT_EQ(chat.timeouts.first_token, kDefaultFirstTokenTimeout);
+  EXPECT_EQ(chat.timeouts.total, kDefaultTotalTimeout);
+  EXPECT_TRUE(config.providers.at(0).labels.empty());
+  EXPECT_TRUE(config.providers.at(0).compliance.empty());
+}
+
+TEST(ConfigLoad, ExplicitValuesOverrideDefaults) {
+  const Config config = load(
+      "listen: 0.0.0.0:0\n"
+      "workers: 3\n"
+      "limits: {max_body_bytes: 1024, max_header_bytes: 2048, idle_timeout: 1.5s}\n" +
+      std::string(kProvidersBlock) +
+      "routes:\n"
+      "  chat:\n"
+      "    targets: [local/m]\n"
+      "    retry: {max_attempts: 7, backoff_base: 10ms, backoff_max: 1m, retry_after_max: 0s}\n"
+      "    timeouts: {attempt: 5s, first_token: 250ms, total: 1h}\n");
+  EXPECT_EQ(config.listen_host, "0.0.0.0");
+  EXPECT_EQ(config.listen_port, 0);
+  EXPECT_EQ(config.workers, 3);
+  EXPECT_EQ(config.limits.max_body_bytes, 1024u);
+  EXPECT_EQ(config.limits.max_header_bytes, 2048u);
+  EXPECT_EQ(config.limits.idle_timeout, Millis(1500));
+  const Route& chat = config.routes.at(0);
+  EXPECT_EQ(chat.retry.max_attempts, 7);
+  EXPECT_EQ(chat.retry.backoff_base, Millis(10));
+  EXPECT_EQ(chat.retry.backoff_max, Millis(60000));
+  EXPECT_EQ(chat.retry.retry_after_max, Millis(0));
+  EXPECT_EQ(chat.timeouts.attempt, Millis(5000));
+  EXPECT_EQ(chat.timeouts.first_token, Millis(250));
+  EXPECT_EQ(chat.timeouts.total, Millis(3600000));
+}
+
+TEST(ConfigLoad, DefaultMaxAttemptsCoversEveryTarget) {
+  const Config config = load(std::string(kProvidersBlock) +
+                             "routes:\n"
+                             "  wide:\n"
+                             "    targets: [local/a, local/b, local/c, local/d, local/e, local/f]\n"
+                             "  capped:\n"
+                             "    targets: [local/a, local/b, local/c, local/d, local/e, local/f]\n"
+                             "    retry: {max_attempts: 2}\n");
+  EXPECT_EQ(config.findRoute("wide")->retry.max_attempts, 6);
+  EXPECT_EQ(config.findRoute("capped")->retry.max_attempts, 2);
+}
+
+TEST(ConfigLoad, TargetSplitsAtTheFirstSlash) {
+  const Config config = load(std::string(kProvidersBlock) +
+                             "routes:\n"
+                             "  chat:\n"
+                             "    targets: [local/org/model/v2:latest]\n");
+  const Target& target = config.routes.at(0).targets.at(0);
+  EXPECT_EQ(target.provider, "local");
+  EXPECT_EQ(target.model, "org/model/v2:latest");
+  EXPECT_EQ(target.id(), "local/org/model/v2:latest");
+}
+
+TEST(ConfigLoad, BaseUrlResolvesSchemePortAndPath) {
+  struct Case {
+    std::string url;
+    bool tls;
+    std::string host;
+    std::uint16_t port;
+    std::string base_path;
+  };
+  const Case cases[] = {
+      {"http://example.com", false, "example.com", 80, ""},
+      {"http://example.com/", false, "example.com", 80, ""},
+      {"https://example.com/openai/v1/", true, "example.com", 443, "/openai/v1"},
+      {"HTTPS://example.com:8443/v1", true, "example.com", 8443, "/v1"},
+      {"http://[::1]:9001/v1", false, "::1", 9001, "/v1"},
+  };
+  for (const Case& c : cases) {
+    const Config config = load("providers:\n  p: {kind: openai, base_url: '" + c.url + "'}\n");
+    const Endpoint& endpoint = config.providers.at(0).endpoint;
+    EXPECT_EQ(endpoint.tls, c.tls) << c.url;
+    EXPECT_EQ(endpoint.host, c.host) << c.url;
+    EXPECT_EQ(endpoint.port, c.port) << c.url;
+    EXPECT_EQ(endpoint.base_path, c.base_path) << c.url;
+  }
+}
+
+TEST(ConfigLoad, ListenAcceptsIpv4AndBracketedIpv6) {
+  Config config = load("listen: \"[::1]:0\"\n");
+  EXPECT_EQ(config.listen_host, "::1");
+  EXPECT_EQ(config.listen_port, 0);
+  config = load("listen: 10.1.2.3:65535\n");
+  EXPECT_EQ(config.listen_host, "10.1.2.3");
+  EXPECT_EQ(config.listen_port, 65535);
+}
+
+TEST(ConfigErrors, MalformedListenIsRejectedWithItsLine) {
+  for (const char* listen :
+       {"localhost:8080", "127.0.0.1", "127.0.0.1:70000", "::1:80", "'[::1]'"}) {
+    EXPECT_THAT(problems("workers: 1\nlisten: " + std::string(listen) + "\n"),
+                ElementsAre(StartsWith("test.yaml:2: key 'listen': malformed listen address")))
+        << listen;
+  }
+}
+
+TEST(ConfigErrors, UnknownKeyIsRejectedWithItsLine) {
+  EXPECT_THAT(problems("lisen: 127.0.0.1:80\n"),
+              ElementsAre("test.yaml:1: key 'lisen': unknown key (did you mean 'listen'?); allowed "
+                          "keys: listen, workers, limits, providers, routes"));
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "    bse_url: x\n"),
+      ElementsAre(AllOf(StartsWith("test.yaml:5: key 'providers.local.bse_url': unknown key"),
+                        HasSubstr("did you mean 'base_url'?"))));
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "routes:\n"
+                                              "  chat:\n"
+                                              "    targets: [local/m]\n"
+                                              "    retry:\n"
+                                              "      attempts: 3\n"
+                                              "    timeouts: {atempt: 1s}\n"
+                                              "limits: {body: 1}\n"),
+      ElementsAre(StartsWith("test.yaml:9: key 'routes.chat.retry.attempts': unknown key"),
+                  StartsWith("test.yaml:10: key 'routes.chat.timeouts.atempt': unknown key"),
+                  StartsWith("test.yaml:11: key 'limits.body': unknown key")));
+}
+
+TEST(ConfigErrors, DuplicateKeyIsRejectedWithItsLine) {
+  EXPECT_THAT(problems("workers: 1\nworkers: 2\n"),
+              ElementsAre("test.yaml:2: key 'workers': duplicate key"));
+}
+
+TEST(ConfigErrors, TargetNamingAnUnknownProviderIsRejectedWithItsLine) {
+  EXPECT_THAT(problems("routes:\n"
+                       "  chat:\n"
+                       "    targets:\n"
+                       "      - local/m\n"
+                       "      - remote/m\n" +
+                       std::string(kProvidersBlock)),
+              ElementsAre("test.yaml:5: key 'routes.chat.targets[1]': unknown provider 'remote' "
+                          "(known providers: local)"));
+}
+
+TEST(ConfigErrors, TargetWithoutProviderOrModelIsRejectedWithItsLine) {
+  for (const char* target : {"gpt-4o", "local/", "/gpt-4o"}) {
+    EXPECT_THAT(
+        problems(std::string(kProvidersBlock) +
+                 "routes:\n"
+                 "  chat:\n"
+                 "    targets: ['" +
+                 target + "']\n"),
+        ElementsAre(StartsWith("test.yaml:7: key 'routes.chat.targets[0]': malformed target '" +
+                               std::string(target) + "' (expected PROVIDER/MODEL")))
+        << target;
+  }
+}
+
+TEST(ConfigErrors, EmptyOrMissingTargetsAreRejectedWithTheRouteLine) {
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "routes:\n"
+                                                      "  chat:\n"
+                                                      "    targets: []\n"),
+              ElementsAre("test.yaml:7: key 'routes.chat.targets': must list at least one target "
+                          "(PROVIDER/MODEL)"));
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "routes:\n"
+                                              "  chat:\n"
+                                              "    strategy: fallback\n"),
+      ElementsAre(StartsWith("test.yaml:6: key 'routes.chat.targets': missing required key")));
+}
+
+TEST(ConfigErrors, MissingProviderKeysAreReportedAtTheProviderLine) {
+  EXPECT_THAT(
+      problems("providers:\n"
+               "  local:\n"
+               "    api_key: x\n"),
+      ElementsAre("test.yaml:2: key 'providers.local.kind': missing required key (one of: openai)",
+                  StartsWith("test.yaml:2: key 'providers.local.base_url': missing required key")));
+  EXPECT_THAT(problems("providers:\n"
+                       "  local:\n"
+                       "    kind:\n"
+                       "    base_url: http://h\n"),
+              ElementsAre("test.yaml:3: key 'providers.local.kind': must not be empty"));
+}
+
+TEST(ConfigErrors, UnknownKindOrStrategyNamesTheAllowedOnes) {
+  EXPECT_THAT(
+      problems("providers:\n"
+               "  local: {kind: anthropic, base_url: 'http://h'}\n"),
+      ElementsAre("test.yaml:2: key 'providers.local.kind': unknown kind 'anthropic' (allowed "
+                  "kinds: openai)"));
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "routes:\n"
+                                              "  chat: {strategy: cheapest, targets: [local/m]}\n"),
+      ElementsAre("test.yaml:6: key 'routes.chat.strategy': unknown strategy 'cheapest' "
+                  "(allowed strategies: fallback)"));
+}
+
+TEST(ConfigErrors, MalformedBaseUrlIsRejectedWithItsLine) {
+  for (const char* url : {"xyz", "ftp://h/v1", "http://", "http:/h/v1", "http://h:99999/v1",
+                          "http://h:0/v1", "http://h/v1?x=1", "http://a b/"}) {
+    EXPECT_THAT(
+        problems("providers:\n"
+                 "  local:\n"
+                 "    kind: openai\n"
+                 "    base_url: '" +
+                 std::string(url) + "'\n"),
+        ElementsAre(StartsWith("test.yaml:4: key 'providers.local.base_url': malformed URL '" +
+                               std::string(url) + "' (")))
+        << url;
+  }
+}
+
+TEST(ConfigErrors, CredentialsInBaseUrlAreRejectedWithoutRepeatingThem) {
+  const auto lines = problems(
+      "providers:\n"
+      "  local: {kind: openai, base_url: 'https://user:hunter2@h/v1'}\n");
+  EXPECT_THAT(lines, ElementsAre(StartsWith("test.yaml:2: key 'providers.local.base_url': base_url "
+                                            "must not contain credentials")));
+  EXPECT_THAT(lines, Not(Contains(HasSubstr("hunter2"))));
+}
+
+TEST(ConfigErrors, MalformedDurationIsRejectedWithItsLine) {
+  EXPECT_THAT(
+      problems("limits:\n"
+               "  idle_timeout: 60\n" +
+               std::string(kProvidersBlock) +
+               "routes:\n"
+               "  chat:\n"
+               "    targets: [local/m]\n"
+               "    retry: {backoff_base: fast}\n"),
+      ElementsAre("test.yaml:2: key 'limits.idle_timeout': malformed duration '60' (expected a "
+                  "number and a unit: ms, s, m or h, e.g. 250ms or 1.5s)",
+                  StartsWith("test.yaml:10: key 'routes.chat.retry.backoff_base': malformed "
+                             "duration 'fast'")));
+}
+
+TEST(ConfigErrors, WrongTypesAreRejectedWithTheirLines) {
+  EXPECT_THAT(
+      problems("workers: many\n"
+               "limits: 5\n" +
+               std::string(kProvidersBlock) +
+               "    labels: [a, b]\n"
+               "    compliance: {a: b}\n"
+               "    api_key: {nested: true}\n"
+               "routes: [a]\n"),
+      ElementsAre("test.yaml:1: key 'workers': expected an integer from 0 to 1024, got 'many'",
+                  "test.yaml:2: key 'limits': expected a mapping, got a string",
+                  "test.yaml:7: key 'providers.local.labels': expected a mapping, got a list",
+                  "test.yaml:8: key 'providers.local.compliance': expected a list, got a mapping",
+                  "test.yaml:9: key 'providers.local.api_key': expected a string, got a mapping",
+                  "test.yaml:10: key 'routes': expected a mapping, got a list"));
+  EXPECT_THAT(
+      problems("workers: -1\n"),
+      ElementsAre("test.yaml:1: key 'workers': expected an integer from 0 to 1024, got '-1'"));
+}
+
+TEST(ConfigErrors, BackoffBaseAboveBackoffMaxIsRejected) {
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "routes:\n"
+                                              "  chat:\n"
+                                              "    targets: [local/m]\n"
+                                              "    retry:\n"
+                                              "      backoff_base: 5s\n"),
+      ElementsAre("test.yaml:9: key 'routes.chat.retry.backoff_base': backoff_base 5s is greater "
+                  "than backoff_max 2s"));
+}
+
+TEST(ConfigErrors, MaxAttemptsBelowOneIsRejected) {
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "routes:\n"
+                                              "  chat:\n"
+                                              "    targets: [local/m]\n"
+                                              "    retry:\n"
+                                              "      max_attempts: 0\n"),
+      ElementsAre("test.yaml:9: key 'routes.chat.retry.max_attempts': expected an integer of "
+                  "at least 1, got '0'"));
+}
+
+TEST(ConfigErrors, NonPositiveTimeoutIsRejected) {
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "routes:\n"
+                                              "  chat:\n"
+                                              "    targets: [local/m]\n"
+                                              "    timeouts:\n"
+                                              "      attempt: 0s\n"
+                                              "      total: -5s\n"),
+      ElementsAre(
+          "test.yaml:9: key 'routes.chat.timeouts.attempt': must be greater than 0, got '0s'",
+          StartsWith("test.yaml:10: key 'routes.chat.timeouts.total': malformed duration")));
+}
+
+TEST(ConfigErrors, MissingCaFileIsRejected) {
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "    ca_file: /nonexistent/ca.pem\n"),
+      ElementsAre("test.yaml:5: key 'providers.local.ca_file': file '/nonexistent/ca.pem' does "
+                  "not exist"));
+}
+
+TEST(ConfigLoad, CaFileIsResolvedAgainstTheConfigDirectory) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "sy_config_test_ca";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ca.pem") << "-----BEGIN CERTIFICATE-----\n";
+  const Config config = loadString(std::string(kProvidersBlock) + "    ca_file: ca.pem\n",
+                                   (dir / "switchyard.yaml").string(), fakeEnv());
+  EXPECT_EQ(config.providers.at(0).ca_file, (dir / "ca.pem").string());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigErrors, EveryProblemIsReportedInLineOrder) {
+  const auto lines = problems(
+      "providers:\n"
+      "  a: {kind: openai, base_url: 'nope'}\n"
+      "routes:\n"
+      "  chat: {targets: [b/m], retry: {max_attempts: 0}}\n"
+      "workers: x\n"
+      "extra: 1\n");
+  EXPECT_THAT(lines, ElementsAre(StartsWith("test.yaml:2: key 'providers.a.base_url'"),
+                                 StartsWith("test.yaml:4: key 'routes.chat.retry.max_attempts'"),
+                                 StartsWith("test.yaml:4: key 'routes.chat.targets[0]'"),
+                                 StartsWith("test.yaml:5: key 'workers'"),
+                                 StartsWith("test.yaml:6: key 'extra'")));
+}
+
+TEST(ConfigErrors, YamlSyntaxErrorNamesItsLine) {
+  EXPECT_THAT(problems("workers: 1\n"
+                       "\tlisten: 127.0.0.1:80\n"
+                       "routes: {}\n"),
+              ElementsAre(StartsWith("test.yaml:2: YAML syntax error: ")));
+  // An unclosed bracket is only noticed at the end of the input: blame the last line, not one past
+  // it.
+  EXPECT_THAT(problems("workers: 1\n"
+                       "routes:\n"
+                       "  chat: {targets: [a/b]\n"),
+              ElementsAre(AllOf(StartsWith("test.yaml:3: YAML syntax error: "),
+                                HasSubstr("(at the end of the file)"))));
+}
+
+TEST(ConfigErrors, EmptyConfigIsRejected) {
+  EXPECT_THAT(problems("# nothing here\n"),
+              ElementsAre(StartsWith("test.yaml:1: the config is empty")));
+}
+
+TEST(ConfigErrors, MissingConfigFileIsNamed) {
+  try {
+    loadFile("/nonexistent/switchyard.yaml", fakeEnv());
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(),
+                StartsWith("/nonexistent/switchyard.yaml: cannot read the config file ("));
+  }
+}
+
+TEST(ConfigEnv, VariablesAreInterpolatedInAnyStringValue) {
+  const Config config = load(
+      "listen: 127.0.0.1:${PORT}\n"
+      "providers:\n"
+      "  local:\n"
+      "    kind: openai\n"
+      "    base_url: http://${HOST}:9001/${PREFIX}/v1\n"
+      "    api_key: \"${KEY}\"\n"
+      "    labels: {region: '${REGION}-1'}\n",
+      fakeEnv({{"PORT", "9000"},
+               {"HOST", "10.0.0.7"},
+               {"PREFIX", "proxy"},
+               {"KEY", "sk-${NOT_EXPANDED}"},
+               {"REGION", "eu"}}));
+  EXPECT_EQ(config.listen_port, 9000);
+  const Provider& local = config.providers.at(0);
+  EXPECT_EQ(local.base_url, "http://10.0.0.7:9001/proxy/v1");
+  EXPECT_EQ(local.endpoint.host, "10.0.0.7");
+  EXPECT_EQ(local.endpoint.base_path, "/proxy/v1");
+  EXPECT_EQ(local.api_key, "sk-${NOT_EXPANDED}");
+  EXPECT_EQ(local.labels.at("region"), "eu-1");
+}
+
+TEST(ConfigEnv, DoubleDollarWritesALiteralPlaceholder) {
+  const Config config =
+      load(std::string(kProvidersBlock) + "    api_key: $${KEY}$5\n", fakeEnv({{"KEY", "secret"}}));
+  EXPECT_EQ(config.providers.at(0).api_key, "${KEY}$5");
+}
+
+TEST(ConfigEnv, MissingVariableIsNamedWithItsKeyAndLine) {
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${OPENAI_API_KEY}\n"),
+              ElementsAre("test.yaml:5: key 'providers.local.api_key': environment variable "
+                          "'OPENAI_API_KEY' is not set"));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${A}${B}\n"),
+              ElementsAre(HasSubstr("environment variables 'A', 'B' are not set")));
+}
+
+TEST(ConfigEnv, MalformedPlaceholderIsRejected) {
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "    api_key: ${KEY\n"),
+      ElementsAre(StartsWith("test.yaml:5: key 'providers.local.api_key': unterminated '${'")));
+  EXPECT_THAT(
+      problems(std::string(kProvidersBlock) + "    api_key: ${1X}\n"),
+      ElementsAre(StartsWith("test.yaml:5: key 'providers.local.api_key': invalid environment "
+                             "variable name '1X'")));
+}
+
+TEST(ConfigDescribe, ShowsTheResolvedRoutingTable) {
+  const Config config = loadFile((kFixtures / "contract.yaml").string(),
+                                 fakeEnv({{"SY_TEST_LOCAL_KEY", "sk-local-123"}}));
+  const std::string text = describe(config);
+  EXPECT_THAT(text, HasSubstr("127.0.0.1:8080"));
+  EXPECT_THAT(text, HasSubstr("1. local/gpt-4o-mini -> http://127.0.0.1:9001/v1/chat/completions"));
+  EXPECT_THAT(text, HasSubstr("2. cloud/meta-llama/Llama-3-70b -> "
+                              "https://api.example.com:443/v1/chat/completions"));
+  EXPECT_THAT(text,
+              HasSubstr("max_attempts=4 backoff_base=50ms backoff_max=2s retry_after_max=10s"));
+  EXPECT_THAT(text, HasSubstr("attempt=30s first_token=10s total=2m"));
+  EXPECT_THAT(text, HasSubstr("region=eu tier=local"));
+  EXPECT_THAT(text, HasSubstr("gdpr no-training"));
+}
+
+TEST(ConfigDescribe, NeverShowsTheApiKey) {
+  const Config config = loadFile((kFixtures / "contract.yaml").string(),
+                                 fakeEnv({{"SY_TEST_LOCAL_KEY", "sk-local-123"}}));
+  const std::string text = describe(config);
+  EXPECT_THAT(text, Not(HasSubstr("sk-local-123")));
+  EXPECT_THAT(text, HasSubstr("api_key     set"));
+  EXPECT_THAT(text, HasSubstr("api_key     none"));
+}
+
+}  // namespace
+}  // namespace switchyard::config

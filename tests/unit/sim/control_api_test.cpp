@@ -1,0 +1,93 @@
+#include "sim/control_api.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace switchyard::sim {
+namespace {
+
+namespace json = boost::json;
+
+TEST(ControlApi, QueuedFaultsAreTakenInOrderThenNormal) {
+  SimState state("sim");
+  const auto answer = handleControl(
+      "POST", "/_sim/faults", R"({"faults":[{"status":503},{"reset":true}],"loop":false})", state);
+  EXPECT_EQ(answer.status, 200u);
+  EXPECT_EQ(answer.body, R"({"queued":2,"loop":false})");
+  EXPECT_EQ(state.faults.next()->status, 503u);
+  EXPECT_TRUE(state.faults.next()->reset);
+  EXPECT_FALSE(state.faults.next());
+}
+
+TEST(ControlApi, LoopDefaultsToFalseAndCanBeSet) {
+  SimState state("sim");
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"status":500}]})", state);
+  EXPECT_FALSE(state.faults.loop());
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"status":500}],"loop":true})", state);
+  EXPECT_TRUE(state.faults.loop());
+}
+
+TEST(ControlApi, GetFaultsShowsWhatIsQueued) {
+  SimState state("sim");
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"status":429,"retry_after":"1"},{}]})", state);
+  EXPECT_EQ(handleControl("GET", "/_sim/faults", "", state).body,
+            R"({"faults":[{"status":429,"retry_after":"1"},{}],"loop":false})");
+}
+
+TEST(ControlApi, DeleteFaultsClearsTheQueue) {
+  SimState state("sim");
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"status":500}],"loop":true})", state);
+  EXPECT_EQ(handleControl("DELETE", "/_sim/faults", "", state).status, 200u);
+  EXPECT_FALSE(state.faults.next());
+}
+
+TEST(ControlApi, BadFaultListIsA400NamingTheFault) {
+  SimState state("sim");
+  const auto typo =
+      handleControl("POST", "/_sim/faults", R"({"faults":[{"status":500},{"hnag":true}]})", state);
+  EXPECT_EQ(typo.status, 400u);
+  EXPECT_NE(typo.body.find("faults[1]"), std::string::npos);
+  EXPECT_EQ(handleControl("POST", "/_sim/faults", "{", state).status, 400u);
+  EXPECT_EQ(handleControl("POST", "/_sim/faults", R"({"faults":{}})", state).status, 400u);
+  EXPECT_EQ(handleControl("POST", "/_sim/faults", R"({"faults":[],"loop":1})", state).status, 400u);
+  // A rejected list leaves the previous queue alone.
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"status":502}]})", state);
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"nope":1}]})", state);
+  EXPECT_EQ(state.faults.next()->status, 502u);
+}
+
+TEST(ControlApi, RequestsAreListedAndCleared) {
+  SimState state("sim");
+  state.requests.record(RecordedRequest{"POST", "/v1/chat/completions", {}, "{}"});
+  const auto listed = handleControl("GET", "/_sim/requests", "", state);
+  EXPECT_EQ(json::parse(listed.body).at("requests").as_array().size(), 1u);
+  handleControl("DELETE", "/_sim/requests", "", state);
+  EXPECT_EQ(state.requests.size(), 0u);
+}
+
+TEST(ControlApi, StatsReportCounters) {
+  SimState state("sim");
+  state.stats.chat_requests = 4;
+  state.stats.faults_served = 1;
+  EXPECT_EQ(handleControl("GET", "/_sim/stats", "", state).body,
+            R"({"chat_requests":4,"faults_served":1})");
+  handleControl("DELETE", "/_sim/stats", "", state);
+  EXPECT_EQ(state.stats.chat_requests, 0u);
+}
+
+TEST(ControlApi, UnknownEndpointsAndMethodsAreJsonErrors) {
+  SimState state("sim");
+  const auto unknown = handleControl("GET", "/_sim/nope", "", state);
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_TRUE(json::parse(unknown.body).at("error").is_object());
+  EXPECT_EQ(handleControl("PUT", "/_sim/stats", "", state).status, 405u);
+}
+
+TEST(ControlApi, OnlySimPathsAreControlTargets) {
+  EXPECT_TRUE(isControlTarget("/_sim/faults"));
+  EXPECT_FALSE(isControlTarget("/v1/chat/completions"));
+  EXPECT_FALSE(isControlTarget("/_simulator"));
+}
+
+}  // namespace
+}  // namespace switchyard::sim
