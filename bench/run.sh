@@ -132,7 +132,9 @@ STREAM_SSE="$(
 STREAM_SSE+=$'\n\n'  # $(...) strips the trailing blank line that ends the last event
 
 nginx_escape() {  # for a single-quoted nginx string: escape \ and ', turn newlines into \n
-  printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" | awk 'BEGIN{ORS=""} NR>1{print "\\n"} {print}'
+  local s="${1//\\/\\\\}"
+  s="${s//\'/\\\'}"
+  printf '%s' "${s//$'\n'/\\n}"
 }
 
 nginx_common() {  # nginx_common DIR: the parts both nginx instances share
@@ -289,6 +291,8 @@ verify() {  # verify PATH MODE
     [ "$(grep -c '^data: ' "$out.body")" -eq 12 ] || die "$path $mode: expected 12 SSE events"
     [ "$(grep -v '^[[:space:]]*$' "$out.body" | tail -n 1 | tr -d '\r')" = 'data: [DONE]' ] \
       || die "$path $mode: stream does not end with data: [DONE]"
+    [ "$(tail -c 2 "$out.body" | od -An -c | tr -d ' ')" = '\n\n' ] \
+      || die "$path $mode: the last SSE event is not terminated by a blank line"
   else
     grep -qi '^content-type: *application/json' "$out.headers" || die "$path $mode: not application/json"
     grep -q '"object":"chat.completion"' "$out.body" || die "$path $mode: not a chat.completion"
@@ -300,6 +304,7 @@ verify() {  # verify PATH MODE
   log "verified $path $mode ($url)"
 }
 for path in "${PATHS[@]}"; do for mode in "${MODES[@]}"; do verify "$path" "$mode"; done; done
+if [ "${BENCH_VERIFY_ONLY:-0}" = 1 ]; then log "all paths answer correctly (BENCH_VERIFY_ONLY=1: nothing measured)"; exit 0; fi
 
 # ---------------------------------------------------------------------------------------------------
 # wrk runs. The Lua done() hook prints exact figures (microseconds) so nothing depends on wrk's

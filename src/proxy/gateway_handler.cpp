@@ -1,5 +1,7 @@
 #include "proxy/gateway_handler.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
@@ -7,6 +9,7 @@
 
 #include "http/asio_fwd.h"
 #include "observability/log.h"
+#include "proxy/client_watch.h"
 #include "proxy/response_headers.h"
 #include "proxy/upstream_attempt.h"
 #include "surfaces/openai/chat_request.h"
@@ -16,6 +19,9 @@ namespace switchyard::proxy {
 namespace beast_http = boost::beast::http;
 using observability::LogLevel;
 using Clock = std::chrono::steady_clock;
+
+// nginx's convention for "the client closed the connection before the answer was complete".
+constexpr int kClientClosedRequest = 499;
 
 http::Response openAiError(http::Status status, std::string message, std::string code,
                            std::string param) {
@@ -150,6 +156,9 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
     co_return;
   }
 
+  auto& client_socket = writer.stream().socket();
+  auto watch = std::make_shared<ClientWatch>();
+  boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
   const SteadyTime deadline = started + route->timeouts.total;
   resilience::RetryState retry(route->retry, route->targets.size(), deadline, [this] {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
@@ -168,11 +177,16 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
       boost::asio::steady_timer timer(io_, next.wait);
       co_await timer.async_wait(http::kAwaitTuple);
     }
+    if (watch->gone) {
+      outcome.kind = AttemptOutcome::Kind::ClientGone;
+      break;
+    }
     retry.startAttempt();
     const routing::TargetRef& target = route->targets[next.target];
     const AttemptInput input{*route, target, state_.endpoints[target.slot], request,
-                             chat.model_span, chat.stream, retry.attempts(), deadline};
+                             chat.model_span, chat.stream, retry.attempts(), deadline, *watch};
     outcome = co_await runAttempt(input, *pools_[target.provider], writer);
+    if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     if (outcome.kind != AttemptOutcome::Kind::Failed) {
       served_by = &target;
       break;
@@ -188,8 +202,13 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
     retry.recordFailure(next.target, outcome.retry_after, Clock::now());
   }
 
+  stopWatching(client_socket, *watch);
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
+    writer.abort();
+    outcome.status = kClientClosedRequest;
+  }
   int status = outcome.status;
-  if (served_by == nullptr) {
+  if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
     const bool timed_out = deadline_hit && Clock::now() >= deadline;
     const auto http_status = timed_out ? http::Status::gateway_timeout : http::Status::service_unavailable;
     const char* why = timed_out ? "total deadline exceeded" : "every target failed";

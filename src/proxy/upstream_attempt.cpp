@@ -237,6 +237,12 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
                      "connect: " + acquired.error.message());
   }
   std::unique_ptr<http::UpstreamConnection> connection = std::move(acquired.connection);
+  // From here until the attempt returns, a client hang-up closes this connection.
+  input.client.active = connection.get();
+  struct Unwatch {
+    ClientWatch& client;
+    ~Unwatch() { client.active = nullptr; }
+  } unwatch{input.client};
 
   // The client's body goes out as three pieces around the new model name: no copy of the body.
   const std::string_view body = input.request.body();

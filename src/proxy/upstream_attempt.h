@@ -11,6 +11,7 @@
 
 #include "base/failure.h"
 #include "canonical/json_scan.h"
+#include "proxy/client_watch.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "providers/openai/chat_endpoint.h"
@@ -29,6 +30,7 @@ struct AttemptInput {
   bool stream = false;
   int attempt_number = 1;
   SteadyTime deadline;                   // the request's total deadline
+  ClientWatch& client;                   // told which upstream connection to cancel
 };
 
 struct AttemptOutcome {

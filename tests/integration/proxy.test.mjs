@@ -2,7 +2,9 @@
 // plus the routes listing and the health endpoints.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
+  HOST,
   Stack,
   TEST_TIMEOUT_MS,
   assertCompletionFrom,
@@ -151,9 +153,53 @@ describe('proxying', { timeout: 120_000 }, () => {
     assert.deepEqual(res.json, { status: 'ready' });
   });
 
+  it('serves several requests in a row on one keep-alive connection', opts, async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const sockets = new Set();
+      for (let i = 0; i < 3; i++) {
+        const res = await keepAliveChat(agent, gw.port, chatBody('chat', `k${i}`));
+        assert.equal(res.status, 200, res.text);
+        assert.equal(JSON.parse(res.text).choices[0].message.content, simReply('A', `k${i}`));
+        sockets.add(res.socket);
+      }
+      assert.equal(sockets.size, 1, 'the three requests shared one connection');
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('serves several concurrent requests across workers', opts, async () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.chat(chatBody('chat', `n${i}`))));
     results.forEach((res, i) => assert.equal(res.json?.choices?.[0]?.message?.content, simReply('A', `n${i}`), res.text));
     assert.equal((await a.chatRequests()).length, 8);
   });
 });
+
+// One POST through a keep-alive agent; resolves with {status, text, socket}.
+function keepAliveChat(agent, port, body) {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: HOST,
+        port,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        timeout: 5000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, text, socket: req.socket }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('keep-alive request timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

@@ -1,0 +1,26 @@
+#include "proxy/client_watch.h"
+
+#include <sys/socket.h>
+
+#include "http/asio_fwd.h"
+
+namespace switchyard::proxy {
+
+boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
+                                         std::shared_ptr<ClientWatch> watch) {
+  auto [ec] = co_await socket.async_wait(boost::asio::ip::tcp::socket::wait_read, http::kAwaitTuple);
+  if (watch->finished || ec) co_return;
+  char byte;
+  const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (got > 0 || (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) co_return;
+  watch->gone = true;
+  if (watch->active != nullptr) watch->active->close();
+}
+
+void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch) {
+  watch.finished = true;
+  boost::system::error_code ignored;
+  socket.cancel(ignored);
+}
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,50 @@
+#include "surfaces/openai/chat_request.h"
+
+#include <gtest/gtest.h>
+
+namespace switchyard::surfaces::openai {
+namespace {
+
+std::variant<ChatRequest, ClientError> parse(std::string_view body) {
+  static unsigned char buffer[4096];
+  static boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  return parseChatRequest(body, arena);
+}
+
+TEST(OpenAiChatRequest, ReadsModelStreamAndWhereTheModelSits) {
+  const std::string body = R"({"model":"chat","stream":true,"messages":[]})";
+  const auto result = parse(body);
+  ASSERT_TRUE(std::holds_alternative<ChatRequest>(result));
+  const auto& request = std::get<ChatRequest>(result);
+  EXPECT_EQ(request.model, "chat");
+  EXPECT_TRUE(request.stream);
+  EXPECT_EQ(body.substr(request.model_span.begin, request.model_span.end - request.model_span.begin),
+            R"("chat")");
+}
+
+TEST(OpenAiChatRequest, MalformedJsonIsA400) {
+  const auto result = parse(R"({"model":)");
+  ASSERT_TRUE(std::holds_alternative<ClientError>(result));
+  EXPECT_EQ(std::get<ClientError>(result).status, 400);
+}
+
+TEST(OpenAiChatRequest, MissingOrNonStringModelNamesTheParam) {
+  for (const char* body : {R"({"messages":[]})", R"({"model":42})", "[1]"}) {
+    const auto result = parse(body);
+    ASSERT_TRUE(std::holds_alternative<ClientError>(result)) << body;
+  }
+  EXPECT_EQ(std::get<ClientError>(parse(R"({"model":42})")).param, "model");
+}
+
+TEST(OpenAiChatRequest, NonBooleanStreamIsRejected) {
+  EXPECT_TRUE(std::holds_alternative<ClientError>(parse(R"({"model":"x","stream":"yes"})")));
+}
+
+TEST(OpenAiChatRequest, ErrorsRenderInOpenAisShape) {
+  ClientError error{400, "bad \"thing\"", "invalid_request_error", "model", {}};
+  EXPECT_EQ(renderError(error),
+            R"({"error":{"message":"bad \"thing\"","type":"invalid_request_error","param":"model","code":null}})");
+}
+
+}  // namespace
+}  // namespace switchyard::surfaces::openai
