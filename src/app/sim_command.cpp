@@ -5,7 +5,7 @@
 
 namespace switchyard::app {
 
-int runSim(const SimCommandOptions& command, const CommonOptions& /*options*/) {
+int runSim(const SimCommandOptions& command, const CommonOptions& common) {
   sim::SimOptions options;
   const auto colon = command.listen.rfind(':');
   if (colon == std::string::npos) {
@@ -22,6 +22,7 @@ int runSim(const SimCommandOptions& command, const CommonOptions& /*options*/) {
   }
   options.name = command.name;
   options.schedule = command.schedule;
+  options.log_format = common.log_format;
   return sim::runSimulator(options);
 }
 
