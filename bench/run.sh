@@ -18,8 +18,8 @@ RESULTS_DIR="${BENCH_RESULTS_DIR:-$ROOT/bench/results}"
 DURATION="${BENCH_DURATION:-10}"            # seconds per measured wrk run
 WARMUP="${BENCH_WARMUP:-2}"                 # seconds of unmeasured load before each closed-loop run
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"      # closed-loop connections (below nginx's upstream keepalive 64)
-RATE_CONNECTIONS="${BENCH_RATE_CONNECTIONS:-10}"
-RATE_DELAY_MS="${BENCH_RATE_DELAY_MS:-10}"  # per connection: 10 conns x (10 ms + latency) ~= 1,000 req/s
+RATE_CONNECTIONS="${BENCH_RATE_CONNECTIONS:-50}"
+RATE_DELAY_MS="${BENCH_RATE_DELAY_MS:-50}"  # per connection: 50 conns x (50 ms + latency) ~= 1,000 req/s
 PORT_BASE="${BENCH_PORT_BASE:-18480}"       # first port tried; the next free ones are taken
 SERVER_CPUS="${BENCH_SERVER_CPUS:-0}"       # upstream nginx + the proxy under test
 CLIENT_CPUS="${BENCH_CLIENT_CPUS:-1}"       # wrk

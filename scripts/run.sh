@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-scripts/build.sh build switchyard
+scripts/build.sh build switchyard -- -DSY_TESTS=OFF
 bin=build/src/app/switchyard
 
 pids=()

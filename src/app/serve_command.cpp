@@ -29,7 +29,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
     state = std::make_unique<proxy::GatewayState>(config::loadFile(config_path));
   } catch (const std::exception& error) {
     observability::flushLogs();
-    std::cerr << "switchyard: cannot start: " << error.what() << "\n";
+    std::cerr << error.what() << "\nswitchyard: cannot start\n";
     return 1;
   }
   const auto& config = state->config;
@@ -78,8 +78,9 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
 
 int runCheck(const std::string& config_path) {
   try {
-    const auto config = config::loadFile(config_path);
-    std::cout << config::describe(config);
+    // Building the gateway's state also loads every TLS trust anchor, as serve would.
+    const proxy::GatewayState state(config::loadFile(config_path));
+    std::cout << config::describe(state.config);
     std::cout << "configuration OK\n";
     return 0;
   } catch (const std::exception& error) {

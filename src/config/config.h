@@ -83,6 +83,7 @@ struct Limits {
 };
 
 struct Config {
+  std::string source;  // the file it was read from, for messages
   std::string listen_host = "127.0.0.1";  // IPv4 or IPv6 literal, without brackets
   std::uint16_t listen_port = 8080;
   int workers = 0;  // 0: one per core

@@ -342,6 +342,7 @@ Config loadString(const std::string& yaml, const std::string& file_name, const E
   ConfigParser parser(reader, std::filesystem::path(file_name).parent_path());
   Config config = parser.parse(Field{root, "", "", lineOf(root, 1)});
   if (reader.hasProblems()) throw ConfigError(reader.report());
+  config.source = file_name;
   return config;
 }
 

@@ -57,6 +57,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 
 template <class Stream>
 class BasicConnection final : public UpstreamConnection {
+  static constexpr bool kIsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
   template <class... Args>
   explicit BasicConnection(Args&&... args) : stream_(std::forward<Args>(args)...) {}
@@ -114,8 +116,12 @@ class BasicConnection final : public UpstreamConnection {
     if (!socket.is_open()) return true;
     char byte;
     const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    // 0: orderly close; >0: unexpected bytes on an idle connection; -1/EAGAIN: alive.
-    return got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+    if (got == 0) return true;  // orderly close
+    // Bytes on an idle connection: garbage for plain HTTP; for TLS they may be a late
+    // session ticket or a close_notify, which only a read can tell apart, so keep it and let
+    // the exchange find out.
+    return !kIsTls;
   }
 
  private:

@@ -13,7 +13,18 @@ GatewayState::GatewayState(config::Config loaded)
                                                             provider.api_key, target->model));
   }
   for (const auto& provider : config.providers) {
-    tls.push_back(provider.endpoint.tls ? http::makeClientTlsContext(provider.ca_file) : nullptr);
+    if (!provider.endpoint.tls) {
+      tls.push_back(nullptr);
+      continue;
+    }
+    try {
+      tls.push_back(http::makeClientTlsContext(provider.ca_file));
+    } catch (const std::exception& error) {
+      // Only reachable through ca_file: the system store itself never fails to load.
+      throw config::ConfigError(config.source + ":" + std::to_string(provider.line) + ": key 'providers." +
+                                provider.name + ".ca_file': cannot load '" + provider.ca_file +
+                                "' as PEM certificates (" + error.what() + ")");
+    }
   }
 }
 
