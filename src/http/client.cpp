@@ -54,6 +54,7 @@ void UpstreamConnection::reset() {
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::chrono::milliseconds kIdleCheckAfter{1000};
 
 template <class Stream>
 class BasicConnection final : public UpstreamConnection {
@@ -66,14 +67,18 @@ class BasicConnection final : public UpstreamConnection {
   Stream& stream() { return stream_; }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
-  asio::awaitable<beast::error_code> send(http::request<http::empty_body>& header,
-                                          const std::vector<asio::const_buffer>& body,
+  asio::awaitable<beast::error_code> send(std::span<const asio::const_buffer> pieces,
                                           SteadyTime deadline) override {
     lowest().expires_at(deadline);
-    http::request_serializer<http::empty_body> serializer{header};
-    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAwaitTuple);
-    if (!ec && !body.empty()) {
-      std::tie(ec, n) = co_await asio::async_write(stream_, body, kAwaitTuple);
+    beast::error_code ec;
+    if constexpr (kIsTls) {
+      // TLS encrypts buffer by buffer: one contiguous buffer makes one record and one write.
+      std::string whole;
+      whole.reserve(asio::buffer_size(pieces));
+      for (const auto& piece : pieces) whole.append(static_cast<const char*>(piece.data()), piece.size());
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(whole), kAwaitTuple);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, pieces, kAwaitTuple);
     }
     if (ec) broken_ = true;
     co_return ec;
@@ -91,15 +96,13 @@ class BasicConnection final : public UpstreamConnection {
     done = parser_->is_done();
     if (done) co_return beast::error_code{};
     lowest().expires_at(deadline);
-    // Read straight into the caller's string: no intermediate copy of the body.
-    const std::size_t old_size = out.size();
-    out.resize(old_size + kReadChunk);
+    if (!chunk_) chunk_ = std::make_unique<char[]>(kReadChunk);
     auto& body = parser_->get().body();
-    body.data = out.data() + old_size;
+    body.data = chunk_.get();
     body.size = kReadChunk;
     auto [ec, n] = co_await http::async_read_some(stream_, buffer_, *parser_, kAwaitTuple);
     if (ec == http::error::need_buffer) ec = {};
-    out.resize(old_size + (kReadChunk - body.size));
+    out.append(chunk_.get(), kReadChunk - body.size);
     if (ec) broken_ = true;
     done = parser_->is_done();
     co_return ec;
@@ -110,6 +113,8 @@ class BasicConnection final : public UpstreamConnection {
     beast::error_code ignored;
     lowest().socket().close(ignored);
   }
+
+  bool isOpen() override { return lowest().socket().is_open(); }
 
   bool peerClosed() override {
     auto& socket = lowest().socket();
@@ -147,7 +152,11 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
   while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
-    if (connection->peerClosed()) continue;
+    // Servers close idle keep-alive connections after seconds, not milliseconds: only a
+    // connection idle for a while is worth a system call to check.
+    const bool idle_long = std::chrono::steady_clock::now() - connection->released_at > kIdleCheckAfter;
+    if (idle_long && connection->peerClosed()) continue;
+    if (!idle_long && !connection->isOpen()) continue;
     connection->reset();
     co_return Acquired{std::move(connection), {}, false};
   }
@@ -194,6 +203,7 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
 
 void ClientPool::release(std::unique_ptr<UpstreamConnection> connection) {
   if (!connection || !connection->reusable() || idle_.size() >= max_idle_) return;
+  connection->released_at = std::chrono::steady_clock::now();
   idle_.push_back(std::move(connection));
 }
 

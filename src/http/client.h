@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,24 +45,32 @@ class UpstreamConnection {
  public:
   virtual ~UpstreamConnection() = default;
 
-  // Sends the header and then the body pieces as one gather write (no copy of the body).
+  // Sends a whole request (head and body pieces, already HTTP/1.1-framed by the caller). Plain
+  // connections write the pieces with one gather write, so the body is never copied.
   virtual boost::asio::awaitable<beast::error_code> send(
-      beast::http::request<beast::http::empty_body>& header,
-      const std::vector<boost::asio::const_buffer>& body, SteadyTime deadline) = 0;
+      std::span<const boost::asio::const_buffer> pieces, SteadyTime deadline) = 0;
   // Reads the response header.
   virtual boost::asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) = 0;
   const beast::http::response_header<>& header() const { return parser_->get().base(); }
   // Reads the next piece of the body into `out` (appended). Sets `done` when the body is complete.
   virtual boost::asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
                                                              SteadyTime deadline) = 0;
+  // The body size the header announced (Content-Length), when it did.
+  std::optional<std::uint64_t> announcedBodySize() const {
+    const auto length = parser_->content_length();
+    return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+  }
   // True when the connection can serve another request (the whole answer was read, keep-alive).
   bool reusable() const { return parser_->is_done() && parser_->keep_alive() && !broken_; }
   // Closes at once; a pending operation completes with operation_aborted.
   virtual void close() = 0;
   // True when the peer has closed an idle connection (checked before reuse, without blocking).
   virtual bool peerClosed() = 0;
+  virtual bool isOpen() = 0;
   // Prepares for the next exchange on the same connection.
   void reset();
+  // When the connection last went back to its pool.
+  std::chrono::steady_clock::time_point released_at;
 
  protected:
   UpstreamConnection() { reset(); }
@@ -68,6 +78,7 @@ class UpstreamConnection {
   // Beast parsers are single-use: reset() makes a new one for each exchange.
   std::unique_ptr<Parser> parser_;
   beast::flat_buffer buffer_;
+  std::unique_ptr<char[]> chunk_;  // body bytes land here, then are appended to the caller's string
   bool broken_ = false;
 };
 

@@ -8,6 +8,9 @@ namespace switchyard::proxy {
 
 boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
                                          std::shared_ptr<ClientWatch> watch) {
+  auto [timer_ec] = co_await watch->arm_timer.async_wait(http::kAwaitTuple);
+  if (watch->finished || timer_ec) co_return;
+  watch->armed = true;
   auto [ec] = co_await socket.async_wait(boost::asio::ip::tcp::socket::wait_read, http::kAwaitTuple);
   if (watch->finished || ec) co_return;
   char byte;
@@ -19,8 +22,11 @@ boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
 
 void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch) {
   watch.finished = true;
-  boost::system::error_code ignored;
-  socket.cancel(ignored);
+  watch.arm_timer.cancel();
+  if (watch.armed) {
+    boost::system::error_code ignored;
+    socket.cancel(ignored);
+  }
 }
 
 }  // namespace switchyard::proxy

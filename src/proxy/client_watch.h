@@ -2,24 +2,34 @@
 // Notices a client that hangs up while its request is still in flight (waiting on a slow provider,
 // between retries, mid-stream) and cancels the upstream exchange, so the provider stops generating
 // (and billing) an answer nobody will read.
+#include <chrono>
 #include <memory>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "http/client.h"
 
 namespace switchyard::proxy {
 
+// Requests that finish sooner are never watched: arming the watch costs a system call, and a
+// client that hangs up on a fast answer costs the provider nothing worth saving.
+inline constexpr std::chrono::milliseconds kClientWatchDelay{50};
+
 struct ClientWatch {
+  explicit ClientWatch(boost::asio::io_context& io) : arm_timer(io, kClientWatchDelay) {}
   bool gone = false;       // the client closed its connection
-  bool finished = false;   // the exchange is over; the watcher must not touch anything
+  bool finished = false;   // the exchange is over; the watcher must not touch the socket
+  bool armed = false;      // the watcher is waiting on the socket
   http::UpstreamConnection* active = nullptr;  // the attempt in flight, closed when the client goes
+  boost::asio::steady_timer arm_timer;
 };
 
-// Waits (without consuming bytes) until the client socket turns readable: EOF means the client is
-// gone. Bytes mean a pipelined request, which is left for the connection to read. Shared ownership
-// lets the exchange end first: call stopWatching() and the watcher exits on its own.
+// After kClientWatchDelay, waits (without consuming bytes) until the client socket turns readable:
+// EOF means the client is gone; bytes mean a pipelined request, left for the connection to read.
+// Shared ownership lets the exchange end first: stopWatching() and the watcher exits on its own.
 boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
                                          std::shared_ptr<ClientWatch> watch);
 void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch);

@@ -3,7 +3,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -138,9 +137,7 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
                                      "Content-Type must be application/json.", "unsupported_media_type"));
     co_return;
   }
-  unsigned char arena_buffer[4096];
-  boost::json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  auto parsed = surfaces::openai::parseChatRequest(request.body(), arena);
+  auto parsed = surfaces::openai::parseChatRequest(request.body());
   if (auto* error = std::get_if<surfaces::openai::ClientError>(&parsed)) {
     co_await writer.send(openAiError(http::Status::bad_request, error->message, error->code, error->param));
     co_return;
@@ -157,7 +154,7 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
   }
 
   auto& client_socket = writer.stream().socket();
-  auto watch = std::make_shared<ClientWatch>();
+  auto watch = std::make_shared<ClientWatch>(io_);
   boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
   const SteadyTime deadline = started + route->timeouts.total;
   resilience::RetryState retry(route->retry, route->targets.size(), deadline, [this] {

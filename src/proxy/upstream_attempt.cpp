@@ -1,11 +1,13 @@
 #include "proxy/upstream_attempt.h"
 
 #include <algorithm>
+#include <array>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
+#include "canonical/json_probe.h"
 #include "http/sse.h"
 #include "proxy/response_headers.h"
 #include "resilience/failover_policy.h"
@@ -21,7 +23,8 @@ using Kind = AttemptOutcome::Kind;
 namespace {
 
 constexpr std::size_t kDetailMax = 300;
-constexpr char kUserAgent[] = "switchyard/0.1";
+// Trust an upstream's Content-Length only this far when reserving memory for its body.
+constexpr std::uint64_t kReserveMax = 1 << 20;
 
 AttemptOutcome failed(FailureKind failure, std::string detail, int status = 0) {
   AttemptOutcome outcome;
@@ -84,15 +87,6 @@ std::optional<std::chrono::milliseconds> retryAfterOf(const beast_http::response
     return resilience::parseRetryAfter(seconds->value(), std::chrono::system_clock::now());
   }
   return std::nullopt;
-}
-
-bool isValidJson(std::string_view body) {
-  unsigned char scratch[4096];
-  boost::json::monotonic_resource arena(scratch, sizeof scratch);
-  boost::json::error_code ec;
-  boost::json::parse(boost::json::string_view(body.data(), body.size()), ec,
-                     boost::json::storage_ptr(&arena));
-  return !ec;
 }
 
 // Complete events in `pending` from `scanned` on: advances `scanned` past each and notes what the
@@ -246,23 +240,17 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
 
   // The client's body goes out as three pieces around the new model name: no copy of the body.
   const std::string_view body = input.request.body();
-  const std::vector<boost::asio::const_buffer> pieces{
+  const std::size_t content_length = body.size() - (input.model_span.end - input.model_span.begin) +
+                                     input.endpoint.quoted_model.size();
+  char head_tail[providers::openai::kRequestHeadTailMax];
+  const std::size_t head_tail_size = providers::openai::requestHeadTail(input.stream, content_length, head_tail);
+  const std::array<boost::asio::const_buffer, 5> pieces{
+      boost::asio::buffer(input.endpoint.request_head),
+      boost::asio::buffer(head_tail, head_tail_size),
       boost::asio::buffer(body.data(), input.model_span.begin),
       boost::asio::buffer(input.endpoint.quoted_model),
       boost::asio::buffer(body.data() + input.model_span.end, body.size() - input.model_span.end)};
-  beast_http::request<beast_http::empty_body> header{beast_http::verb::post, input.endpoint.path, 11};
-  header.set(beast_http::field::host, input.endpoint.host_header);
-  if (!input.endpoint.authorization.empty()) {
-    header.set(beast_http::field::authorization, input.endpoint.authorization);
-  }
-  header.set(beast_http::field::content_type, "application/json");
-  header.set(beast_http::field::accept, input.stream ? "text/event-stream" : "application/json");
-  header.set(beast_http::field::user_agent, kUserAgent);
-  header.content_length(body.size() - (input.model_span.end - input.model_span.begin) +
-                        input.endpoint.quoted_model.size());
-  header.keep_alive(true);
-
-  if (const auto ec = co_await connection->send(header, pieces, attempt_deadline)) {
+  if (const auto ec = co_await connection->send(pieces, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
                      "send: " + ec.message());
   }
@@ -291,12 +279,13 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   }
 
   std::string answer;
+  if (const auto size = connection->announcedBodySize()) answer.reserve(std::min<std::uint64_t>(*size, kReserveMax));
   if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
                      "body: " + ec.message(), status);
   }
   const bool success = status >= 200 && status < 300;
-  if (success && !isValidJson(answer)) {
+  if (success && !canonical::isValidJson(answer)) {
     co_return failed(FailureKind::MalformedResponse, "answer is not valid JSON", status);
   }
   if (!success && resilience::isFailoverStatus(status)) {

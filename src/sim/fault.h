@@ -23,8 +23,9 @@ struct Fault {
   std::chrono::milliseconds delay{0};       // before the response headers
   std::chrono::milliseconds token_delay{0}; // between stream chunks
   // Streams: after K content chunks, stall forever / close the socket. The role chunk goes out
-  // with the first content chunk, so K = 0 means "headers, then nothing". Non-stream answers
-  // send the headers and half the body instead.
+  // with the first content chunk, so K = 0 means "headers, then nothing"; K equal to the reply's
+  // word count cuts before the finish chunk, a larger K never triggers. Non-stream answers send
+  // the headers (with the full Content-Length) and half the body instead.
   std::optional<unsigned> stall_after;
   std::optional<unsigned> truncate_after;
 

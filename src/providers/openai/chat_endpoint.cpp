@@ -1,5 +1,7 @@
 #include "providers/openai/chat_endpoint.h"
 
+#include <cstdio>
+
 #include "canonical/json_scan.h"
 
 namespace switchyard::providers::openai {
@@ -15,7 +17,18 @@ ChatEndpoint makeChatEndpoint(bool tls, std::string_view host, unsigned port,
   if (!default_port) endpoint.host_header += ":" + std::to_string(port);
   if (!api_key.empty()) endpoint.authorization = "Bearer " + std::string(api_key);
   endpoint.quoted_model = canonical::jsonQuote(upstream_model);
+  endpoint.request_head = "POST " + endpoint.path + " HTTP/1.1\r\nHost: " + endpoint.host_header + "\r\n";
+  if (!endpoint.authorization.empty()) {
+    endpoint.request_head += "Authorization: " + endpoint.authorization + "\r\n";
+  }
+  endpoint.request_head += "Content-Type: application/json\r\nUser-Agent: switchyard/0.1\r\n";
   return endpoint;
+}
+
+std::size_t requestHeadTail(bool stream, std::size_t content_length, char* out) {
+  const int written = std::snprintf(out, kRequestHeadTailMax, "Accept: %s\r\nContent-Length: %zu\r\n\r\n",
+                                    stream ? "text/event-stream" : "application/json", content_length);
+  return static_cast<std::size_t>(written);
 }
 
 }  // namespace switchyard::providers::openai

@@ -5,11 +5,7 @@
 namespace switchyard::surfaces::openai {
 namespace {
 
-std::variant<ChatRequest, ClientError> parse(std::string_view body) {
-  static unsigned char buffer[4096];
-  static boost::json::monotonic_resource arena(buffer, sizeof buffer);
-  return parseChatRequest(body, arena);
-}
+std::variant<ChatRequest, ClientError> parse(std::string_view body) { return parseChatRequest(body); }
 
 TEST(OpenAiChatRequest, ReadsModelStreamAndWhereTheModelSits) {
   const std::string body = R"({"model":"chat","stream":true,"messages":[]})";
@@ -34,6 +30,23 @@ TEST(OpenAiChatRequest, MissingOrNonStringModelNamesTheParam) {
     ASSERT_TRUE(std::holds_alternative<ClientError>(result)) << body;
   }
   EXPECT_EQ(std::get<ClientError>(parse(R"({"model":42})")).param, "model");
+}
+
+TEST(OpenAiChatRequest, ReadsOnlyTopLevelMembers) {
+  const auto result = parse(R"({"messages":[{"model":"inner","stream":"x"}],"model":"outer"})");
+  ASSERT_TRUE(std::holds_alternative<ChatRequest>(result));
+  EXPECT_EQ(std::get<ChatRequest>(result).model, "outer");
+  EXPECT_FALSE(std::get<ChatRequest>(result).stream);
+}
+
+TEST(OpenAiChatRequest, TrailingGarbageIsMalformed) {
+  EXPECT_TRUE(std::holds_alternative<ClientError>(parse(R"({"model":"x"} {})")));
+}
+
+TEST(OpenAiChatRequest, EscapedModelNamesAreUnescaped) {
+  const auto result = parse(R"({"model":"chat"})");
+  ASSERT_TRUE(std::holds_alternative<ChatRequest>(result));
+  EXPECT_EQ(std::get<ChatRequest>(result).model, "chat");
 }
 
 TEST(OpenAiChatRequest, NonBooleanStreamIsRejected) {

@@ -1,0 +1,33 @@
+#pragma once
+// Validates JSON and reads a few top-level members without building a document: a gateway needs
+// `model` and `stream` from a body it otherwise forwards untouched, whatever the body's size.
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace switchyard::canonical {
+
+enum class JsonKind { Absent, Null, Bool, Number, String, Array, Object };
+
+struct ProbedMember {
+  JsonKind kind = JsonKind::Absent;
+  std::string string_value;  // when kind == String (unescaped)
+  bool bool_value = false;   // when kind == Bool
+};
+
+struct JsonProbe {
+  bool valid = false;      // the whole text is one well-formed JSON value
+  bool is_object = false;  // ... and it is an object
+  std::string error;       // why not valid
+};
+
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+// Fills out[i] with the top-level member named keys[i] (the last one when a key repeats).
+JsonProbe probeJson(std::string_view json, std::span<const std::string_view> keys,
+                    std::span<ProbedMember> out);
+
+// True when `json` is one well-formed JSON value.
+bool isValidJson(std::string_view json);
+
+}  // namespace switchyard::canonical
