@@ -19,6 +19,8 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
+constexpr std::size_t kUpstreamReadBuffer = 16 * 1024;
+
 std::shared_ptr<ssl::context> makeClientTlsContext(const std::string& ca_file) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
   context->set_default_verify_paths();
@@ -42,6 +44,13 @@ base::FailureKind classifyIoError(const beast::error_code& ec, bool during_conne
     return FailureKind::MalformedResponse;
   }
   return during_connect ? FailureKind::ConnectRefused : FailureKind::ConnectionReset;
+}
+
+UpstreamConnection::UpstreamConnection() {
+  // Beast reads at most the buffer's free capacity (512 bytes when empty): room for a whole
+  // typical answer means one read, not one per 512 bytes.
+  buffer_.reserve(kUpstreamReadBuffer);
+  reset();
 }
 
 void UpstreamConnection::reset() {

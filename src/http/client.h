@@ -73,7 +73,7 @@ class UpstreamConnection {
   std::chrono::steady_clock::time_point released_at;
 
  protected:
-  UpstreamConnection() { reset(); }
+  UpstreamConnection();
   using Parser = beast::http::response_parser<beast::http::buffer_body>;
   // Beast parsers are single-use: reset() makes a new one for each exchange.
   std::unique_ptr<Parser> parser_;

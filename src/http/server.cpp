@@ -69,6 +69,8 @@ asio::awaitable<beast::error_code> ResponseWriter::endStream(bool complete) {
 
 namespace {
 
+constexpr std::size_t kRequestReadBuffer = 8 * 1024;
+
 bool isParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
@@ -78,6 +80,8 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
                                       const ServerOptions& options) {
   beast::tcp_stream stream{std::move(socket)};
   beast::flat_buffer buffer;
+  // Beast reads at most the buffer's free capacity: make a typical request one read.
+  buffer.reserve(kRequestReadBuffer);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
