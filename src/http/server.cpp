@@ -10,9 +10,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 
 #include "http/asio_fwd.h"
 
@@ -20,50 +18,6 @@ namespace switchyard::http {
 
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-// ---------------------------------------------------------------- ResponseWriter
-
-asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
-  response.version(version_);
-  response.keep_alive(keep_alive_);
-  response.prepare_payload();
-  started_ = true;
-  auto [ec, n] = co_await http::async_write(stream_, response, kAwaitTuple);
-  if (ec) keep_alive_ = false;
-  co_return ec;
-}
-
-asio::awaitable<beast::error_code> ResponseWriter::beginStream(http::response_header<>& header) {
-  http::response<http::empty_body> response{std::move(header)};
-  response.version(version_);
-  response.keep_alive(keep_alive_);
-  response.chunked(true);
-  started_ = true;
-  http::response_serializer<http::empty_body> serializer{response};
-  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAwaitTuple);
-  if (ec) keep_alive_ = false;
-  co_return ec;
-}
-
-asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view data) {
-  if (data.empty()) co_return beast::error_code{};
-  auto [ec, n] = co_await asio::async_write(
-      stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), kAwaitTuple);
-  if (ec) keep_alive_ = false;
-  co_return ec;
-}
-
-asio::awaitable<beast::error_code> ResponseWriter::endStream(bool complete) {
-  if (!complete) {
-    keep_alive_ = false;
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    co_return beast::error_code{};
-  }
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kAwaitTuple);
-  if (ec) keep_alive_ = false;
-  co_return ec;
-}
 
 // ---------------------------------------------------------------- connection
 
@@ -92,6 +46,15 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
       // curl and some SDKs wait for this before sending a body.
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
       std::tie(ec, n) = co_await http::async_write(stream, go_on, kAwaitTuple);
+    }
+    if (!ec && !parser.is_done() && buffer.size() > 0) {
+      // The body usually arrives with the head: parse it from the buffer, no read operation.
+      for (;;) {
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec || used == 0 || parser.is_done() || buffer.size() == 0) break;
+      }
+      if (ec == http::error::need_more) ec = {};
     }
     if (!ec && !parser.is_done()) {
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwaitTuple);

@@ -15,43 +15,11 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/response_writer.h"
+
 namespace switchyard::http {
 
-namespace beast = boost::beast;
 using Request = beast::http::request<beast::http::string_body>;
-using Response = beast::http::response<beast::http::string_body>;
-using Status = beast::http::status;
-
-// Writes the answer to one request, either whole (send) or as a chunked stream. Lives on the
-// connection's coroutine frame; not thread-safe (one worker owns it).
-class ResponseWriter {
- public:
-  ResponseWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive)
-      : stream_(stream), version_(version), keep_alive_(keep_alive) {}
-
-  // Sends a complete response; sets version, keep-alive and Content-Length.
-  boost::asio::awaitable<beast::error_code> send(Response response);
-
-  // Starts a chunked response with this header (status and fields set by the caller).
-  boost::asio::awaitable<beast::error_code> beginStream(beast::http::response_header<>& header);
-  // Writes one chunk (no-op for empty data).
-  boost::asio::awaitable<beast::error_code> writeChunk(std::string_view data);
-  // Ends the chunked body; `complete` false means the stream is deliberately cut short: the
-  // connection is closed without the last chunk so the client cannot mistake it for a whole answer.
-  boost::asio::awaitable<beast::error_code> endStream(bool complete = true);
-
-  bool started() const { return started_; }
-  bool keepAlive() const { return keep_alive_; }
-  // Aborts the connection (no further writes, no keep-alive).
-  void abort() { keep_alive_ = false; }
-  beast::tcp_stream& stream() { return stream_; }
-
- private:
-  beast::tcp_stream& stream_;
-  unsigned version_;
-  bool keep_alive_;
-  bool started_ = false;
-};
 
 // Called on the worker thread that owns the connection. One instance per worker, so handlers may
 // keep worker-local state (connection pools) without locks.

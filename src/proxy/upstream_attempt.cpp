@@ -115,6 +115,16 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
   }
 }
 
+// A body that ended cleanly ends its last event too, even without the blank line the SSE format
+// asks for (some servers omit it after `data: [DONE]`).
+void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
+  if (scan.saw_done || scan.saw_error) return;
+  const auto rest = std::string_view(pending).substr(scan.scanned);
+  if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
+  pending += "\n\n";
+  scanEvents(pending, scan);
+}
+
 std::string streamErrorEvent(std::string_view message, std::string_view code) {
   surfaces::openai::ClientError error{502, std::string(message), "server_error", {}, std::string(code)};
   return http::sseData(surfaces::openai::renderError(error));
@@ -159,12 +169,11 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                      "error event: " + pending.substr(0, std::min<std::size_t>(end, kDetailMax)), 200);
   }
 
-  beast_http::response_header<> header;
-  header.result(beast_http::status::ok);
-  header.set(beast_http::field::content_type, "text/event-stream; charset=utf-8");
-  header.set(beast_http::field::cache_control, "no-cache");
-  setSwitchyardHeaders(header, input.route.name, input.target.id, input.attempt_number);
-  if (co_await writer.beginStream(header)) co_return AttemptOutcome{Kind::ClientGone};
+  beast_http::fields fields;
+  fields.set(beast_http::field::content_type, "text/event-stream; charset=utf-8");
+  fields.set(beast_http::field::cache_control, "no-cache");
+  setSwitchyardHeaders(fields, input.route.name, input.target.id, input.attempt_number);
+  writer.beginStream(beast_http::status::ok, fields);
 
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
@@ -172,7 +181,9 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   std::size_t relayed = 0;
   for (;;) {
     if (scan.scanned > 0) {
-      if (co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned))) {
+      // The event that ends the stream leaves with the terminating chunk, in one write.
+      const bool last = scan.saw_done || scan.saw_error;
+      if (co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned), last)) {
         co_return AttemptOutcome{Kind::ClientGone};
       }
       relayed += scan.scanned;
@@ -188,10 +199,11 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       break;
     }
     scanEvents(pending, scan);
+    if (done) terminateTrailingEvent(pending, scan);
   }
 
   if (scan.saw_done) {
-    // Read the terminating chunk so the connection can serve the next request.
+    // Read what follows [DONE] (the terminating chunk) so the connection can serve again.
     std::string rest;
     if (!done && co_await readWholeBody(connection, rest, input.deadline)) connection.close();
   } else if (scan.saw_error) {
@@ -207,12 +219,11 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                                 std::to_string(relayed) + " bytes (" + outcome.detail +
                                 "); the answer is incomplete.";
     const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
-    if (co_await writer.writeChunk(streamErrorEvent(message, deadline ? "deadline_exceeded" : "stream_interrupted"))) {
-      co_return AttemptOutcome{Kind::ClientGone};
-    }
+    const std::string event =
+        streamErrorEvent(message, deadline ? "deadline_exceeded" : "stream_interrupted");
     connection.close();
+    if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
   }
-  if (co_await writer.endStream(true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
 }
 

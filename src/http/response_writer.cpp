@@ -1,0 +1,103 @@
+#include "http/response_writer.h"
+
+#include <array>
+#include <charconv>
+#include <span>
+
+#include <boost/asio/write.hpp>
+
+#include "http/asio_fwd.h"
+
+namespace switchyard::http {
+
+namespace beast_http = beast::http;
+
+namespace {
+
+bool isFramingField(beast_http::field name) {
+  return name == beast_http::field::content_length || name == beast_http::field::transfer_encoding ||
+         name == beast_http::field::connection;
+}
+
+constexpr std::string_view kCrLf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+}  // namespace
+
+void appendResponseHead(std::string& out, unsigned version, Status status,
+                        const beast_http::fields& fields) {
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char code[4];
+  std::to_chars(code, code + 3, static_cast<unsigned>(status));
+  out.append(code, 3);
+  out += ' ';
+  const auto reason = beast_http::obsolete_reason(status);
+  out.append(reason.data(), reason.size());
+  out += kCrLf;
+  for (const auto& field : fields) {
+    if (isFramingField(field.name())) continue;
+    const auto name = field.name_string();
+    const auto value = field.value();
+    out.append(name.data(), name.size()).append(": ").append(value.data(), value.size()) += kCrLf;
+  }
+}
+
+void ResponseWriter::appendConnectionField(std::string& head) const {
+  // HTTP/1.1 keeps connections alive unless told; HTTP/1.0 closes unless told.
+  if (version_ >= 11 && !keep_alive_) head += "Connection: close\r\n";
+  if (version_ < 11 && keep_alive_) head += "Connection: keep-alive\r\n";
+}
+
+asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
+  std::string head;
+  head.reserve(256);
+  appendResponseHead(head, version_, response.result(), response.base());
+  appendConnectionField(head);
+  head += "Content-Length: ";
+  head += std::to_string(response.body().size());
+  head += "\r\n\r\n";
+  started_ = true;
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(response.body())};
+  auto [ec, n] = co_await asio::async_write(stream_, pieces, kAwaitTuple);
+  if (ec) keep_alive_ = false;
+  co_return ec;
+}
+
+void ResponseWriter::beginStream(Status status, const beast_http::fields& fields) {
+  // A chunked body needs HTTP/1.1; an HTTP/1.0 client reads until the connection closes.
+  if (version_ < 11) keep_alive_ = false;
+  head_.clear();
+  head_.reserve(256);
+  appendResponseHead(head_, version_, status, fields);
+  appendConnectionField(head_);
+  if (version_ >= 11) head_ += "Transfer-Encoding: chunked\r\n";
+  head_ += kCrLf;
+  started_ = true;
+}
+
+asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view data, bool last) {
+  const bool chunked = version_ >= 11;
+  char size_line[20];
+  std::size_t size_line_length = 0;
+  if (chunked && !data.empty()) {
+    auto [end, ec] = std::to_chars(size_line, size_line + 16, data.size(), 16);
+    *end++ = '\r';
+    *end++ = '\n';
+    size_line_length = static_cast<std::size_t>(end - size_line);
+  }
+  std::array<asio::const_buffer, 5> pieces;
+  std::size_t count = 0;
+  if (!head_.empty()) pieces[count++] = asio::buffer(head_);
+  if (size_line_length > 0) pieces[count++] = asio::buffer(size_line, size_line_length);
+  if (!data.empty()) pieces[count++] = asio::buffer(data.data(), data.size());
+  if (size_line_length > 0) pieces[count++] = asio::buffer(kCrLf.data(), kCrLf.size());
+  if (last && chunked) pieces[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
+  if (count == 0) co_return beast::error_code{};
+  const std::span<const asio::const_buffer> to_write(pieces.data(), count);
+  auto [ec, n] = co_await asio::async_write(stream_, to_write, kAwaitTuple);
+  head_.clear();
+  if (ec) keep_alive_ = false;
+  co_return ec;
+}
+
+}  // namespace switchyard::http
