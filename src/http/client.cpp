@@ -6,10 +6,11 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "http/asio_fwd.h"
 
@@ -65,20 +66,59 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::chrono::milliseconds kIdleCheckAfter{1000};
 
+// Deadlines are enforced by one watchdog timer per connection that closes the socket when it
+// fires, re-armed only when the deadline changes: reading a whole answer arms it once, where a
+// timer per operation would cost a timer-queue update (and often a system call) per read.
 template <class Stream>
 class BasicConnection final : public UpstreamConnection {
-  static constexpr bool kIsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kIsTls = !std::is_same_v<Stream, tcp::socket>;
+
+  // Outlives the connection when a watchdog handler is still queued.
+  struct WatchState {
+    bool alive = true;
+    bool timed_out = false;
+    unsigned generation = 0;
+  };
 
  public:
   template <class... Args>
-  explicit BasicConnection(Args&&... args) : stream_(std::forward<Args>(args)...) {}
+  explicit BasicConnection(asio::io_context& io, Args&&... args)
+      : stream_(io, std::forward<Args>(args)...), watchdog_(io), watch_(std::make_shared<WatchState>()) {}
+  ~BasicConnection() override { watch_->alive = false; }
 
   Stream& stream() { return stream_; }
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& socket() {
+    if constexpr (kIsTls) return stream_.next_layer();
+    else return stream_;
+  }
+
+  void armDeadline(SteadyTime deadline) {
+    if (watching_ && deadline == armed_) return;
+    armed_ = deadline;
+    watching_ = true;
+    const unsigned generation = ++watch_->generation;
+    watchdog_.expires_at(deadline);
+    watchdog_.async_wait([this, watch = watch_, generation](const beast::error_code& ec) {
+      if (ec || !watch->alive || generation != watch->generation) return;
+      watch->timed_out = true;
+      close();
+    });
+  }
+
+  // An operation that failed because the watchdog closed the socket timed out.
+  beast::error_code adjust(beast::error_code ec) const {
+    return ec && watch_->timed_out ? beast::error_code(beast::error::timeout) : ec;
+  }
+
+  void parked() override {
+    ++watch_->generation;
+    watching_ = false;
+    watchdog_.cancel();
+  }
 
   asio::awaitable<beast::error_code> send(std::span<const asio::const_buffer> pieces,
                                           SteadyTime deadline) override {
-    lowest().expires_at(deadline);
+    armDeadline(deadline);
     beast::error_code ec;
     if constexpr (kIsTls) {
       // TLS encrypts buffer by buffer: one contiguous buffer makes one record and one write.
@@ -90,21 +130,21 @@ class BasicConnection final : public UpstreamConnection {
       std::tie(ec, std::ignore) = co_await asio::async_write(stream_, pieces, kAwaitTuple);
     }
     if (ec) broken_ = true;
-    co_return ec;
+    co_return adjust(ec);
   }
 
   asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) override {
-    lowest().expires_at(deadline);
+    armDeadline(deadline);
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitTuple);
     if (ec) broken_ = true;
-    co_return ec;
+    co_return adjust(ec);
   }
 
   asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
                                               SteadyTime deadline) override {
     done = parser_->is_done();
     if (done) co_return beast::error_code{};
-    lowest().expires_at(deadline);
+    armDeadline(deadline);
     if (!chunk_) chunk_ = std::make_unique<char[]>(kReadChunk);
     auto& body = parser_->get().body();
     body.data = chunk_.get();
@@ -114,22 +154,22 @@ class BasicConnection final : public UpstreamConnection {
     out.append(chunk_.get(), kReadChunk - body.size);
     if (ec) broken_ = true;
     done = parser_->is_done();
-    co_return ec;
+    co_return adjust(ec);
   }
 
   void close() override {
     broken_ = true;
     beast::error_code ignored;
-    lowest().socket().close(ignored);
+    socket().close(ignored);
   }
 
-  bool isOpen() override { return lowest().socket().is_open(); }
+  bool isOpen() override { return socket().is_open(); }
 
   bool peerClosed() override {
-    auto& socket = lowest().socket();
-    if (!socket.is_open()) return true;
+    auto& sock = socket();
+    if (!sock.is_open()) return true;
     char byte;
-    const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const auto got = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
     if (got == 0) return true;  // orderly close
     // Bytes on an idle connection: garbage for plain HTTP; for TLS they may be a late
@@ -140,10 +180,14 @@ class BasicConnection final : public UpstreamConnection {
 
  private:
   Stream stream_;
+  asio::steady_timer watchdog_;
+  std::shared_ptr<WatchState> watch_;
+  SteadyTime armed_{};
+  bool watching_ = false;
 };
 
-using PlainConnection = BasicConnection<beast::tcp_stream>;
-using TlsConnection = BasicConnection<beast::ssl_stream<beast::tcp_stream>>;
+using PlainConnection = BasicConnection<tcp::socket>;
+using TlsConnection = BasicConnection<ssl::stream<tcp::socket>>;
 
 }  // namespace
 
@@ -180,16 +224,17 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
   beast::error_code ec;
   if (!target_.tls) {
     auto connection = std::make_unique<PlainConnection>(io_);
-    connection->lowest().expires_at(deadline);
-    std::tie(ec, std::ignore) = co_await connection->lowest().async_connect(resolved_, kAwaitTuple);
-    if (!ec) connection->lowest().socket().set_option(tcp::no_delay(true));
+    connection->armDeadline(deadline);
+    std::tie(ec, std::ignore) = co_await asio::async_connect(connection->socket(), resolved_, kAwaitTuple);
+    if (!ec) connection->socket().set_option(tcp::no_delay(true));
+    ec = connection->adjust(ec);
     result = std::move(connection);
   } else {
     auto connection = std::make_unique<TlsConnection>(io_, *tls_);
-    connection->lowest().expires_at(deadline);
-    std::tie(ec, std::ignore) = co_await connection->lowest().async_connect(resolved_, kAwaitTuple);
+    connection->armDeadline(deadline);
+    std::tie(ec, std::ignore) = co_await asio::async_connect(connection->socket(), resolved_, kAwaitTuple);
     if (!ec) {
-      connection->lowest().socket().set_option(tcp::no_delay(true));
+      connection->socket().set_option(tcp::no_delay(true));
       auto& ssl_stream = connection->stream();
       if (!SSL_set_tlsext_host_name(ssl_stream.native_handle(), target_.host.c_str())) {
         ec = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
@@ -198,6 +243,7 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
       ssl_stream.set_verify_callback(ssl::host_name_verification(target_.host));
       if (!ec) std::tie(ec) = co_await ssl_stream.async_handshake(ssl::stream_base::client, kAwaitTuple);
     }
+    ec = connection->adjust(ec);
     result = std::move(connection);
   }
   if (ec) {
@@ -213,6 +259,7 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
 void ClientPool::release(std::unique_ptr<UpstreamConnection> connection) {
   if (!connection || !connection->reusable() || idle_.size() >= max_idle_) return;
   connection->released_at = std::chrono::steady_clock::now();
+  connection->parked();
   idle_.push_back(std::move(connection));
 }
 

@@ -67,6 +67,8 @@ class UpstreamConnection {
   // True when the peer has closed an idle connection (checked before reuse, without blocking).
   virtual bool peerClosed() = 0;
   virtual bool isOpen() = 0;
+  // The connection goes idle in its pool: its deadline no longer applies.
+  virtual void parked() = 0;
   // Prepares for the next exchange on the same connection.
   void reset();
   // When the connection last went back to its pool.
