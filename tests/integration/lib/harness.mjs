@@ -225,9 +225,15 @@ class Child {
     }, graceMs);
     const result = await this.exited;
     clearTimeout(timer);
+    // On a sanitizer build (scripts/test.sh runs one) a report fails the suite that ran it.
+    if (SANITIZER_REPORT.test(this.stderr)) {
+      throw new Error(`${this.label}: sanitizer report\n${this.diagnostics()}`);
+    }
     return result;
   }
 }
+
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
 
 export function parseListeningLine(line) {
   if (!line.includes('listening')) return null;
