@@ -70,6 +70,15 @@ else
   log "WARNING: no CPU pinning: $PINNING; client and servers compete for the same CPU"
 fi
 
+# Two benchmarks at once would share the CPUs and ruin each other's figures: take turns.
+if command -v flock >/dev/null; then
+  exec 9>"${TMPDIR:-/tmp}/switchyard-bench.lock"
+  if ! flock -n 9; then
+    log "another bench/run.sh is running; waiting for it (up to ${BENCH_LOCK_WAIT:-600} s)"
+    flock -w "${BENCH_LOCK_WAIT:-600}" 9 || die "another bench/run.sh is still running"
+  fi
+fi
+
 # ---------------------------------------------------------------------------------------------------
 # Temp dir, process bookkeeping, cleanup.
 # ---------------------------------------------------------------------------------------------------
