@@ -8,7 +8,7 @@ want=(build-essential g++ cmake ninja-build pkg-config ca-certificates curl
       libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev)
 for arg in "$@"; do
   case "$arg" in
-    --test) want+=(libgtest-dev libgmock-dev googletest python3 openssl) ;;
+    --test) want+=(libgtest-dev libgmock-dev googletest openssl) ;;
     --bench) want+=(nginx-light wrk) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

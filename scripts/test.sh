@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
+echo "== module layering"
+scripts/check-layering.sh
 scripts/build.sh build -- -DSY_TESTS=ON
 echo "== unit tests"
 ctest --test-dir build --output-on-failure
