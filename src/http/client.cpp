@@ -66,6 +66,13 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::chrono::milliseconds kIdleCheckAfter{1000};
 
+bool isLocalhostName(std::string_view host) {
+  std::string lower(host);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  return lower == "localhost" || lower.ends_with(".localhost");
+}
+
 // Deadlines are enforced by one watchdog timer per connection that closes the socket when it
 // fires, re-armed only when the deadline changes: reading a whole answer arms it once, where a
 // timer per operation would cost a timer-queue update (and often a system call) per read.
@@ -196,7 +203,13 @@ ClientPool::ClientPool(asio::io_context& io, UpstreamTarget target,
     : io_(io), target_(std::move(target)), tls_(std::move(tls)), max_idle_(max_idle) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(target_.host, ec);
-  if (!ec) resolved_.emplace_back(address, target_.port);
+  if (!ec) {
+    resolved_.emplace_back(address, target_.port);
+  } else if (isLocalhostName(target_.host)) {
+    // RFC 6761: localhost is the loopback, whatever /etc/hosts or DNS say (or whether they exist).
+    resolved_.emplace_back(asio::ip::address_v4::loopback(), target_.port);
+    resolved_.emplace_back(asio::ip::address_v6::loopback(), target_.port);
+  }
 }
 
 ClientPool::~ClientPool() = default;
@@ -250,7 +263,7 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
     // A refused or unreachable address may resolve differently next time.
     beast::error_code parse_ec;
     asio::ip::make_address(target_.host, parse_ec);
-    if (parse_ec) resolved_.clear();
+    if (parse_ec && !isLocalhostName(target_.host)) resolved_.clear();
     co_return Acquired{nullptr, ec, true};
   }
   co_return Acquired{std::move(result), {}, false};
