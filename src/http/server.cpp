@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -24,6 +25,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::size_t kRequestReadBuffer = 8 * 1024;
+constexpr std::chrono::milliseconds kAcceptRetryPause{50};
 
 bool isParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
@@ -146,8 +148,15 @@ void Server::run() {
           for (;;) {
             auto [ec, socket] = co_await w->acceptor.async_accept(kAwaitTuple);
             if (ec == asio::error::operation_aborted || !w->acceptor.is_open()) co_return;
-            if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
-            socket.set_option(tcp::no_delay(true));
+            if (ec) {
+              // Out of file descriptors (EMFILE) or memory: keep serving the connections we
+              // have and try again shortly, rather than spinning on a failing accept.
+              asio::steady_timer pause(w->io, kAcceptRetryPause);
+              co_await pause.async_wait(kAwaitTuple);
+              continue;
+            }
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             asio::co_spawn(w->io, serveConnection(std::move(socket), *w->handler, options_),
                            asio::detached);
           }
