@@ -24,8 +24,7 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 }  // namespace
 
-void appendResponseHead(std::string& out, unsigned version, Status status,
-                        const beast_http::fields& fields) {
+void appendStatusLine(std::string& out, unsigned version, Status status) {
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char code[4];
   std::to_chars(code, code + 3, static_cast<unsigned>(status));
@@ -34,12 +33,21 @@ void appendResponseHead(std::string& out, unsigned version, Status status,
   const auto reason = beast_http::obsolete_reason(status);
   out.append(reason.data(), reason.size());
   out += kCrLf;
+}
+
+void appendHeaderLines(std::string& out, const beast_http::fields& fields) {
   for (const auto& field : fields) {
     if (isFramingField(field.name())) continue;
     const auto name = field.name_string();
     const auto value = field.value();
     out.append(name.data(), name.size()).append(": ").append(value.data(), value.size()) += kCrLf;
   }
+}
+
+void appendResponseHead(std::string& out, unsigned version, Status status,
+                        const beast_http::fields& fields) {
+  appendStatusLine(out, version, status);
+  appendHeaderLines(out, fields);
 }
 
 void ResponseWriter::appendConnectionField(std::string& head) const {
@@ -49,26 +57,36 @@ void ResponseWriter::appendConnectionField(std::string& head) const {
 }
 
 asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
+  std::string lines;
+  lines.reserve(256);
+  appendHeaderLines(lines, response.base());
+  co_return co_await send(response.result(), lines, response.body());
+}
+
+asio::awaitable<beast::error_code> ResponseWriter::send(Status status, std::string_view header_lines,
+                                                        std::string_view body) {
   std::string head;
-  head.reserve(256);
-  appendResponseHead(head, version_, response.result(), response.base());
+  head.reserve(64 + header_lines.size());
+  appendStatusLine(head, version_, status);
+  head += header_lines;
   appendConnectionField(head);
   head += "Content-Length: ";
-  head += std::to_string(response.body().size());
+  head += std::to_string(body.size());
   head += "\r\n\r\n";
   started_ = true;
-  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(response.body())};
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(body.data(), body.size())};
   auto [ec, n] = co_await asio::async_write(stream_, pieces, kAwaitTuple);
   if (ec) keep_alive_ = false;
   co_return ec;
 }
 
-void ResponseWriter::beginStream(Status status, const beast_http::fields& fields) {
+void ResponseWriter::beginStream(Status status, std::string_view header_lines) {
   // A chunked body needs HTTP/1.1; an HTTP/1.0 client reads until the connection closes.
   if (version_ < 11) keep_alive_ = false;
   head_.clear();
-  head_.reserve(256);
-  appendResponseHead(head_, version_, status, fields);
+  head_.reserve(64 + header_lines.size());
+  appendStatusLine(head_, version_, status);
+  head_ += header_lines;
   appendConnectionField(head_);
   if (version_ >= 11) head_ += "Transfer-Encoding: chunked\r\n";
   head_ += kCrLf;

@@ -18,8 +18,12 @@ namespace beast = boost::beast;
 using Response = beast::http::response<beast::http::string_body>;
 using Status = beast::http::status;
 
-// Appends the status line and header fields (but not the framing fields, which the writer owns)
-// of an HTTP/1.x response.
+// Appends the status line of an HTTP/1.x response.
+void appendStatusLine(std::string& out, unsigned version, Status status);
+// Appends header fields as "Name: value\r\n" lines, leaving out the framing fields
+// (Content-Length, Transfer-Encoding, Connection), which the writer owns.
+void appendHeaderLines(std::string& out, const beast::http::fields& fields);
+// Both of the above.
 void appendResponseHead(std::string& out, unsigned version, Status status,
                         const beast::http::fields& fields);
 
@@ -31,10 +35,14 @@ class ResponseWriter {
 
   // Sends a complete response: head (with Content-Length and connection fields) and body in one write.
   boost::asio::awaitable<beast::error_code> send(Response response);
+  // The same with the header fields pre-rendered as "Name: value\r\n" lines: no field objects
+  // are built on the proxy's hot path. `body` must stay alive until the write completes.
+  boost::asio::awaitable<beast::error_code> send(Status status, std::string_view header_lines,
+                                                 std::string_view body);
 
-  // Starts a chunked response with this status and these fields. Nothing is written yet: the
-  // head leaves with the first chunk.
-  void beginStream(Status status, const beast::http::fields& fields);
+  // Starts a chunked response with this status and header lines ("Name: value\r\n" each).
+  // Nothing is written yet: the head leaves with the first chunk.
+  void beginStream(Status status, std::string_view header_lines);
   // Writes one chunk; with `last`, the terminating chunk follows in the same write.
   boost::asio::awaitable<beast::error_code> writeChunk(std::string_view data, bool last = false);
   // Ends the stream with the terminating chunk (after chunks written without `last`).

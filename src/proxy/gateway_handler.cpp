@@ -180,7 +180,7 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
     }
     retry.startAttempt();
     const routing::TargetRef& target = route->targets[next.target];
-    const AttemptInput input{*route, target, state_.endpoints[target.slot], request,
+    const AttemptInput input{*route, target, state_.endpoints[target.slot], state_.served_by[target.slot], request,
                              chat.model_span, chat.stream, retry.attempts(), deadline, *watch};
     outcome = co_await runAttempt(input, *pools_[target.provider], writer);
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;

@@ -1,6 +1,9 @@
 #include "proxy/gateway_state.h"
 
+#include <algorithm>
+
 #include "http/client.h"
+#include "proxy/response_headers.h"
 
 namespace switchyard::proxy {
 
@@ -11,6 +14,12 @@ GatewayState::GatewayState(config::Config loaded)
     const auto& ep = provider.endpoint;
     endpoints.push_back(providers::openai::makeChatEndpoint(ep.tls, ep.host, ep.port, ep.base_path,
                                                             provider.api_key, target->model));
+  }
+  for (const auto& route : routes.routes()) {
+    for (const auto& target : route.targets) {
+      served_by.resize(std::max(served_by.size(), target.slot + 1));
+      served_by[target.slot] = servedByLines(route.name, target.id);
+    }
   }
   for (const auto& provider : config.providers) {
     if (!provider.endpoint.tls) {

@@ -20,6 +20,8 @@ struct GatewayState {
   const routing::RouteTable routes;
   // Indexed by TargetRef::slot.
   std::vector<providers::openai::ChatEndpoint> endpoints;
+  // Indexed by TargetRef::slot: the x-switchyard-route/-target header lines of its answers.
+  std::vector<std::string> served_by;
   // Indexed by provider; null for plain-HTTP providers.
   std::vector<std::shared_ptr<boost::asio::ssl::context>> tls;
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();

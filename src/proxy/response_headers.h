@@ -1,5 +1,6 @@
 #pragma once
 // The x-switchyard-* headers every proxied answer carries, so a client can see what served it.
+#include <string>
 #include <string_view>
 
 #include <boost/beast/http/fields.hpp>
@@ -11,6 +12,24 @@ inline void setSwitchyardHeaders(boost::beast::http::fields& fields, std::string
   fields.set("x-switchyard-route", route);
   if (!target.empty()) fields.set("x-switchyard-target", target);
   fields.set("x-switchyard-attempts", std::to_string(attempts));
+}
+
+// "x-switchyard-route: R\r\nx-switchyard-target: T\r\n", rendered once per target at start-up.
+inline std::string servedByLines(std::string_view route, std::string_view target) {
+  std::string lines;
+  lines.append("x-switchyard-route: ").append(route).append("\r\n");
+  lines.append("x-switchyard-target: ").append(target).append("\r\n");
+  return lines;
+}
+
+// The header lines of a proxied answer: its content type, what served it, and the attempts made.
+inline std::string answerHeaderLines(std::string_view content_type, std::string_view served_by,
+                                     int attempts) {
+  std::string lines;
+  lines.reserve(40 + content_type.size() + served_by.size());
+  lines.append("Content-Type: ").append(content_type).append("\r\n").append(served_by);
+  lines.append("x-switchyard-attempts: ").append(std::to_string(attempts)).append("\r\n");
+  return lines;
 }
 
 }  // namespace switchyard::proxy

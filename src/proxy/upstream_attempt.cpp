@@ -169,11 +169,10 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                      "error event: " + pending.substr(0, std::min<std::size_t>(end, kDetailMax)), 200);
   }
 
-  beast_http::fields fields;
-  fields.set(beast_http::field::content_type, "text/event-stream; charset=utf-8");
-  fields.set(beast_http::field::cache_control, "no-cache");
-  setSwitchyardHeaders(fields, input.route.name, input.target.id, input.attempt_number);
-  writer.beginStream(beast_http::status::ok, fields);
+  std::string header_lines = answerHeaderLines("text/event-stream; charset=utf-8", input.served_by,
+                                               input.attempt_number);
+  header_lines += "Cache-Control: no-cache\r\n";
+  writer.beginStream(beast_http::status::ok, header_lines);
 
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
@@ -308,14 +307,14 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
 
   // A success, or the client's own mistake (400, 422...) which another target would not fix:
   // the client sees the provider's answer unchanged.
-  http::Response response{static_cast<beast_http::status>(status), 11};
   const std::string_view content_type = connection->header()[beast_http::field::content_type];
-  response.set(beast_http::field::content_type,
-               content_type.empty() ? std::string_view("application/json") : content_type);
-  setSwitchyardHeaders(response, input.route.name, input.target.id, input.attempt_number);
-  response.body() = std::move(answer);
+  const std::string header_lines = answerHeaderLines(
+      content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
+      input.attempt_number);
   pool.release(std::move(connection));
-  if (co_await writer.send(std::move(response))) co_return AttemptOutcome{Kind::ClientGone};
+  if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
+    co_return AttemptOutcome{Kind::ClientGone};
+  }
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
   outcome.status = status;

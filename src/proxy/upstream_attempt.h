@@ -25,6 +25,7 @@ struct AttemptInput {
   const routing::RouteSpec& route;
   const routing::TargetRef& target;
   const providers::openai::ChatEndpoint& endpoint;
+  const std::string& served_by;          // pre-rendered x-switchyard-route/-target lines
   const http::Request& request;          // the client's request (body forwarded)
   canonical::ByteSpan model_span;        // where the model sits in that body
   bool stream = false;
