@@ -19,6 +19,10 @@ namespace beast_http = boost::beast::http;
 using observability::LogLevel;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+std::string percentDecode(std::string_view text);
+}  // namespace
+
 // nginx's convention for "the client closed the connection before the answer was complete".
 constexpr int kClientClosedRequest = 499;
 
@@ -67,6 +71,10 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request,
     co_await writer.send(models());
     co_return;
   }
+  if (method == beast_http::verb::get && path.starts_with("/v1/models/")) {
+    co_await writer.send(model(percentDecode(path.substr(std::string_view("/v1/models/").size()))));
+    co_return;
+  }
   if (method == beast_http::verb::get && (path == "/healthz" || path == "/readyz")) {
     http::Response response{http::Status::ok, 11};
     response.set(beast_http::field::content_type, "application/json");
@@ -80,14 +88,50 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request,
                                    "unknown_url"));
 }
 
+namespace {
+
+// "%2F" -> "/": model ids in paths are URL-encoded by the SDKs.
+std::string percentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+boost::json::object modelObject(std::string_view id, std::int64_t created) {
+  return boost::json::object{{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "switchyard"}};
+}
+
+}  // namespace
+
+http::Response GatewayHandler::model(const std::string& id) const {
+  if (state_.routes.find(id) == nullptr) {
+    return openAiError(http::Status::not_found,
+                       "The model '" + id + "' is not a route of this gateway. Known routes: " +
+                           state_.routes.routeNames() + ".",
+                       "model_not_found", "model");
+  }
+  const auto created = std::chrono::duration_cast<std::chrono::seconds>(
+                           state_.started.time_since_epoch()).count();
+  http::Response response{http::Status::ok, 11};
+  response.set(beast_http::field::content_type, "application/json");
+  response.body() = boost::json::serialize(modelObject(id, created));
+  return response;
+}
+
 http::Response GatewayHandler::models() const {
   const auto created = std::chrono::duration_cast<std::chrono::seconds>(
                            state_.started.time_since_epoch()).count();
   boost::json::array data;
-  for (const auto& route : state_.routes.routes()) {
-    data.push_back(boost::json::object{
-        {"id", route.name}, {"object", "model"}, {"created", created}, {"owned_by", "switchyard"}});
-  }
+  for (const auto& route : state_.routes.routes()) data.push_back(modelObject(route.name, created));
   http::Response response{http::Status::ok, 11};
   response.set(beast_http::field::content_type, "application/json");
   response.body() = boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}});

@@ -24,6 +24,7 @@ class GatewayHandler final : public http::RequestHandler {
  private:
   boost::asio::awaitable<void> chatCompletions(http::Request& request, http::ResponseWriter& writer);
   http::Response models() const;
+  http::Response model(const std::string& id) const;
 
   const GatewayState& state_;
   boost::asio::io_context& io_;

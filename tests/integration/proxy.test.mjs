@@ -141,6 +141,15 @@ describe('proxying', { timeout: 120_000 }, () => {
     }
   });
 
+  it('retrieves one route at GET /v1/models/{id}, and 404s an unknown one', opts, async () => {
+    const res = await gw.get('/v1/models/chat');
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.id, 'chat');
+    assert.equal(res.json.object, 'model');
+    assert.equal((await gw.get('/v1/models/ch%61t')).status, 200, 'ids are URL-decoded');
+    assertOpenAIError(await gw.get('/v1/models/nope'), 404);
+  });
+
   it('answers GET /healthz with 200 {"status":"ok"}', opts, async () => {
     const res = await gw.get('/healthz');
     assert.equal(res.status, 200, res.text);
