@@ -112,12 +112,16 @@ boost::json::object modelObject(std::string_view id, std::int64_t created) {
 
 }  // namespace
 
+http::Response GatewayHandler::unknownRoute(std::string_view name) const {
+  return openAiError(http::Status::not_found,
+                     "The model '" + std::string(name) + "' is not a route of this gateway. Known routes: " +
+                         state_.routes.routeNames() + ".",
+                     "model_not_found", "model");
+}
+
 http::Response GatewayHandler::model(const std::string& id) const {
   if (state_.routes.find(id) == nullptr) {
-    return openAiError(http::Status::not_found,
-                       "The model '" + id + "' is not a route of this gateway. Known routes: " +
-                           state_.routes.routeNames() + ".",
-                       "model_not_found", "model");
+    return unknownRoute(id);
   }
   const auto created = std::chrono::duration_cast<std::chrono::seconds>(
                            state_.started.time_since_epoch()).count();
@@ -189,11 +193,7 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
   const auto& chat = std::get<surfaces::openai::ChatRequest>(parsed);
   const routing::RouteSpec* route = state_.routes.find(chat.model);
   if (route == nullptr) {
-    co_await writer.send(openAiError(
-        http::Status::not_found,
-        "The model '" + std::string(chat.model) + "' is not a route of this gateway. Known routes: " +
-            state_.routes.routeNames() + ".",
-        "model_not_found", "model"));
+    co_await writer.send(unknownRoute(chat.model));
     co_return;
   }
 

@@ -25,6 +25,8 @@ class GatewayHandler final : public http::RequestHandler {
   boost::asio::awaitable<void> chatCompletions(http::Request& request, http::ResponseWriter& writer);
   http::Response models() const;
   http::Response model(const std::string& id) const;
+  // 404 naming the known routes, for a `model` that is not one.
+  http::Response unknownRoute(std::string_view name) const;
 
   const GatewayState& state_;
   boost::asio::io_context& io_;
