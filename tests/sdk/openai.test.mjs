@@ -77,6 +77,15 @@ describe('OpenAI SDK through switchyard', { timeout: 120_000 }, () => {
     assert.equal((await broken.chatRequests()).length, 1);
   });
 
+  it('models.list and models.retrieve show the routes', opts, async () => {
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.deepEqual(ids.sort(), ['chat', 'cut']);
+    const model = await client.models.retrieve('chat');
+    assert.equal(model.id, 'chat');
+    assert.equal(model.object, 'model');
+  });
+
   it('an unknown route raises NotFoundError (APIError status 404)', opts, async () => {
     await assert.rejects(strictClient.chat.completions.create({ model: 'no-such-route', messages }), (err) => {
       assert.ok(err instanceof OpenAI.APIError, `APIError expected, got ${err?.constructor?.name}: ${err?.message}`);
