@@ -1,0 +1,144 @@
+#include "proxy/stream_relay.h"
+
+#include <algorithm>
+
+#include "http/sse.h"
+#include "proxy/attempt_support.h"
+#include "proxy/response_headers.h"
+#include "surfaces/openai/errors.h"
+
+namespace switchyard::proxy {
+
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+using base::FailureKind;
+using Kind = AttemptOutcome::Kind;
+
+namespace {
+
+// Complete events in `pending` from `scanned` on: advances `scanned` past each and notes what the
+// gateway decides on.
+struct StreamScan {
+  std::size_t scanned = 0;
+  bool saw_data = false;
+  bool saw_done = false;
+  bool saw_error = false;
+  bool first_data_is_error = false;
+};
+
+void scanEvents(std::string_view pending, StreamScan& scan) {
+  while (!scan.saw_done && !scan.saw_error) {
+    const std::size_t end = http::findSseEventEnd(pending, scan.scanned);
+    if (end == http::kSseNoEvent) return;
+    const auto event = http::parseSseEvent(pending.substr(scan.scanned, end - scan.scanned));
+    scan.scanned = end;
+    if (!event.has_data) continue;
+    if (http::isOpenAiDone(event)) scan.saw_done = true;
+    else if (http::isOpenAiError(event)) {
+      scan.saw_error = true;
+      if (!scan.saw_data) scan.first_data_is_error = true;
+    }
+    scan.saw_data = true;
+  }
+}
+
+// A body that ended cleanly ends its last event too, even without the blank line the SSE format
+// asks for (some servers omit it after `data: [DONE]`).
+void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
+  if (scan.saw_done || scan.saw_error) return;
+  const auto rest = std::string_view(pending).substr(scan.scanned);
+  if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
+  pending += "\n\n";
+  scanEvents(pending, scan);
+}
+
+std::string streamErrorEvent(std::string_view message, std::string_view code) {
+  surfaces::openai::ClientError error{502, std::string(message), "server_error", {}, std::string(code)};
+  return http::sseData(surfaces::openai::renderError(error));
+}
+
+}  // namespace
+
+boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
+                                                   http::UpstreamConnection& connection,
+                                                   http::ResponseWriter& writer,
+                                                   SteadyTime first_token_deadline) {
+  std::string pending;
+  pending.reserve(4096);
+  StreamScan scan;
+  bool done = false;
+  while (!scan.saw_data) {
+    if (done) co_return failed(FailureKind::MalformedResponse, "stream ended before its first event", 200);
+    const auto ec = co_await connection.readSome(pending, done, first_token_deadline);
+    if (ec) {
+      co_return failed(ioFailure(ec, false, first_token_deadline, input.deadline,
+                                 FailureKind::FirstTokenTimeout),
+                       "stream: " + ec.message(), 200);
+    }
+    scanEvents(pending, scan);
+  }
+  if (scan.first_data_is_error) {
+    const auto end = http::findSseEventEnd(pending, 0);
+    co_return failed(FailureKind::UpstreamError,
+                     "error event: " + pending.substr(0, std::min<std::size_t>(end, kDetailMax)), 200);
+  }
+
+  std::string header_lines = answerHeaderLines("text/event-stream; charset=utf-8", input.served_by,
+                                               input.attempt_number);
+  header_lines += "Cache-Control: no-cache\r\n";
+  writer.beginStream(beast_http::status::ok, header_lines);
+
+  AttemptOutcome outcome;
+  outcome.kind = Kind::Delivered;
+  outcome.status = 200;
+  std::size_t relayed = 0;
+  for (;;) {
+    if (scan.scanned > 0) {
+      // The event that ends the stream leaves with the terminating chunk, in one write.
+      const bool last = scan.saw_done || scan.saw_error;
+      if (co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned), last)) {
+        co_return AttemptOutcome{Kind::ClientGone};
+      }
+      relayed += scan.scanned;
+      pending.erase(0, scan.scanned);
+      scan.scanned = 0;
+    }
+    if (scan.saw_done || scan.saw_error || done) break;
+    const auto ec = co_await connection.readSome(pending, done, input.deadline);
+    if (ec) {
+      // Bytes already reached the client: whatever broke, for the client the stream was cut.
+      outcome.failure = ec == beast::error::timeout ? FailureKind::DeadlineExceeded : FailureKind::StreamCut;
+      outcome.detail = ec.message();
+      break;
+    }
+    scanEvents(pending, scan);
+    if (done) terminateTrailingEvent(pending, scan);
+  }
+
+  if (scan.saw_done) {
+    // Read what follows [DONE] (the terminating chunk) so the connection can serve again.
+    std::string rest;
+    if (!done && co_await readWholeBody(connection, rest, input.deadline)) connection.close();
+  } else if (scan.saw_error) {
+    outcome.failure = FailureKind::UpstreamError;
+    outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";
+    connection.close();
+  } else {
+    if (outcome.failure == FailureKind::None) {
+      outcome.failure = FailureKind::StreamCut;
+      outcome.detail = "stream ended without [DONE]";
+    }
+    const std::string message = "The upstream stream from " + input.target.id + " broke after " +
+                                std::to_string(relayed) + " bytes (" + outcome.detail +
+                                "); the answer is incomplete.";
+    const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
+    const std::string event =
+        streamErrorEvent(message, deadline ? "deadline_exceeded" : "stream_interrupted");
+    connection.close();
+    if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
+  }
+  co_return outcome;
+}
+
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,20 @@
+#include "providers/openai/error_message.h"
+
+#include <gtest/gtest.h>
+
+namespace switchyard::providers::openai {
+namespace {
+
+TEST(OpenAiErrorMessage, ReadsErrorMessageFromAnOpenAiErrorBody) {
+  EXPECT_EQ(errorMessageOf(R"({"error":{"message":"Rate limit reached","type":"requests"}})", 300),
+            "Rate limit reached");
+  EXPECT_EQ(errorMessageOf(R"({"error":"model not loaded"})", 300), "model not loaded");
+}
+
+TEST(OpenAiErrorMessage, FallsBackToTheStartOfANonJsonBody) {
+  EXPECT_EQ(errorMessageOf("<html>502 Bad Gateway</html>", 10), "<html>502 ");
+  EXPECT_EQ(errorMessageOf(R"({"detail":"x"})", 300), "");
+}
+
+}  // namespace
+}  // namespace switchyard::providers::openai
