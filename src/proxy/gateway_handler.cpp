@@ -144,8 +144,10 @@ http::Response GatewayHandler::models() const {
 
 namespace {
 
+// An explicit non-JSON type is the client's mistake; no Content-Type at all (curl -d without -H,
+// simple load tools) is taken as JSON, and the body is still validated as JSON.
 bool isJsonContentType(std::string_view value) {
-  if (value.empty()) return false;
+  if (value.empty()) return true;
   const auto semicolon = value.find(';');
   std::string_view media = value.substr(0, semicolon);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);

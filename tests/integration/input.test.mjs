@@ -73,6 +73,16 @@ describe('bad input', { timeout: 120_000 }, () => {
     await assertNoUpstreamCall();
   });
 
+  it('takes a body sent without any Content-Type as JSON', opts, async () => {
+    const body = JSON.stringify(chatBody('chat'));
+    const request =
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`;
+    const res = await rawExchange(gw.port, request, { timeoutMs: 5000 });
+    assert.equal(rawStatus(res.text), 200, res.text.slice(0, 500));
+    assert.equal(rawJsonBody(res.text).object, 'chat.completion');
+  });
+
   it('accepts application/json with a charset parameter', opts, async () => {
     const res = await gw.post('/v1/chat/completions', JSON.stringify(chatBody('chat')), {
       headers: { 'content-type': 'application/json; charset=utf-8' },
