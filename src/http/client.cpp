@@ -24,6 +24,8 @@ constexpr std::size_t kUpstreamReadBuffer = 16 * 1024;
 
 std::shared_ptr<ssl::context> makeClientTlsContext(const std::string& ca_file) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  // Providers speak TLS 1.2 or 1.3; older versions are refused whatever the system default says.
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
   context->set_default_verify_paths();
   if (!ca_file.empty()) context->load_verify_file(ca_file);
   context->set_verify_mode(ssl::verify_peer);
