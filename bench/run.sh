@@ -383,6 +383,16 @@ done
 ms() { awk -v u="$1" 'BEGIN{printf "%.3f", u/1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.3f", a/b; else print "null" }'; }
 added_ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%+.3f", (a-b)/1000}'; }
+print_added() {  # print_added DIRECT_KEY NGINX_KEY SWITCHYARD_KEY: added p50/p99 of each proxy path
+  local d="$1" n="$2" s="$3" p
+  for p in p50 p99; do
+    printf '  ADDED %s nginx-proxy vs direct         = %s ms\n' "$p" "$(added_ms "${R[$n|${p}_us]}" "${R[$d|${p}_us]}")"
+    if [ "$SKIP_SWITCHYARD" != 1 ]; then
+      printf '  ADDED %s switchyard vs direct          = %s ms\n' "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$d|${p}_us]}")"
+      printf '  ADDED %s switchyard vs nginx-proxy     = %s ms\n' "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$n|${p}_us]}")"
+    fi
+  done
+}
 
 CPU_MODEL="$(awk -F': *' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"
 NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
@@ -437,22 +447,10 @@ REPORT="$WORK/report.md"
       printf '  THROUGHPUT switchyard / nginx-proxy      = %sx\n' "$(ratio "${R[$s|rps]}" "${R[$n|rps]}")"
       printf '  THROUGHPUT switchyard / direct           = %sx\n' "$(ratio "${R[$s|rps]}" "${R[$d|rps]}")"
     fi
-    for p in p50 p99; do
-      printf '  ADDED %s nginx-proxy vs direct         = %s ms\n' "$p" "$(added_ms "${R[$n|${p}_us]}" "${R[$d|${p}_us]}")"
-      if [ "$SKIP_SWITCHYARD" != 1 ]; then
-        printf '  ADDED %s switchyard vs direct          = %s ms\n' "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$d|${p}_us]}")"
-        printf '  ADDED %s switchyard vs nginx-proxy     = %s ms\n' "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$n|${p}_us]}")"
-      fi
-    done
+    print_added "$d" "$n" "$s"
     d="direct|rate|$mode" n="nginx-proxy|rate|$mode" s="switchyard|rate|$mode"
     echo "[$mode, fixed rate: achieved direct ${R[$d|rps]}, nginx-proxy ${R[$n|rps]}$([ "$SKIP_SWITCHYARD" = 1 ] || echo ", switchyard ${R[$s|rps]}") req/s]"
-    for p in p50 p99; do
-      printf '  ADDED %s nginx-proxy vs direct         = %s ms\n' "$p" "$(added_ms "${R[$n|${p}_us]}" "${R[$d|${p}_us]}")"
-      if [ "$SKIP_SWITCHYARD" != 1 ]; then
-        printf '  ADDED %s switchyard vs direct          = %s ms\n' "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$d|${p}_us]}")"
-        printf '  ADDED %s switchyard vs nginx-proxy     = %s ms\n' "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$n|${p}_us]}")"
-      fi
-    done
+    print_added "$d" "$n" "$s"
   done
   echo '```'
   target_rps=$((RATE_CONNECTIONS * 1000 / (RATE_DELAY_MS > 0 ? RATE_DELAY_MS : 1)))
