@@ -177,24 +177,63 @@ std::string describeFailures(std::string_view route, const std::vector<AttemptRe
   return message;
 }
 
+// 503 when every attempt failed, 504 when the total deadline ran out; the message lists them all.
+http::Response allTargetsFailed(std::string_view route, const std::vector<AttemptRecord>& failures,
+                                int attempts, bool timed_out) {
+  const auto status = timed_out ? http::Status::gateway_timeout : http::Status::service_unavailable;
+  const char* why = timed_out ? "total deadline exceeded" : "every target failed";
+  auto response = openAiError(status, describeFailures(route, failures, why),
+                              timed_out ? "deadline_exceeded" : "all_targets_failed");
+  setSwitchyardHeaders(response, route, {}, attempts);
+  return response;
+}
+
+// One line per chat request: what served it, how, and how long it took.
+void logRequest(std::string_view route, const routing::TargetRef* served_by, int attempts, bool stream,
+                const AttemptOutcome& outcome, Clock::time_point started) {
+  if (!observability::enabled(LogLevel::Info)) return;
+  const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  std::string result;
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) result = "client_gone";
+  else if (outcome.failure != base::FailureKind::None) result = base::toToken(outcome.failure);
+  else result = served_by ? "ok" : "failed";
+  observability::log(LogLevel::Info, "request",
+                     {{"route", route},
+                      {"target", served_by ? served_by->id : std::string()},
+                      {"attempts", attempts},
+                      {"status", outcome.status},
+                      {"stream", stream ? "true" : "false"},
+                      {"outcome", std::move(result)},
+                      {"ms", elapsed}});
+}
+
+// A request refused before any routing, so a request log shows every answer.
+void logRejected(int status, std::string_view why) {
+  if (!observability::enabled(LogLevel::Info)) return;
+  observability::log(LogLevel::Info, "request rejected", {{"status", status}, {"reason", why}});
+}
+
 }  // namespace
 
 boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
                                                              http::ResponseWriter& writer) {
   const auto started = Clock::now();
   if (!isJsonContentType(request[beast_http::field::content_type])) {
+    logRejected(415, "unsupported content type");
     co_await writer.send(openAiError(http::Status::unsupported_media_type,
                                      "Content-Type must be application/json.", "unsupported_media_type"));
     co_return;
   }
   auto parsed = surfaces::openai::parseChatRequest(request.body());
   if (auto* error = std::get_if<surfaces::openai::ClientError>(&parsed)) {
+    logRejected(400, error->message);
     co_await writer.send(openAiError(http::Status::bad_request, error->message, error->code, error->param));
     co_return;
   }
   const auto& chat = std::get<surfaces::openai::ChatRequest>(parsed);
   const routing::RouteSpec* route = state_.routes.find(chat.model);
   if (route == nullptr) {
+    logRejected(404, "unknown route '" + chat.model + "'");
     co_await writer.send(unknownRoute(chat.model));
     co_return;
   }
@@ -250,31 +289,13 @@ boost::asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& requ
     writer.abort();
     outcome.status = kClientClosedRequest;
   }
-  int status = outcome.status;
   if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
     const bool timed_out = deadline_hit && Clock::now() >= deadline;
-    const auto http_status = timed_out ? http::Status::gateway_timeout : http::Status::service_unavailable;
-    const char* why = timed_out ? "total deadline exceeded" : "every target failed";
-    auto response = openAiError(http_status, describeFailures(route->name, failures, why),
-                                timed_out ? "deadline_exceeded" : "all_targets_failed");
-    setSwitchyardHeaders(response, route->name, {}, retry.attempts());
-    status = static_cast<int>(http_status);
+    auto response = allTargetsFailed(route->name, failures, retry.attempts(), timed_out);
+    outcome.status = response.result_int();
     co_await writer.send(std::move(response));
   }
-  if (observability::enabled(LogLevel::Info)) {
-    const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    observability::log(LogLevel::Info, "request",
-                       {{"route", route->name},
-                        {"target", served_by ? served_by->id : std::string()},
-                        {"attempts", retry.attempts()},
-                        {"status", status},
-                        {"stream", chat.stream ? "true" : "false"},
-                        {"outcome", outcome.kind == AttemptOutcome::Kind::ClientGone ? "client_gone"
-                                    : outcome.failure != base::FailureKind::None
-                                        ? std::string(base::toToken(outcome.failure))
-                                        : std::string(served_by ? "ok" : "failed")},
-                        {"ms", elapsed}});
-  }
+  logRequest(route->name, served_by, retry.attempts(), chat.stream, outcome, started);
 }
 
 }  // namespace switchyard::proxy
