@@ -57,7 +57,7 @@ UpstreamConnection::UpstreamConnection() {
 }
 
 void UpstreamConnection::reset() {
-  parser_ = std::make_unique<Parser>();
+  parser_.emplace();
   // LLM answers can be long; the pool's caller bounds time, not size.
   parser_->body_limit(boost::none);
   parser_->header_limit(64 * 1024);

@@ -77,8 +77,8 @@ class UpstreamConnection {
  protected:
   UpstreamConnection();
   using Parser = beast::http::response_parser<beast::http::buffer_body>;
-  // Beast parsers are single-use: reset() makes a new one for each exchange.
-  std::unique_ptr<Parser> parser_;
+  // Beast parsers are single-use: reset() builds a new one in place for each exchange.
+  std::optional<Parser> parser_;
   beast::flat_buffer buffer_;
   std::unique_ptr<char[]> chunk_;  // body bytes land here, then are appended to the caller's string
   bool broken_ = false;

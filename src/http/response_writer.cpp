@@ -44,12 +44,6 @@ void appendHeaderLines(std::string& out, const beast_http::fields& fields) {
   }
 }
 
-void appendResponseHead(std::string& out, unsigned version, Status status,
-                        const beast_http::fields& fields) {
-  appendStatusLine(out, version, status);
-  appendHeaderLines(out, fields);
-}
-
 void ResponseWriter::appendConnectionField(std::string& head) const {
   // HTTP/1.1 keeps connections alive unless told; HTTP/1.0 closes unless told.
   if (version_ >= 11 && !keep_alive_) head += "Connection: close\r\n";
@@ -73,7 +67,6 @@ asio::awaitable<beast::error_code> ResponseWriter::send(Status status, std::stri
   head += "Content-Length: ";
   head += std::to_string(body.size());
   head += "\r\n\r\n";
-  started_ = true;
   const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(body.data(), body.size())};
   auto [ec, n] = co_await asio::async_write(stream_, pieces, kAwaitTuple);
   if (ec) keep_alive_ = false;
@@ -90,7 +83,6 @@ void ResponseWriter::beginStream(Status status, std::string_view header_lines) {
   appendConnectionField(head_);
   if (version_ >= 11) head_ += "Transfer-Encoding: chunked\r\n";
   head_ += kCrLf;
-  started_ = true;
 }
 
 asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view data, bool last) {

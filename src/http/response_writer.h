@@ -23,9 +23,6 @@ void appendStatusLine(std::string& out, unsigned version, Status status);
 // Appends header fields as "Name: value\r\n" lines, leaving out the framing fields
 // (Content-Length, Transfer-Encoding, Connection), which the writer owns.
 void appendHeaderLines(std::string& out, const beast::http::fields& fields);
-// Both of the above.
-void appendResponseHead(std::string& out, unsigned version, Status status,
-                        const beast::http::fields& fields);
 
 // Lives on the connection's coroutine frame; not thread-safe (one worker owns it).
 class ResponseWriter {
@@ -45,10 +42,6 @@ class ResponseWriter {
   void beginStream(Status status, std::string_view header_lines);
   // Writes one chunk; with `last`, the terminating chunk follows in the same write.
   boost::asio::awaitable<beast::error_code> writeChunk(std::string_view data, bool last = false);
-  // Ends the stream with the terminating chunk (after chunks written without `last`).
-  boost::asio::awaitable<beast::error_code> endStream() { return writeChunk({}, true); }
-
-  bool started() const { return started_; }
   bool keepAlive() const { return keep_alive_; }
   // Gives up the connection after this exchange (no keep-alive).
   void abort() { keep_alive_ = false; }
@@ -60,7 +53,6 @@ class ResponseWriter {
   beast::tcp_stream& stream_;
   unsigned version_;
   bool keep_alive_;
-  bool started_ = false;
   std::string head_;  // a stream's head, until the first chunk takes it along
 };
 

@@ -20,7 +20,23 @@ using observability::LogLevel;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-std::string percentDecode(std::string_view text);
+
+// "%2F" -> "/": model ids in paths are URL-encoded by the SDKs.
+std::string percentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // nginx's convention for "the client closed the connection before the answer was complete".
@@ -89,22 +105,6 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request,
 }
 
 namespace {
-
-// "%2F" -> "/": model ids in paths are URL-encoded by the SDKs.
-std::string percentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
 
 boost::json::object modelObject(std::string_view id, std::int64_t created) {
   return boost::json::object{{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "switchyard"}};

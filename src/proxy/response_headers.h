@@ -7,18 +7,22 @@
 
 namespace switchyard::proxy {
 
+inline constexpr std::string_view kRouteHeader = "x-switchyard-route";
+inline constexpr std::string_view kTargetHeader = "x-switchyard-target";
+inline constexpr std::string_view kAttemptsHeader = "x-switchyard-attempts";
+
 inline void setSwitchyardHeaders(boost::beast::http::fields& fields, std::string_view route,
                                  std::string_view target, int attempts) {
-  fields.set("x-switchyard-route", route);
-  if (!target.empty()) fields.set("x-switchyard-target", target);
-  fields.set("x-switchyard-attempts", std::to_string(attempts));
+  fields.set(kRouteHeader, route);
+  if (!target.empty()) fields.set(kTargetHeader, target);
+  fields.set(kAttemptsHeader, std::to_string(attempts));
 }
 
 // "x-switchyard-route: R\r\nx-switchyard-target: T\r\n", rendered once per target at start-up.
 inline std::string servedByLines(std::string_view route, std::string_view target) {
   std::string lines;
-  lines.append("x-switchyard-route: ").append(route).append("\r\n");
-  lines.append("x-switchyard-target: ").append(target).append("\r\n");
+  lines.append(kRouteHeader).append(": ").append(route).append("\r\n");
+  lines.append(kTargetHeader).append(": ").append(target).append("\r\n");
   return lines;
 }
 
@@ -28,7 +32,7 @@ inline std::string answerHeaderLines(std::string_view content_type, std::string_
   std::string lines;
   lines.reserve(40 + content_type.size() + served_by.size());
   lines.append("Content-Type: ").append(content_type).append("\r\n").append(served_by);
-  lines.append("x-switchyard-attempts: ").append(std::to_string(attempts)).append("\r\n");
+  lines.append(kAttemptsHeader).append(": ").append(std::to_string(attempts)).append("\r\n");
   return lines;
 }
 

@@ -14,9 +14,8 @@ RouteTable::RouteTable(const config::Config& config) {
       TargetRef ref;
       ref.id = target.id();
       ref.model = target.model;
-      for (std::size_t i = 0; i < config.providers.size(); ++i) {
-        if (config.providers[i].name == target.provider) ref.provider = i;
-      }
+      // The loader has already rejected targets naming an unknown provider.
+      ref.provider = static_cast<std::size_t>(config.findProvider(target.provider) - config.providers.data());
       spec.targets.push_back(std::move(ref));
     }
     if (!route_names_.empty()) route_names_ += ", ";
