@@ -1,6 +1,7 @@
 // Bad client input: every rejection is an OpenAI-shaped error and never reaches an upstream.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import {
   HOST,
   Stack,
@@ -11,6 +12,7 @@ import {
   rawExchange,
   rawJsonBody,
   rawStatus,
+  sleep,
 } from './lib/harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
@@ -71,6 +73,46 @@ describe('bad input', { timeout: 120_000 }, () => {
     });
     assertOpenAIError(res, [400, 415], { type: 'invalid_request_error' });
     await assertNoUpstreamCall();
+  });
+
+  it('answers Expect: 100-continue before the client sends its body', opts, async () => {
+    const body = JSON.stringify(chatBody('chat'));
+    const text = await new Promise((resolve, reject) => {
+      const socket = net.connect({ host: HOST, port: gw.port });
+      let received = '';
+      let sentBody = false;
+      const timer = setTimeout(() => { socket.destroy(); reject(new Error(`timed out: ${received}`)); }, 5000);
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk) => {
+        received += chunk;
+        if (!sentBody && received.includes('100 Continue\r\n\r\n')) {
+          sentBody = true;
+          socket.write(body);
+        }
+        if (/\r\n\r\n[\s\S]*"object":"chat\.completion"[\s\S]*\}$/.test(received)) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
+      );
+    });
+    assert.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/, text.slice(0, 300));
+  });
+
+  it('logs a request it refuses before routing', opts, async () => {
+    assertOpenAIError(await gw.chat({ model: 'no-such-route', messages: [] }), 404);
+    let line;
+    for (let i = 0; i < 40 && !line; i++) {
+      line = gw.child.stdout.split('\n').find((l) => l.includes('"request rejected"') && l.includes('no-such-route'));
+      if (!line) await sleep(25);
+    }
+    assert.ok(line, `no "request rejected" line in:\n${gw.child.stdout.slice(-2000)}`);
+    assert.equal(JSON.parse(line).status, 404);
   });
 
   it('takes a body sent without any Content-Type as JSON', opts, async () => {
