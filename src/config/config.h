@@ -38,10 +38,17 @@ struct Endpoint {
 
 struct Provider {
   std::string name;
-  std::string kind;      // "openai" for now
-  std::string base_url;  // as written (after ${NAME} interpolation)
+  std::string kind;      // openai | anthropic | gemini | bedrock | azure, or an OpenAI-compatible preset
+  std::string base_url;  // as written (after ${NAME} interpolation); presets and bedrock have defaults
   Endpoint endpoint;
   std::string api_key;   // may be empty (local servers); never logged
+  // azure: the api-version query value; anthropic: the anthropic-version header sent upstream.
+  std::string api_version;
+  // bedrock: SigV4 credentials and region (the endpoint defaults to bedrock-runtime.REGION.amazonaws.com).
+  std::string region;
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;  // never logged
+  std::string aws_session_token;      // optional; never logged
   std::map<std::string, std::string> labels;
   std::vector<std::string> compliance;
   std::string ca_file;   // optional extra trust anchor (PEM); relative paths resolved against the config's directory
