@@ -38,7 +38,9 @@ struct Part {
   std::string_view text;       // Text; ToolResult's content (text parts joined)
   Image image;                 // Image
   std::string_view id;         // ToolCall: its id; ToolResult: the id of the call it answers
-  std::string_view name;       // ToolCall: the function; ToolResult: the function when known
+  // ToolCall: the function. ToolResult: the function it answers; surfaces fill it from the earlier
+  // call with the same id (Gemini needs the name, not the id).
+  std::string_view name;
   std::string_view arguments;  // ToolCall: a JSON object's text ("{}" when none)
   bool is_error = false;       // ToolResult
 };
@@ -103,10 +105,13 @@ enum class FinishReason : std::uint8_t {
   ContentFilter,  // OpenAI content_filter, Anthropic refusal, Gemini SAFETY..., Bedrock content_filtered
 };
 
+// input_tokens counts every prompt token, cached ones included (OpenAI's prompt_tokens meaning);
+// cache_read_tokens and cache_write_tokens are parts of it. Anthropic and Bedrock report cache
+// tokens apart from input_tokens: their codecs add them in on decode and take them out on render.
 struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
-  std::int64_t cache_read_tokens = 0;   // included in input_tokens' OpenAI meaning; Anthropic reports apart
+  std::int64_t cache_read_tokens = 0;
   std::int64_t cache_write_tokens = 0;
 };
 
