@@ -2,7 +2,6 @@
 
 #include "sim/chat_request.h"
 #include "sim/fault.h"
-#include "sim/openai_responses.h"
 #include "sim/response_builder.h"
 
 #include <boost/json.hpp>
@@ -16,14 +15,14 @@ namespace json = boost::json;
 
 constexpr std::string_view kFaultHeader = "x-sim-fault";
 constexpr std::string_view kFaultField = "sim_fault";
-constexpr std::string_view kMalformedBody = R"({"id": "chatcmpl-x", "choices": [)";
-constexpr std::string_view kMalformedEvent = "data: {not json\n\n";
+constexpr std::string_view kMalformedBody = R"({"id": "x", "choices": [)";
 
 // One chat request's answer in the making.
 struct Exchange {
   tcp::socket& socket;
   const StringRequest& request;
   SimState& state;
+  const SimDialect& dialect;
   Fault fault;
   std::string request_id;
 };
@@ -64,9 +63,9 @@ asio::awaitable<After> sendJson(Exchange& exchange, unsigned status, std::string
 
 // GCC 12 may destroy temporaries in a co_await's full-expression twice (PR 100611 and kin), so
 // arguments to awaited calls are named locals throughout this file.
-asio::awaitable<After> sendError(Exchange& exchange, unsigned status, const ErrorInfo& error) {
-  std::string body = errorJson(error);
-  co_return co_await sendJson(exchange, status, std::move(body));
+asio::awaitable<After> sendError(Exchange& exchange, const SimError& error) {
+  std::string body = exchange.dialect.errorBody(error);
+  co_return co_await sendJson(exchange, error.status, std::move(body));
 }
 
 // Non-stream truncate/stall: the headers promise the whole body, half of it arrives.
@@ -88,13 +87,8 @@ asio::awaitable<After> sendPartialBody(Exchange& exchange, const std::string& bo
   co_return After::Close;
 }
 
-asio::awaitable<After> sendCompletion(Exchange& exchange, const CompletionMeta& meta,
-                                      const std::vector<std::string>& words,
-                                      std::string_view finish_reason, const Usage& usage) {
-  std::string content;
-  for (const auto& word : words) content += word;
-  std::string body = exchange.fault.malformed ? std::string(kMalformedBody)
-                                              : completionJson(meta, content, finish_reason, usage);
+asio::awaitable<After> sendCompletion(Exchange& exchange, const SimReply& reply) {
+  std::string body = exchange.fault.malformed ? std::string(kMalformedBody) : exchange.dialect.completion(reply);
   if (exchange.fault.truncate_after || exchange.fault.stall_after) {
     co_return co_await sendPartialBody(exchange, body);
   }
@@ -115,79 +109,90 @@ asio::awaitable<bool> cutStreamAt(Exchange& exchange, size_t sent) {
   co_return false;
 }
 
-asio::awaitable<After> sendStream(Exchange& exchange, const ChatRequest& chat,
-                                  const CompletionMeta& meta, const std::vector<std::string>& words,
-                                  std::string_view finish_reason, const Usage& usage) {
+asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const SimReply& reply) {
   tcp::socket& socket = exchange.socket;
   const Fault& fault = exchange.fault;
   HeadResponse head;
-  setResponseHead(head, 200, exchange.request, kEventStreamType, exchange.request_id);
+  setResponseHead(head, 200, exchange.request, exchange.dialect.streamContentType(), exchange.request_id);
   addRetryAfter(head, fault);
   head.chunked(true);
   if (!co_await writeHead(socket, head)) co_return After::Close;
 
-  StreamChunks chunks(meta, chat.include_usage, chat.include_obfuscation);
+  auto stream = exchange.dialect.stream(reply, chat);
   if (fault.malformed) {
-    // The role chunk parses; the event after it does not. The HTTP framing stays correct so that
-    // the only thing wrong is the JSON.
-    const std::string role = sseEvent(chunks.role());
-    if (co_await writeChunk(socket, role) && co_await writeChunk(socket, kMalformedEvent) &&
+    // The start parses; the piece after it does not. The HTTP framing stays correct so that the
+    // only thing wrong is the provider's own framing or JSON.
+    const std::string start = stream->start(reply);
+    const std::string broken = stream->malformed();
+    if (co_await writeChunk(socket, start) && co_await writeChunk(socket, broken) &&
         co_await writeLastChunk(socket)) {
       closeConnection(socket);
     }
     co_return After::Close;
   }
-  for (size_t sent = 0; sent < words.size(); ++sent) {
+  // A tool call is one piece; text is one piece per word.
+  const size_t pieces = reply.tool_call ? 1 : reply.words.size();
+  for (size_t sent = 0; sent < pieces; ++sent) {
     if (co_await cutStreamAt(exchange, sent)) co_return After::Close;
     if (sent > 0) co_await sleepFor(fault.token_delay);
-    // The role chunk goes out with the first content chunk, so that stall_after 0 means "headers,
+    // The start goes out with the first content piece, so that stall_after 0 means "headers,
     // then silence" (a first-token timeout).
-    if (sent == 0) {
-      const std::string role = sseEvent(chunks.role());
-      if (!co_await writeChunk(socket, role)) co_return After::Close;
-    }
-    const std::string content = sseEvent(chunks.content(words[sent]));
-    if (!co_await writeChunk(socket, content)) co_return After::Close;
+    std::string bytes = sent == 0 ? stream->start(reply) : std::string();
+    bytes += reply.tool_call ? stream->toolCall(*reply.tool_call) : stream->text(reply.words[sent]);
+    if (!co_await writeChunk(socket, bytes)) co_return After::Close;
   }
-  if (co_await cutStreamAt(exchange, words.size())) co_return After::Close;
+  if (co_await cutStreamAt(exchange, pieces)) co_return After::Close;
   co_await sleepFor(fault.token_delay);
 
-  std::string tail = sseEvent(chunks.finish(finish_reason));
-  if (chat.include_usage) tail += sseEvent(chunks.usage(usage));
-  tail += kSseDone;
+  std::string tail = pieces == 0 ? stream->start(reply) : std::string();
+  tail += stream->finish(reply);
   if (!co_await writeChunk(socket, tail) || !co_await writeLastChunk(socket)) co_return After::Close;
   co_return exchange.request.keep_alive() ? After::KeepAlive : After::Close;
 }
 
-asio::awaitable<After> answerNormally(Exchange& exchange, const ChatRequest& chat) {
-  std::vector<std::string> words = splitWords(replyText(exchange.state.name, chat.last_user_text));
-  std::string_view finish_reason = kFinishStop;
-  if (chat.max_tokens && *chat.max_tokens < words.size()) {
-    words.resize(*chat.max_tokens);
-    finish_reason = kFinishLength;
+// The deterministic answer: a tool call when tools are offered to a user's text, an echo of a
+// tool's result after one, otherwise "Hello from NAME: " and the user's text.
+SimReply replyFor(Exchange& exchange, const SimChat& chat) {
+  SimReply reply;
+  reply.id = exchange.dialect.newId(exchange.state.random);
+  reply.created = static_cast<int64_t>(std::time(nullptr));
+  reply.model = chat.model;
+  reply.fingerprint = fingerprintFor(exchange.state.name);
+  reply.input_tokens = chat.prompt_tokens;
+  if (!chat.first_tool_name.empty() && !chat.last_turn_is_tool_result) {
+    json::object arguments{{"input", chat.last_user_text}};
+    reply.tool_call = SimToolCall{exchange.dialect.newToolCallId(exchange.state.random), chat.first_tool_name,
+                                  json::serialize(arguments)};
+    reply.finish = SimFinish::ToolUse;
+    reply.output_tokens = 1 + countWords(chat.last_user_text);
+    return reply;
   }
-  const CompletionMeta meta{newCompletionId(exchange.state.random),
-                            static_cast<int64_t>(std::time(nullptr)), chat.model,
-                            fingerprintFor(exchange.state.name)};
-  const Usage usage{chat.prompt_tokens, words.size()};
-  if (chat.stream) co_return co_await sendStream(exchange, chat, meta, words, finish_reason, usage);
-  co_return co_await sendCompletion(exchange, meta, words, finish_reason, usage);
+  const std::string text = chat.last_turn_is_tool_result ? "Tool result: " + chat.tool_result_text
+                                                         : replyText(exchange.state.name, chat.last_user_text);
+  reply.words = splitWords(text);
+  if (chat.max_tokens && *chat.max_tokens < reply.words.size()) {
+    reply.words.resize(*chat.max_tokens);
+    reply.finish = SimFinish::Length;
+  }
+  reply.output_tokens = reply.words.size();
+  return reply;
 }
 
 }  // namespace
 
 asio::awaitable<After> answerChat(tcp::socket& socket, const StringRequest& request,
-                                  SimState& state) {
+                                  SimState& state, const SimDialect& dialect) {
   ++state.stats.chat_requests;
   boost::system::error_code parse_error;
   const json::value parsed = json::parse(request.body(), parse_error);
   const json::value* body = parse_error ? nullptr : &parsed;
 
-  Exchange exchange{socket, request, state, Fault{}, newRequestId(state.random)};
+  Exchange exchange{socket, request, state, dialect, Fault{}, newRequestId(state.random)};
   auto fault = chooseFault(request, body, state);
   if (!fault) {
-    const ErrorInfo error{fault.error(), "invalid_request_error", std::nullopt, std::nullopt};
-    co_return co_await sendError(exchange, 400, error);
+    SimError error = dialect.invalidJson();
+    error.message = fault.error();
+    co_return co_await sendError(exchange, error);
   }
   exchange.fault = *fault;
   if (!exchange.fault.isNormal()) ++state.stats.faults_served;
@@ -201,23 +206,25 @@ asio::awaitable<After> answerChat(tcp::socket& socket, const StringRequest& requ
     co_await waitForPeerToLeave(socket);
     co_return After::Close;
   }
+  const std::string_view path = request.target().substr(0, request.target().find('?'));
   if (exchange.fault.answersWithError()) {
     const unsigned status = exchange.fault.status.value_or(200);
-    std::string error_body = exchange.fault.body
-                                 ? *exchange.fault.body
-                                 : errorJson(errorForStatus(status, modelOf(body)));
+    std::string error_body = exchange.fault.body ? *exchange.fault.body
+                                                 : dialect.errorBody(dialect.errorForStatus(status, modelOf(body)));
     co_return co_await sendJson(exchange, status, std::move(error_body));
   }
   if (body == nullptr) {
-    const ErrorInfo error = invalidJsonError();
-    co_return co_await sendError(exchange, 400, error);
+    const SimError error = dialect.invalidJson();
+    co_return co_await sendError(exchange, error);
   }
-  auto chat = parseChatRequest(*body);
+  auto chat = dialect.parse(*body, path);
   if (!chat) {
-    const ErrorInfo error = chat.error();
-    co_return co_await sendError(exchange, 400, error);
+    const SimError error = chat.error();
+    co_return co_await sendError(exchange, error);
   }
-  co_return co_await answerNormally(exchange, *chat);
+  const SimReply reply = replyFor(exchange, *chat);
+  if (chat->stream) co_return co_await sendStream(exchange, *chat, reply);
+  co_return co_await sendCompletion(exchange, reply);
 }
 
 }  // namespace switchyard::sim

@@ -22,6 +22,9 @@ struct ChatRequest {
   std::optional<uint64_t> max_tokens;  // max_completion_tokens, else max_tokens
   std::string last_user_text;        // text of the last "user" message
   uint64_t prompt_tokens = 0;        // rough: words across all messages
+  std::string first_tool_name;       // tools[0].function.name; empty without tools
+  bool last_turn_is_tool_result = false;  // the last message has role "tool"
+  std::string tool_result_text;      // ... and this content
 };
 
 using ChatRequestResult = boost::system::result<ChatRequest, ErrorInfo>;

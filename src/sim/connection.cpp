@@ -12,7 +12,6 @@
 namespace switchyard::sim {
 namespace {
 
-constexpr std::string_view kChatPath = "/v1/chat/completions";
 constexpr std::string_view kModelsPath = "/v1/models";
 constexpr int64_t kModelsCreated = 1715367049;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -67,8 +66,10 @@ asio::awaitable<After> dispatch(tcp::socket& socket, const StringRequest& reques
                                                                                 : After::Close;
   }
   state.requests.record(recordOf(request));
-  if (path == kChatPath && request.method() == http::verb::post) {
-    co_return co_await answerChat(socket, request, state);
+  if (request.method() == http::verb::post) {
+    if (const SimDialect* dialect = dialectForPath(path)) {
+      co_return co_await answerChat(socket, request, state, *dialect);
+    }
   }
   std::string body;
   unsigned status = 200;

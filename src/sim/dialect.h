@@ -39,6 +39,7 @@ struct SimError {
   std::string message;
   std::string type;   // the provider's error type/code token ("invalid_request_error", "INVALID_ARGUMENT"...)
   std::string param;  // OpenAI only; empty when none
+  std::string code;   // OpenAI only; empty when none
 };
 
 enum class SimFinish { Stop, Length, ToolUse };
@@ -88,6 +89,16 @@ class SimDialect {
                                                            std::string_view path) const = 0;
   // A fresh answer id in the provider's style ("chatcmpl-...", "msg_...").
   virtual std::string newId(std::mt19937_64& random) const = 0;
+  // A fresh tool-call id in the provider's style; OpenAI's "call_" + 24 letters and digits unless
+  // the dialect says otherwise.
+  virtual std::string newToolCallId(std::mt19937_64& random) const {
+    static constexpr std::string_view kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);
+    std::string id = "call_";
+    for (int i = 0; i < 24; ++i) id.push_back(kAlphabet[pick(random)]);
+    return id;
+  }
   virtual std::string completion(const SimReply& reply) const = 0;
   virtual std::string_view streamContentType() const = 0;
   virtual std::unique_ptr<SimStream> stream(const SimReply& reply, const SimChat& chat) const = 0;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/dialect.h"
+
 namespace switchyard::sim {
 
 // What every object of one completion shares.
@@ -35,11 +37,14 @@ struct ErrorInfo {
 
 inline constexpr std::string_view kFinishStop = "stop";
 inline constexpr std::string_view kFinishLength = "length";
+inline constexpr std::string_view kFinishToolCalls = "tool_calls";
 inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 
 // The non-stream chat.completion object.
+// With a tool call, the message's content is null and it carries the call instead.
 std::string completionJson(const CompletionMeta& meta, std::string_view content,
-                           std::string_view finish_reason, const Usage& usage);
+                           std::string_view finish_reason, const Usage& usage,
+                           const SimToolCall* tool_call = nullptr);
 
 // Renders the chat.completion.chunk objects of one stream. With include_usage every chunk carries
 // "usage":null and usage() renders the final choices-less chunk. With include_obfuscation (OpenAI's
@@ -50,6 +55,8 @@ class StreamChunks final {
 
   std::string role();                                // delta {"role":"assistant","content":"","refusal":null}
   std::string content(std::string_view text);        // delta {"content":text}
+  // Two chunks: the call's id, type and name with empty arguments, then the arguments.
+  std::string toolCall(const SimToolCall& call);
   std::string finish(std::string_view finish_reason);  // empty delta with the finish reason
   std::string usage(const Usage& usage);             // "choices":[] and the usage object
 

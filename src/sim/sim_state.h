@@ -11,7 +11,7 @@
 namespace switchyard::sim {
 
 struct SimStats {
-  uint64_t chat_requests = 0;  // every POST /v1/chat/completions, valid or not
+  uint64_t chat_requests = 0;  // every chat request in any dialect, valid or not
   uint64_t faults_served = 0;  // chat requests that got a fault other than "ok"
 };
 

@@ -53,14 +53,24 @@ std::string obfuscationFor(unsigned chunk_index) {
   return out;
 }
 
+json::object toolCallObject(const SimToolCall& call, std::string_view arguments) {
+  return json::object{{"id", call.id},
+                      {"type", "function"},
+                      {"function", json::object{{"name", call.name}, {"arguments", arguments}}}};
+}
+
 }  // namespace
 
 std::string completionJson(const CompletionMeta& meta, std::string_view content,
-                           std::string_view finish_reason, const Usage& usage) {
+                           std::string_view finish_reason, const Usage& usage,
+                           const SimToolCall* tool_call) {
   json::object message{{"role", "assistant"},
-                       {"content", content},
+                       {"content", tool_call != nullptr ? json::value(nullptr) : json::value(content)},
                        {"refusal", nullptr},
                        {"annotations", json::array{}}};
+  if (tool_call != nullptr) {
+    message["tool_calls"] = json::array{toolCallObject(*tool_call, tool_call->arguments)};
+  }
   json::object choice{{"index", 0},
                       {"message", std::move(message)},
                       {"logprobs", nullptr},
@@ -87,6 +97,17 @@ std::string StreamChunks::role() {
 
 std::string StreamChunks::content(std::string_view text) {
   return render(json::serialize(json::object{{"content", text}}), std::nullopt, nullptr, true);
+}
+
+std::string StreamChunks::toolCall(const SimToolCall& call) {
+  json::object start{{"index", 0},
+                     {"id", call.id},
+                     {"type", "function"},
+                     {"function", json::object{{"name", call.name}, {"arguments", ""}}}};
+  json::object arguments{{"index", 0}, {"function", json::object{{"arguments", call.arguments}}}};
+  const std::string first = json::serialize(json::object{{"tool_calls", json::array{std::move(start)}}});
+  const std::string second = json::serialize(json::object{{"tool_calls", json::array{std::move(arguments)}}});
+  return sseEvent(render(first, std::nullopt, nullptr, true)) + sseEvent(render(second, std::nullopt, nullptr, true));
 }
 
 std::string StreamChunks::finish(std::string_view finish_reason) {

@@ -125,14 +125,24 @@ ChatRequestResult parseChatRequest(const json::value& value) {
   for (const auto& message : messages->get_array()) {
     const auto* object = message.if_object();
     if (object == nullptr) return {in_place_error, invalidType("messages", "an array of objects", message)};
+    const auto* role = object->if_contains("role");
+    const std::string_view role_name = role != nullptr && role->is_string() ? std::string_view(role->get_string()) : "";
+    request.last_turn_is_tool_result = role_name == "tool";
     const auto* content = object->if_contains("content");
     if (content == nullptr) continue;
     const std::string text = contentText(*content);
     request.prompt_tokens += countWords(text);
-    const auto* role = object->if_contains("role");
-    if (role != nullptr && role->is_string() && role->get_string() == "user") {
-      request.last_user_text = text;
-    }
+    if (role_name == "user") request.last_user_text = text;
+    if (role_name == "tool") request.tool_result_text = text;
+  }
+  if (const auto* tools = body.if_contains("tools"); tools != nullptr && tools->is_array() &&
+                                                     !tools->get_array().empty()) {
+    const auto* function = tools->get_array()[0].is_object()
+                               ? tools->get_array()[0].get_object().if_contains("function")
+                               : nullptr;
+    const auto* name = function != nullptr && function->is_object() ? function->get_object().if_contains("name")
+                                                                     : nullptr;
+    if (name != nullptr && name->is_string()) request.first_tool_name = std::string(name->get_string());
   }
 
   if (auto error = readStreamFlags(body, request)) return {in_place_error, std::move(*error)};
