@@ -38,7 +38,8 @@ struct Endpoint {
 
 struct Provider {
   std::string name;
-  std::string kind;      // openai | anthropic | gemini | bedrock | azure, or an OpenAI-compatible preset
+  std::string kind;      // the wire format: openai | anthropic | gemini | bedrock | azure
+  std::string preset;    // the kind as written when it is an OpenAI-compatible preset (groq, vllm...)
   std::string base_url;  // as written (after ${NAME} interpolation); presets and bedrock have defaults
   Endpoint endpoint;
   std::string api_key;   // may be empty (local servers); never logged

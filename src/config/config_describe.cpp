@@ -17,9 +17,18 @@ std::string hostPort(const std::string& host, std::uint16_t port) {
 
 void describeProvider(std::ostringstream& out, const Provider& provider) {
   out << "  " << provider.name << "\n";
-  out << "    kind        " << provider.kind << "\n";
+  out << "    kind        " << provider.kind;
+  if (!provider.preset.empty()) out << " (preset " << provider.preset << ")";
+  out << "\n";
   out << "    base_url    " << provider.base_url << "\n";
-  out << "    api_key     " << (provider.api_key.empty() ? "none" : "set") << "\n";
+  if (provider.kind == "bedrock") {
+    out << "    region      " << provider.region << "\n";
+    out << "    aws keys    " << (provider.aws_access_key_id.empty() ? "none" : "set")
+        << (provider.aws_session_token.empty() ? "" : " (with session token)") << "\n";
+  } else {
+    out << "    api_key     " << (provider.api_key.empty() ? "none" : "set") << "\n";
+  }
+  if (!provider.api_version.empty()) out << "    api_version " << provider.api_version << "\n";
   if (!provider.labels.empty()) {
     out << "    labels     ";
     for (const auto& [name, value] : provider.labels) out << " " << name << "=" << value;

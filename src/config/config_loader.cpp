@@ -7,12 +7,12 @@
 #include "base/duration.h"
 #include "config/address.h"
 #include "config/config.h"
+#include "config/provider_kinds.h"
 #include "config/yaml_reader.h"
 
 namespace switchyard::config {
 namespace {
 
-constexpr std::array<std::string_view, 1> kProviderKinds{"openai"};
 constexpr std::array<std::string_view, 1> kStrategies{"fallback"};
 constexpr std::int64_t kMaxWorkers = 1024;
 constexpr std::int64_t kMaxSize = std::numeric_limits<std::int64_t>::max();
@@ -113,12 +113,55 @@ class ConfigParser {
                    "(targets are PROVIDER/MODEL)");
     }
     const auto seen = reader_.forEachEntry(
-        node, {"kind", "base_url", "api_key", "labels", "compliance", "ca_file"},
+        node,
+        {"kind", "base_url", "api_key", "api_version", "region", "aws_access_key_id",
+         "aws_secret_access_key", "aws_session_token", "labels", "compliance", "ca_file"},
         [&](const Field& field) { readProviderField(field, provider); });
     if (!seen) return;
-    reader_.requireKeys(node, *seen, {"kind"}, "one of: " + joinNames(kProviderKinds));
-    reader_.requireKeys(node, *seen, {"base_url"}, "e.g. https://api.openai.com/v1");
+    reader_.requireKeys(node, *seen, {"kind"}, "one of: " + providerKindNames());
+    if (!provider.kind.empty()) checkKindFields(node, *seen, provider);
     config_.providers.push_back(std::move(provider));
+  }
+
+  // What each kind needs and allows, and the defaults it brings (base_url, api_version).
+  void checkKindFields(const Field& node, const std::set<std::string>& seen, Provider& provider) {
+    const auto has = [&](std::string_view key) { return seen.count(std::string(key)) > 0; };
+    const ProviderKind* kind = findProviderKind(provider.preset.empty() ? provider.kind : provider.preset);
+    const bool bedrock = provider.kind == "bedrock";
+    for (std::string_view key : {"region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}) {
+      if (has(key) && !bedrock) reader_.fail(node, "'" + std::string(key) + "' applies only to kind bedrock");
+    }
+    if (has("api_version") && provider.kind != "azure" && provider.kind != "anthropic") {
+      reader_.fail(node, "'api_version' applies only to kinds azure and anthropic");
+    }
+    if (bedrock) {
+      reader_.requireKeys(node, seen, {"region"}, "e.g. us-east-1");
+      reader_.requireKeys(node, seen, {"aws_access_key_id", "aws_secret_access_key"},
+                          "e.g. ${AWS_ACCESS_KEY_ID}");
+      if (!has("base_url") && !provider.region.empty()) {
+        setBaseUrl(node, bedrockBaseUrl(provider.region), provider);
+      }
+    } else if (!has("base_url")) {
+      if (kind->default_base_url.empty()) {
+        reader_.requireKeys(node, seen, {"base_url"}, "e.g. https://RESOURCE.openai.azure.com");
+      } else {
+        setBaseUrl(node, std::string(kind->default_base_url), provider);
+      }
+    }
+    if (provider.api_version.empty()) {
+      if (provider.kind == "azure") provider.api_version = kDefaultAzureApiVersion;
+      if (provider.kind == "anthropic") provider.api_version = kDefaultAnthropicVersion;
+    }
+  }
+
+  void setBaseUrl(const Field& node, const std::string& url, Provider& provider) {
+    EndpointParse parsed = parseBaseUrl(url);
+    if (!parsed.error.empty()) {
+      reader_.fail(node, "default base_url: " + parsed.error);
+      return;
+    }
+    provider.base_url = url;
+    provider.endpoint = std::move(parsed.endpoint);
   }
 
   void readProviderField(const Field& field, Provider& provider) {
@@ -128,6 +171,16 @@ class ConfigParser {
       readBaseUrl(field, provider);
     } else if (field.key == "api_key") {
       provider.api_key = reader_.readString(field).value_or("");  // "api_key:" alone means none
+    } else if (field.key == "api_version") {
+      provider.api_version = readRequiredString(field).value_or("");
+    } else if (field.key == "region") {
+      provider.region = readRequiredString(field).value_or("");
+    } else if (field.key == "aws_access_key_id") {
+      provider.aws_access_key_id = readRequiredString(field).value_or("");
+    } else if (field.key == "aws_secret_access_key") {
+      provider.aws_secret_access_key = readRequiredString(field).value_or("");
+    } else if (field.key == "aws_session_token") {
+      provider.aws_session_token = reader_.readString(field).value_or("");
     } else if (field.key == "labels") {
       if (auto labels = reader_.readStringMap(field)) provider.labels = std::move(*labels);
     } else if (field.key == "compliance") {
@@ -141,12 +194,13 @@ class ConfigParser {
   void readKind(const Field& field, Provider& provider) {
     const std::optional<std::string> kind = readRequiredString(field);
     if (!kind) return;
-    if (!contains(kProviderKinds, *kind)) {
-      reader_.fail(
-          field, "unknown kind '" + *kind + "' (allowed kinds: " + joinNames(kProviderKinds) + ")");
+    const ProviderKind* known = findProviderKind(*kind);
+    if (known == nullptr) {
+      reader_.fail(field, "unknown kind '" + *kind + "' (allowed kinds: " + providerKindNames() + ")");
       return;
     }
-    provider.kind = *kind;
+    provider.kind = std::string(known->wire);
+    if (known->wire != known->name) provider.preset = *kind;
   }
 
   void readBaseUrl(const Field& field, Provider& provider) {

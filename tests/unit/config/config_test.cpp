@@ -293,8 +293,8 @@ TEST(ConfigErrors, MissingProviderKeysAreReportedAtTheProviderLine) {
       problems("providers:\n"
                "  local:\n"
                "    api_key: x\n"),
-      ElementsAre("test.yaml:2: key 'providers.local.kind': missing required key (one of: openai)",
-                  StartsWith("test.yaml:2: key 'providers.local.base_url': missing required key")));
+      ElementsAre(StartsWith("test.yaml:2: key 'providers.local.kind': missing required key (one of: "
+                             "openai, anthropic, gemini, bedrock, azure, vllm")));
   EXPECT_THAT(problems("providers:\n"
                        "  local:\n"
                        "    kind:\n"
@@ -305,9 +305,9 @@ TEST(ConfigErrors, MissingProviderKeysAreReportedAtTheProviderLine) {
 TEST(ConfigErrors, UnknownKindOrStrategyNamesTheAllowedOnes) {
   EXPECT_THAT(
       problems("providers:\n"
-               "  local: {kind: anthropic, base_url: 'http://h'}\n"),
-      ElementsAre("test.yaml:2: key 'providers.local.kind': unknown kind 'anthropic' (allowed "
-                  "kinds: openai)"));
+               "  local: {kind: antropic, base_url: 'http://h'}\n"),
+      ElementsAre(StartsWith("test.yaml:2: key 'providers.local.kind': unknown kind 'antropic' (allowed "
+                             "kinds: openai, anthropic, gemini, bedrock, azure, vllm, llamacpp, ollama")));
   EXPECT_THAT(
       problems(std::string(kProvidersBlock) + "routes:\n"
                                               "  chat: {strategy: cheapest, targets: [local/m]}\n"),
@@ -539,6 +539,61 @@ TEST(ConfigDescribe, NeverShowsTheApiKey) {
   EXPECT_THAT(text, Not(HasSubstr("sk-local-123")));
   EXPECT_THAT(text, HasSubstr("api_key     set"));
   EXPECT_THAT(text, HasSubstr("api_key     none"));
+}
+
+
+TEST(ProviderKinds, PresetsAreOpenAiWithTheirUsualAddress) {
+  const Config config = load(
+      "providers:\n"
+      "  groq: {kind: groq, api_key: k}\n"
+      "  local: {kind: ollama}\n"
+      "  mine: {kind: vllm, base_url: 'http://10.0.0.5:9000/v1'}\n");
+  ASSERT_EQ(config.providers.size(), 3u);
+  EXPECT_EQ(config.providers[0].kind, "openai");
+  EXPECT_EQ(config.providers[0].preset, "groq");
+  EXPECT_EQ(config.providers[0].base_url, "https://api.groq.com/openai/v1");
+  EXPECT_EQ(config.providers[0].endpoint.base_path, "/openai/v1");
+  EXPECT_EQ(config.providers[1].endpoint.port, 11434);
+  EXPECT_EQ(config.providers[2].endpoint.host, "10.0.0.5");
+}
+
+TEST(ProviderKinds, AnthropicAndGeminiDefaultToTheOfficialEndpoints) {
+  const Config config = load(
+      "providers:\n"
+      "  claude: {kind: anthropic, api_key: k}\n"
+      "  google: {kind: gemini, api_key: k}\n");
+  EXPECT_EQ(config.providers[0].base_url, "https://api.anthropic.com");
+  EXPECT_EQ(config.providers[0].api_version, "2023-06-01");
+  EXPECT_EQ(config.providers[1].endpoint.host, "generativelanguage.googleapis.com");
+  EXPECT_EQ(config.providers[1].endpoint.base_path, "");
+}
+
+TEST(ProviderKinds, BedrockNeedsRegionAndKeysAndDerivesItsEndpoint) {
+  const Config config = load(
+      "providers:\n"
+      "  aws: {kind: bedrock, region: eu-west-1, aws_access_key_id: AK, aws_secret_access_key: SK}\n");
+  EXPECT_EQ(config.providers[0].base_url, "https://bedrock-runtime.eu-west-1.amazonaws.com");
+  EXPECT_TRUE(config.providers[0].endpoint.tls);
+  EXPECT_THAT(problems("providers:\n"
+                       "  aws: {kind: bedrock}\n"),
+              ElementsAre("test.yaml:2: key 'providers.aws.region': missing required key (e.g. us-east-1)",
+                          StartsWith("test.yaml:2: key 'providers.aws.aws_access_key_id': missing"),
+                          StartsWith("test.yaml:2: key 'providers.aws.aws_secret_access_key': missing")));
+}
+
+TEST(ProviderKinds, AzureNeedsItsResourceAddressAndDefaultsTheApiVersion) {
+  EXPECT_THAT(problems("providers:\n"
+                       "  az: {kind: azure, api_key: k}\n"),
+              ElementsAre(StartsWith("test.yaml:2: key 'providers.az.base_url': missing required key")));
+  const Config config = load("providers:\n  az: {kind: azure, base_url: 'https://r.openai.azure.com'}\n");
+  EXPECT_EQ(config.providers[0].api_version, "2024-10-21");
+}
+
+TEST(ProviderKinds, FieldsOfAnotherKindAreRejected) {
+  EXPECT_THAT(problems("providers:\n"
+                       "  p: {kind: openai, region: us-east-1, api_version: x}\n"),
+              ElementsAre(StartsWith("test.yaml:2: key 'providers.p': 'region' applies only to kind bedrock"),
+                          StartsWith("test.yaml:2: key 'providers.p': 'api_version' applies only")));
 }
 
 }  // namespace
