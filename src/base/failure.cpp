@@ -16,6 +16,7 @@ std::string_view toToken(FailureKind kind) {
     case FailureKind::MalformedResponse: return "malformed_response";
     case FailureKind::StreamCut: return "stream_cut";
     case FailureKind::UpstreamError: return "upstream_error_event";
+    case FailureKind::Unsupported: return "unsupported";
   }
   return "unknown";
 }

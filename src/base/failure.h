@@ -18,6 +18,7 @@ enum class FailureKind {
   MalformedResponse,  // the answer was not what the protocol promises (bad JSON, bad framing)
   StreamCut,          // a stream ended without its terminator after bytes reached the client
   UpstreamError,      // the provider sent an error event inside a 200 stream
+  Unsupported,        // the target's wire format cannot carry this request (not tried)
 };
 
 std::string_view toToken(FailureKind kind);

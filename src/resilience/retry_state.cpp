@@ -19,7 +19,25 @@ RetryState::RetryState(RetryLimits limits, std::size_t target_count, SteadyTime 
       target_count_(std::max<std::size_t>(target_count, 1)),
       deadline_(deadline),
       random_(std::move(random)),
-      not_before_(target_count_, SteadyTime::min()) {}
+      not_before_(target_count_, SteadyTime::min()),
+      excluded_(target_count_, false) {}
+
+std::size_t RetryState::position() const {
+  std::size_t position = cursor_;
+  for (std::size_t skipped = 0; skipped < target_count_ && excluded_[position % target_count_]; ++skipped) {
+    ++position;
+  }
+  return position;
+}
+
+void RetryState::startAttempt() {
+  ++attempts_;
+  cursor_ = position() + 1;
+}
+
+void RetryState::exclude(std::size_t target) {
+  if (target < excluded_.size()) excluded_[target] = true;
+}
 
 RetryState::Next RetryState::next(SteadyTime now) const {
   Next next;
@@ -31,10 +49,16 @@ RetryState::Next RetryState::next(SteadyTime now) const {
     next.decision = Decision::GiveUpDeadline;
     return next;
   }
-  const auto attempt = static_cast<std::size_t>(attempts_);
+  const std::size_t attempt = position();
   next.target = attempt % target_count_;
+  if (excluded_[next.target]) {  // every target is excluded
+    next.decision = Decision::GiveUpAttempts;
+    return next;
+  }
   const int round = static_cast<int>(attempt / target_count_);
-  if (round > 0 && next.target == 0) next.wait = backoffForRound(round, limits_, random_());
+  // Backoff before each new round, at its first target that can serve.
+  const bool new_round = cursor_ > 0 && attempt / target_count_ > (cursor_ - 1) / target_count_;
+  if (new_round) next.wait = backoffForRound(round, limits_, random_());
   if (not_before_[next.target] > now) {
     next.wait = std::max(next.wait, std::chrono::ceil<Millis>(not_before_[next.target] - now));
   }

@@ -41,7 +41,10 @@ class RetryState {
   };
   // What to do next; when it says Try, the caller waits `wait`, then calls startAttempt().
   Next next(SteadyTime now) const;
-  void startAttempt() { ++attempts_; }
+  void startAttempt();
+  // `target` cannot serve this request at all (its wire format cannot carry it): it is never
+  // chosen again, and choosing it cost no attempt. With every target excluded, next() gives up.
+  void exclude(std::size_t target);
   // Records that `target` failed; `retry_after` is the provider's wish, if it expressed one.
   void recordFailure(std::size_t target, std::optional<Millis> retry_after, SteadyTime now);
 
@@ -52,8 +55,13 @@ class RetryState {
   std::size_t target_count_;
   SteadyTime deadline_;
   UniformRandom random_;
+  // The position in the endless round-robin sequence of the next attempt (skipping excluded targets).
+  std::size_t position() const;
+
   int attempts_ = 0;
+  std::size_t cursor_ = 0;              // position() starts looking here
   std::vector<SteadyTime> not_before_;  // per target, from Retry-After
+  std::vector<bool> excluded_;
 };
 
 }  // namespace switchyard::resilience

@@ -96,5 +96,44 @@ TEST(RetryState, GivesUpOnceTheDeadlineHasPassed) {
   EXPECT_EQ(state.next(kStart + 1s).decision, Decision::GiveUpDeadline);
 }
 
+TEST(RetryState, ExcludedTargetIsSkippedWithoutCostingAnAttempt) {
+  RetryState state(limits(4), 3, kStart + 60s, topOfRange());
+  state.exclude(1);
+  std::vector<std::size_t> order;
+  std::vector<Millis> waits;
+  for (int i = 0; i < 4; ++i) {
+    auto next = state.next(kStart);
+    ASSERT_EQ(next.decision, Decision::Try);
+    order.push_back(next.target);
+    waits.push_back(next.wait);
+    state.startAttempt();
+  }
+  EXPECT_EQ(order, (std::vector<std::size_t>{0, 2, 0, 2}));
+  // The second round starts at target 0 and backs off there, once.
+  EXPECT_EQ(waits, (std::vector<Millis>{0ms, 0ms, 99ms, 0ms}));
+  EXPECT_EQ(state.next(kStart).decision, Decision::GiveUpAttempts);
+}
+
+TEST(RetryState, ExcludingTheFirstTargetMidRoundKeepsTheRoundOrder) {
+  RetryState state(limits(4), 2, kStart + 60s, topOfRange());
+  EXPECT_EQ(state.next(kStart).target, 0u);
+  state.exclude(0);  // its wire format cannot carry the request
+  auto next = state.next(kStart);
+  EXPECT_EQ(next.target, 1u);
+  EXPECT_EQ(next.wait, 0ms);
+  state.startAttempt();
+  next = state.next(kStart);
+  EXPECT_EQ(next.target, 1u);
+  EXPECT_EQ(next.wait, 99ms);  // a new round
+}
+
+TEST(RetryState, EveryTargetExcludedGivesUp) {
+  RetryState state(limits(4), 2, kStart + 60s, topOfRange());
+  state.exclude(0);
+  state.exclude(1);
+  EXPECT_EQ(state.next(kStart).decision, Decision::GiveUpAttempts);
+  EXPECT_EQ(state.attempts(), 0);
+}
+
 }  // namespace
 }  // namespace switchyard::resilience
