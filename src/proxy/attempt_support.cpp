@@ -1,5 +1,11 @@
 #include "proxy/attempt_support.h"
 
+#include <algorithm>
+
+#include <boost/beast/http/field.hpp>
+
+#include "resilience/failover_policy.h"
+
 namespace switchyard::proxy {
 
 namespace beast = boost::beast;
@@ -37,6 +43,60 @@ boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection
     if (ec) co_return ec;
   }
   co_return beast::error_code{};
+}
+
+boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
+                                                    std::span<const boost::asio::const_buffer> request,
+                                                    const config::Timeouts& timeouts, SteadyTime deadline,
+                                                    bool stream, ClientWatch& client) {
+  OpenedExchange opened;
+  const auto start = std::chrono::steady_clock::now();
+  opened.attempt_deadline = std::min(start + timeouts.attempt, deadline);
+  opened.first_token_deadline = deadline;
+  auto acquired = co_await pool.acquire(opened.attempt_deadline);
+  if (acquired.error) {
+    opened.failure = failed(ioFailure(acquired.error, true, opened.attempt_deadline, deadline,
+                                      FailureKind::AttemptTimeout),
+                            "connect: " + acquired.error.message());
+    co_return opened;
+  }
+  std::unique_ptr<http::UpstreamConnection> connection = std::move(acquired.connection);
+  // From here until the attempt returns, a client hang-up closes this connection.
+  client.active = connection.get();
+  if (const auto ec = co_await connection->send(request, opened.attempt_deadline)) {
+    opened.failure = failed(ioFailure(ec, false, opened.attempt_deadline, deadline, FailureKind::AttemptTimeout),
+                            "send: " + ec.message());
+    co_return opened;
+  }
+  SteadyTime header_deadline = opened.attempt_deadline;
+  FailureKind header_timeout = FailureKind::AttemptTimeout;
+  if (stream) {
+    opened.first_token_deadline = std::min(std::chrono::steady_clock::now() + timeouts.first_token, deadline);
+    if (opened.first_token_deadline < header_deadline) {
+      header_deadline = opened.first_token_deadline;
+      header_timeout = FailureKind::FirstTokenTimeout;
+    }
+  }
+  if (const auto ec = co_await connection->readHeader(header_deadline)) {
+    opened.failure = failed(ioFailure(ec, false, header_deadline, deadline, header_timeout),
+                            "response: " + ec.message());
+    co_return opened;
+  }
+  opened.connection = std::move(connection);
+  co_return opened;
+}
+
+std::optional<std::chrono::milliseconds> retryAfterOf(const boost::beast::http::response_header<>& header) {
+  // OpenAI also sends retry-after-ms, which is more precise.
+  if (const auto ms = header.find("retry-after-ms"); ms != header.end()) {
+    if (auto parsed = resilience::parseRetryAfter(ms->value(), std::chrono::system_clock::now())) {
+      return std::chrono::milliseconds(parsed->count() / 1000);
+    }
+  }
+  if (const auto seconds = header.find(boost::beast::http::field::retry_after); seconds != header.end()) {
+    return resilience::parseRetryAfter(seconds->value(), std::chrono::system_clock::now());
+  }
+  return std::nullopt;
 }
 
 }  // namespace switchyard::proxy

@@ -1,10 +1,16 @@
 #pragma once
-// Small pieces every kind of upstream attempt (whole answers, streams) shares.
+// Small pieces every kind of upstream attempt (forwarded or translated, whole answers or streams)
+// shares.
+#include <optional>
+#include <span>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 
+#include "config/config.h"
 #include "http/client.h"
+#include "proxy/client_watch.h"
 #include "proxy/upstream_attempt.h"
 
 namespace switchyard::proxy {
@@ -21,5 +27,27 @@ base::FailureKind ioFailure(const boost::beast::error_code& ec, bool during_conn
 // Reads the rest of a body into `body`; returns the first error.
 boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                                std::string& body, SteadyTime deadline);
+
+// An upstream exchange up to its response header: connection (pooled or new), request sent,
+// header read. On success `connection` is set and registered with the client watch, which the
+// caller clears (UnwatchOnExit) when the attempt ends.
+struct OpenedExchange {
+  std::unique_ptr<http::UpstreamConnection> connection;
+  AttemptOutcome failure;  // when connection is null
+  SteadyTime attempt_deadline;
+  SteadyTime first_token_deadline;  // streams: the first event must arrive by then
+};
+boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
+                                                    std::span<const boost::asio::const_buffer> request,
+                                                    const config::Timeouts& timeouts, SteadyTime deadline,
+                                                    bool stream, ClientWatch& client);
+
+struct UnwatchOnExit {
+  ClientWatch& client;
+  ~UnwatchOnExit() { client.active = nullptr; }
+};
+
+// Retry-After (OpenAI's retry-after-ms first) of an upstream answer.
+std::optional<std::chrono::milliseconds> retryAfterOf(const boost::beast::http::response_header<>& header);
 
 }  // namespace switchyard::proxy

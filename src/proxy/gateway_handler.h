@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "canonical/chat.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "proxy/gateway_state.h"
@@ -22,11 +23,17 @@ class GatewayHandler final : public http::RequestHandler {
   http::Response reject(http::Status status, std::string_view message, std::string_view target) override;
 
  private:
-  boost::asio::awaitable<void> chatCompletions(http::Request& request, http::ResponseWriter& writer);
-  http::Response models() const;
-  http::Response model(const std::string& id) const;
+  // POST /v1/chat/completions (OpenAI) and POST /v1/messages (Anthropic): route, attempt targets
+  // (forwarding to same-dialect targets, translating for the others), answer in the client's dialect.
+  boost::asio::awaitable<void> serveChat(canonical::Dialect surface, http::Request& request,
+                                         http::ResponseWriter& writer);
+  // POST /v1/messages/count_tokens.
+  boost::asio::awaitable<void> countTokens(http::Request& request, http::ResponseWriter& writer);
+  // GET /v1/models in OpenAI's list shape, or Anthropic's when the client sent anthropic-version.
+  http::Response models(canonical::Dialect surface) const;
+  http::Response model(canonical::Dialect surface, const std::string& id) const;
   // 404 naming the known routes, for a `model` that is not one.
-  http::Response unknownRoute(std::string_view name) const;
+  http::Response unknownRoute(canonical::Dialect surface, std::string_view name) const;
 
   const GatewayState& state_;
   boost::asio::io_context& io_;
@@ -34,8 +41,5 @@ class GatewayHandler final : public http::RequestHandler {
   std::mt19937_64 random_;
 };
 
-// An OpenAI-shaped error response.
-http::Response openAiError(http::Status status, std::string message, std::string code = {},
-                           std::string param = {});
 
 }  // namespace switchyard::proxy

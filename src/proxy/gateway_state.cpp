@@ -11,9 +11,8 @@ GatewayState::GatewayState(config::Config loaded)
     : config(std::move(loaded)), routes(config) {
   for (const auto* target : routes.targets()) {
     const auto& provider = config.providers[target->provider];
-    const auto& ep = provider.endpoint;
-    endpoints.push_back(providers::openai::makeChatEndpoint(ep.tls, ep.host, ep.port, ep.base_path,
-                                                            provider.api_key, target->model));
+    forward.push_back(providers::makeForwardEndpoint(provider, target->model));
+    codecs.push_back(providers::makeTargetCodec(provider, target->model));
   }
   for (const auto& route : routes.routes()) {
     for (const auto& target : route.targets) {

@@ -3,12 +3,14 @@
 // everything derived from it once (upstream endpoints, TLS contexts).
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/ssl/context.hpp>
 
 #include "config/config.h"
-#include "providers/openai/chat_endpoint.h"
+#include "providers/forward_endpoint.h"
+#include "providers/target_codec.h"
 #include "routing/route_table.h"
 
 namespace switchyard::proxy {
@@ -18,8 +20,10 @@ struct GatewayState {
 
   const config::Config config;
   const routing::RouteTable routes;
-  // Indexed by TargetRef::slot.
-  std::vector<providers::openai::ChatEndpoint> endpoints;
+  // Indexed by TargetRef::slot: the same-dialect fast path (absent for gemini and bedrock targets)
+  // and the codec of the translated path.
+  std::vector<std::optional<providers::ForwardEndpoint>> forward;
+  std::vector<std::unique_ptr<providers::TargetCodec>> codecs;
   // Indexed by TargetRef::slot: the x-switchyard-route/-target header lines of its answers.
   std::vector<std::string> served_by;
   // Indexed by provider; null for plain-HTTP providers.

@@ -5,6 +5,7 @@
 #include "http/sse.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
+#include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/errors.h"
 
 namespace switchyard::proxy {
@@ -19,12 +20,31 @@ namespace {
 // Complete events in `pending` from `scanned` on: advances `scanned` past each and notes what the
 // gateway decides on.
 struct StreamScan {
+  canonical::Dialect dialect = canonical::Dialect::OpenAi;
   std::size_t scanned = 0;
-  bool saw_data = false;
+  bool saw_data = false;  // the first event that carries the answer (the "first token")
   bool saw_done = false;
   bool saw_error = false;
   bool first_data_is_error = false;
 };
+
+// What one event means for the relay, per dialect. OpenAI: every data event is the answer, `[DONE]`
+// ends it, {"error":...} breaks it. Anthropic: message_start, content_block_start and ping come
+// before any token and do not count as the answer yet; message_stop ends it; `event: error` breaks it.
+enum class EventRole { Preamble, Answer, Done, Error };
+
+EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event) {
+  if (dialect == canonical::Dialect::Anthropic) {
+    if (event.name == "message_stop") return EventRole::Done;
+    if (event.name == "error") return EventRole::Error;
+    if (event.name == "content_block_delta" || event.name == "message_delta") return EventRole::Answer;
+    return EventRole::Preamble;
+  }
+  if (!event.has_data) return EventRole::Preamble;
+  if (http::isOpenAiDone(event)) return EventRole::Done;
+  if (http::isOpenAiError(event)) return EventRole::Error;
+  return EventRole::Answer;
+}
 
 void scanEvents(std::string_view pending, StreamScan& scan) {
   while (!scan.saw_done && !scan.saw_error) {
@@ -32,11 +52,14 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
     if (end == http::kSseNoEvent) return;
     const auto event = http::parseSseEvent(pending.substr(scan.scanned, end - scan.scanned));
     scan.scanned = end;
-    if (!event.has_data) continue;
-    if (http::isOpenAiDone(event)) scan.saw_done = true;
-    else if (http::isOpenAiError(event)) {
-      scan.saw_error = true;
-      if (!scan.saw_data) scan.first_data_is_error = true;
+    switch (roleOf(scan.dialect, event)) {
+      case EventRole::Preamble: continue;
+      case EventRole::Done: scan.saw_done = true; break;
+      case EventRole::Error:
+        scan.saw_error = true;
+        if (!scan.saw_data) scan.first_data_is_error = true;
+        break;
+      case EventRole::Answer: break;
     }
     scan.saw_data = true;
   }
@@ -52,7 +75,14 @@ void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
   scanEvents(pending, scan);
 }
 
-std::string streamErrorEvent(std::string_view message, std::string_view code) {
+// The event that tells a client its stream broke, in its dialect.
+std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code) {
+  if (dialect == canonical::Dialect::Anthropic) {
+    const canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, code};
+    std::string event;
+    surfaces::anthropic::makeStreamEncoder()->fail(error, event);
+    return event;
+  }
   surfaces::openai::ClientError error{502, std::string(message), "server_error", {}, std::string(code)};
   return http::sseData(surfaces::openai::renderError(error));
 }
@@ -66,6 +96,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   std::string pending;
   pending.reserve(4096);
   StreamScan scan;
+  scan.dialect = input.endpoint.dialect;
   bool done = false;
   while (!scan.saw_data) {
     if (done) co_return failed(FailureKind::MalformedResponse, "stream ended before its first event", 200);
@@ -126,14 +157,15 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   } else {
     if (outcome.failure == FailureKind::None) {
       outcome.failure = FailureKind::StreamCut;
-      outcome.detail = "stream ended without [DONE]";
+      outcome.detail = input.endpoint.dialect == canonical::Dialect::Anthropic ? "stream ended without message_stop"
+                                                                            : "stream ended without [DONE]";
     }
     const std::string message = "The upstream stream from " + input.target.id + " broke after " +
                                 std::to_string(relayed) + " bytes (" + outcome.detail +
                                 "); the answer is incomplete.";
     const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
-    const std::string event =
-        streamErrorEvent(message, deadline ? "deadline_exceeded" : "stream_interrupted");
+    const std::string event = streamErrorEvent(input.endpoint.dialect, message,
+                                               deadline ? "deadline_exceeded" : "stream_interrupted");
     connection.close();
     if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
   }

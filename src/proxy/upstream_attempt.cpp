@@ -6,6 +6,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "canonical/json_probe.h"
+#include "providers/openai/chat_endpoint.h"
 #include "providers/openai/error_message.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
@@ -32,75 +33,32 @@ std::string upstreamErrorDetail(int status, std::string_view body) {
   return detail;
 }
 
-std::optional<std::chrono::milliseconds> retryAfterOf(const beast_http::response_header<>& header) {
-  // OpenAI also sends retry-after-ms, which is more precise.
-  if (const auto ms = header.find("retry-after-ms"); ms != header.end()) {
-    if (auto parsed = resilience::parseRetryAfter(ms->value(), std::chrono::system_clock::now())) {
-      return std::chrono::milliseconds(parsed->count() / 1000);
-    }
-  }
-  if (const auto seconds = header.find(beast_http::field::retry_after); seconds != header.end()) {
-    return resilience::parseRetryAfter(seconds->value(), std::chrono::system_clock::now());
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
                                                   http::ResponseWriter& writer) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto& timeouts = input.route.timeouts;
-  const SteadyTime attempt_deadline = std::min(start + timeouts.attempt, input.deadline);
-
-  auto acquired = co_await pool.acquire(attempt_deadline);
-  if (acquired.error) {
-    co_return failed(ioFailure(acquired.error, true, attempt_deadline, input.deadline,
-                               FailureKind::AttemptTimeout),
-                     "connect: " + acquired.error.message());
-  }
-  std::unique_ptr<http::UpstreamConnection> connection = std::move(acquired.connection);
-  // From here until the attempt returns, a client hang-up closes this connection.
-  input.client.active = connection.get();
-  struct Unwatch {
-    ClientWatch& client;
-    ~Unwatch() { client.active = nullptr; }
-  } unwatch{input.client};
-
   // The client's body goes out as three pieces around the new model name: no copy of the body.
   const std::string_view body = input.request.body();
   const std::size_t content_length = body.size() - (input.model_span.end - input.model_span.begin) +
                                      input.endpoint.quoted_model.size();
   char head_tail[providers::openai::kRequestHeadTailMax];
   const std::size_t head_tail_size = providers::openai::requestHeadTail(input.stream, content_length, head_tail);
-  const std::array<boost::asio::const_buffer, 5> pieces{
+  const std::array<boost::asio::const_buffer, 6> pieces{
       boost::asio::buffer(input.endpoint.request_head),
+      boost::asio::buffer(input.extra_head.data(), input.extra_head.size()),
       boost::asio::buffer(head_tail, head_tail_size),
       boost::asio::buffer(body.data(), input.model_span.begin),
       boost::asio::buffer(input.endpoint.quoted_model),
       boost::asio::buffer(body.data() + input.model_span.end, body.size() - input.model_span.end)};
-  if (const auto ec = co_await connection->send(pieces, attempt_deadline)) {
-    co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
-                     "send: " + ec.message());
-  }
-  SteadyTime header_deadline = attempt_deadline;
-  SteadyTime first_token_deadline = input.deadline;
-  FailureKind header_timeout = FailureKind::AttemptTimeout;
-  if (input.stream) {
-    first_token_deadline = std::min(std::chrono::steady_clock::now() + timeouts.first_token, input.deadline);
-    if (first_token_deadline < header_deadline) {
-      header_deadline = first_token_deadline;
-      header_timeout = FailureKind::FirstTokenTimeout;
-    }
-  }
-  if (const auto ec = co_await connection->readHeader(header_deadline)) {
-    co_return failed(ioFailure(ec, false, header_deadline, input.deadline, header_timeout),
-                     "response: " + ec.message());
-  }
+  UnwatchOnExit unwatch{input.client};
+  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client);
+  if (!opened.connection) co_return std::move(opened.failure);
+  std::unique_ptr<http::UpstreamConnection> connection = std::move(opened.connection);
+  const SteadyTime attempt_deadline = opened.attempt_deadline;
   const int status = static_cast<int>(connection->header().result_int());
 
   if (input.stream && status == 200) {
-    auto outcome = co_await relayStream(input, *connection, writer, first_token_deadline);
+    auto outcome = co_await relayStream(input, *connection, writer, opened.first_token_deadline);
     if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) {
       pool.release(std::move(connection));
     }

@@ -1,5 +1,5 @@
 #pragma once
-// One upstream exchange for one chat request: send the (model-rewritten) body to one target and
+// One same-dialect upstream exchange for one chat request: send the (model-rewritten) body to one target and
 // either deliver the answer to the client or report why the target failed, so the caller can fail
 // over. Nothing reaches the client until the answer is known good (non-stream: the whole body;
 // stream: the first event), which is what makes failover invisible.
@@ -14,7 +14,7 @@
 #include "proxy/client_watch.h"
 #include "http/client.h"
 #include "http/server.h"
-#include "providers/openai/chat_endpoint.h"
+#include "providers/forward_endpoint.h"
 #include "routing/route_table.h"
 
 namespace switchyard::proxy {
@@ -24,7 +24,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 struct AttemptInput {
   const routing::RouteSpec& route;
   const routing::TargetRef& target;
-  const providers::openai::ChatEndpoint& endpoint;
+  const providers::ForwardEndpoint& endpoint;  // the target, same dialect as the client
+  std::string_view extra_head;           // per-request header lines (anthropic-version...), CRLF-ended
   const std::string& served_by;          // pre-rendered x-switchyard-route/-target lines
   const http::Request& request;          // the client's request (body forwarded)
   canonical::ByteSpan model_span;        // where the model sits in that body
@@ -46,6 +47,7 @@ struct AttemptOutcome {
   std::optional<std::chrono::milliseconds> retry_after;
   std::string detail;                              // short human-readable reason
 };
+
 
 boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
                                                   http::ResponseWriter& writer);

@@ -23,5 +23,8 @@ void renderChatCompletion(const canonical::ChatResponse& response, std::string& 
 std::unique_ptr<canonical::StreamEncoder> makeStreamEncoder(bool include_usage);
 // {"error":{"message","type","param","code"}} with OpenAI's type for the category.
 std::string renderErrorBody(const canonical::Error& error);
+// The HTTP status an OpenAI client gets for an error of this category (400 for invalid requests and
+// context overflows, 401, 403, 404, 413, 429, 500, 503, 504), whatever status the upstream used.
+int clientStatus(const canonical::Error& error);
 
 }  // namespace switchyard::surfaces::openai

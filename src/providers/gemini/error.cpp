@@ -1,0 +1,130 @@
+#include "providers/gemini/error.h"
+
+#include <boost/json/value.hpp>
+#include <string>
+
+namespace switchyard::providers::gemini {
+namespace {
+
+namespace json = boost::json;
+using canonical::ErrorCategory;
+
+constexpr std::size_t kMaxQuotedBody = 512;
+
+ErrorCategory categoryForStatus(int status) {
+  switch (status) {
+    case 401:
+      return ErrorCategory::Authentication;
+    case 403:
+      return ErrorCategory::PermissionDenied;
+    case 404:
+      return ErrorCategory::NotFound;
+    case 413:
+      return ErrorCategory::RequestTooLarge;
+    case 429:
+      return ErrorCategory::RateLimited;
+    case 503:
+      return ErrorCategory::Overloaded;
+    case 504:
+      return ErrorCategory::Timeout;
+    default:
+      return status >= 500 ? ErrorCategory::Server : ErrorCategory::InvalidRequest;
+  }
+}
+
+int clientStatus(ErrorCategory category, int upstream_status) {
+  switch (category) {
+    case ErrorCategory::InvalidRequest:
+    case ErrorCategory::ContextLengthExceeded:
+      return 400;
+    case ErrorCategory::Authentication:
+      return 401;
+    case ErrorCategory::PermissionDenied:
+      return 403;
+    case ErrorCategory::NotFound:
+      return 404;
+    case ErrorCategory::RequestTooLarge:
+      return 413;
+    case ErrorCategory::RateLimited:
+      return 429;
+    case ErrorCategory::Server:
+      return upstream_status >= 500 && upstream_status <= 599 ? upstream_status : 500;
+    case ErrorCategory::Overloaded:
+      return 503;
+    case ErrorCategory::Timeout:
+      return 504;
+  }
+  return 500;
+}
+
+bool contains(std::string_view text, std::string_view word) {
+  return text.find(word) != std::string_view::npos;
+}
+
+// Google says "The input token count (N) exceeds the maximum number of tokens allowed (M)".
+bool isContextLength(std::string_view message) {
+  return contains(message, "exceeds the maximum number of tokens") ||
+         contains(message, "input token count") || contains(message, "context window");
+}
+
+ErrorCategory categoryForToken(std::string_view token, std::string_view message, int status) {
+  if (token == "INVALID_ARGUMENT" || token == "FAILED_PRECONDITION" || token == "OUT_OF_RANGE") {
+    if (contains(message, "API key not valid") || contains(message, "API key expired")) {
+      return ErrorCategory::Authentication;
+    }
+    return isContextLength(message) ? ErrorCategory::ContextLengthExceeded : ErrorCategory::InvalidRequest;
+  }
+  if (token == "UNAUTHENTICATED") return ErrorCategory::Authentication;
+  if (token == "PERMISSION_DENIED") return ErrorCategory::PermissionDenied;
+  if (token == "NOT_FOUND") return ErrorCategory::NotFound;
+  if (token == "RESOURCE_EXHAUSTED") return ErrorCategory::RateLimited;
+  if (token == "INTERNAL" || token == "UNKNOWN" || token == "DATA_LOSS") return ErrorCategory::Server;
+  if (token == "UNAVAILABLE") return ErrorCategory::Overloaded;
+  if (token == "DEADLINE_EXCEEDED") return ErrorCategory::Timeout;
+  return categoryForStatus(status);
+}
+
+// The google.rpc.Status object of a body: {"error":{...}}, or the first element of the array that
+// streamGenerateContent without alt=sse answers with.
+const json::object* statusObject(const json::value* parsed) {
+  if (parsed == nullptr) return nullptr;
+  const json::value* root = parsed;
+  if (const auto* array = root->if_array(); array != nullptr && !array->empty()) root = &array->front();
+  const auto* object = root->if_object();
+  if (object == nullptr) return nullptr;
+  const auto* error = object->if_contains("error");
+  return error != nullptr ? error->if_object() : nullptr;
+}
+
+std::string_view stringAt(const json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (value == nullptr || !value->is_string()) return {};
+  return {value->get_string().data(), value->get_string().size()};
+}
+
+}  // namespace
+
+canonical::Error decodeGeminiError(int status, std::string_view body, canonical::Arena& arena) {
+  canonical::Error error;
+  boost::system::error_code ec;
+  const auto* parsed = body.empty() ? nullptr : arena.parseJson(body, ec);
+  if (const auto* rpc = statusObject(parsed)) {
+    error.message = stringAt(*rpc, "message");
+    const auto token = stringAt(*rpc, "status");
+    int code = status;
+    if (const auto* value = rpc->if_contains("code"); value != nullptr && value->is_int64()) {
+      code = static_cast<int>(value->get_int64());
+    }
+    error.category = categoryForToken(token, error.message, code >= 400 ? code : status);
+  } else {
+    error.category = categoryForStatus(status);
+    error.message = arena.copy(body.substr(0, kMaxQuotedBody));
+  }
+  if (error.message.empty()) error.message = arena.copy("Gemini answered HTTP " + std::to_string(status));
+  if (error.category == ErrorCategory::ContextLengthExceeded) error.code = "context_length_exceeded";
+  if (error.category == ErrorCategory::Authentication) error.code = "invalid_api_key";
+  error.status = clientStatus(error.category, status);
+  return error;
+}
+
+}  // namespace switchyard::providers::gemini

@@ -1,0 +1,287 @@
+// The chat endpoints of both client surfaces: POST /v1/chat/completions (OpenAI) and POST
+// /v1/messages (Anthropic), plus Anthropic's count_tokens.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "canonical/arena.h"
+#include "http/asio_fwd.h"
+#include "observability/log.h"
+#include "proxy/client_errors.h"
+#include "proxy/client_watch.h"
+#include "proxy/gateway_handler.h"
+#include "proxy/response_headers.h"
+#include "proxy/translated_attempt.h"
+#include "proxy/upstream_attempt.h"
+#include "surfaces/anthropic/messages.h"
+#include "surfaces/openai/chat_request.h"
+#include "surfaces/openai/translate.h"
+
+namespace switchyard::proxy {
+
+namespace beast_http = boost::beast::http;
+using canonical::Dialect;
+using observability::LogLevel;
+using Clock = std::chrono::steady_clock;
+
+// nginx's convention for "the client closed the connection before the answer was complete".
+constexpr int kClientClosedRequest = 499;
+
+namespace {
+
+// An explicit non-JSON type is the client's mistake; no Content-Type at all (curl -d without -H,
+// simple load tools) is taken as JSON, and the body is still validated as JSON.
+bool isJsonContentType(std::string_view value) {
+  if (value.empty()) return true;
+  const auto semicolon = value.find(';');
+  std::string_view media = value.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() < 16) return false;
+  std::string lower(media);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json" || lower.ends_with("+json");
+}
+
+struct AttemptRecord {
+  std::string target;
+  base::FailureKind failure;
+  std::string detail;
+};
+
+std::string describeFailures(std::string_view route, const std::vector<AttemptRecord>& attempts,
+                             std::string_view why, int attempt_count) {
+  std::string message = "Route '" + std::string(route) + "': " + std::string(why) + " after " +
+                        std::to_string(attempt_count) + " attempt" + (attempt_count == 1 ? "" : "s");
+  message += attempts.empty() ? "." : ":";
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    message += (i == 0 ? " " : "; ");
+    message += "#" + std::to_string(i + 1) + " " + attempts[i].target + ": " +
+               std::string(base::toToken(attempts[i].failure));
+    if (!attempts[i].detail.empty()) message += " " + attempts[i].detail;
+  }
+  return message;
+}
+
+// 503 when every attempt failed, 504 when the total deadline ran out; the message lists them all.
+http::Response allTargetsFailed(Dialect surface, std::string_view route, const std::vector<AttemptRecord>& failures,
+                                int attempts, bool timed_out) {
+  const auto status = timed_out ? http::Status::gateway_timeout : http::Status::service_unavailable;
+  const char* why = timed_out ? "total deadline exceeded" : "every target failed";
+  auto response = clientError(surface, status, describeFailures(route, failures, why, attempts),
+                              timed_out ? "deadline_exceeded" : "all_targets_failed");
+  setSwitchyardHeaders(response, route, {}, attempts);
+  return response;
+}
+
+// One line per chat request: what served it, how, and how long it took.
+void logRequest(Dialect surface, std::string_view route, const routing::TargetRef* served_by, int attempts,
+                bool stream, const AttemptOutcome& outcome, Clock::time_point started) {
+  if (!observability::enabled(LogLevel::Info)) return;
+  const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  std::string result;
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) result = "client_gone";
+  else if (outcome.failure != base::FailureKind::None) result = base::toToken(outcome.failure);
+  else result = served_by ? "ok" : "failed";
+  observability::log(LogLevel::Info, "request",
+                     {{"api", canonical::toString(surface)},
+                      {"route", route},
+                      {"target", served_by ? served_by->id : std::string()},
+                      {"attempts", attempts},
+                      {"status", outcome.status},
+                      {"stream", stream ? "true" : "false"},
+                      {"outcome", std::move(result)},
+                      {"ms", elapsed}});
+}
+
+// A request refused before any routing, so a request log shows every answer.
+void logRejected(int status, std::string_view why) {
+  if (!observability::enabled(LogLevel::Info)) return;
+  observability::log(LogLevel::Info, "request rejected", {{"status", status}, {"reason", why}});
+}
+
+// The client's whole request in canonical form, read only when a target needs a translation.
+std::optional<canonical::Error> parseCanonical(Dialect surface, std::string_view body, canonical::Arena& arena,
+                                               canonical::ChatRequest& out) {
+  if (surface == Dialect::Anthropic) return surfaces::anthropic::parseMessagesRequest(body, arena, out);
+  return surfaces::openai::parseChatCompletion(body, arena, out);
+}
+
+// Headers a client's Anthropic request carries to an Anthropic target.
+std::string anthropicHeadLines(const http::Request& request, const providers::ForwardEndpoint& endpoint) {
+  std::string lines = "anthropic-version: ";
+  const auto version = request.find("anthropic-version");
+  lines.append(version != request.end() ? std::string_view(version->value()) : std::string_view(endpoint.default_version));
+  lines.append("\r\n");
+  if (const auto beta = request.find("anthropic-beta"); beta != request.end()) {
+    lines.append("anthropic-beta: ").append(beta->value()).append("\r\n");
+  }
+  return lines;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
+                                                       http::ResponseWriter& writer) {
+  const auto started = Clock::now();
+  if (!isJsonContentType(request[beast_http::field::content_type])) {
+    logRejected(415, "unsupported content type");
+    co_await writer.send(clientError(surface, http::Status::unsupported_media_type,
+                                     "Content-Type must be application/json.", "unsupported_media_type"));
+    co_return;
+  }
+  // What routing needs (model, stream), read without building a document: the same-dialect path
+  // forwards the body as it is.
+  auto parsed = surfaces::openai::parseChatRequest(request.body());
+  if (auto* error = std::get_if<surfaces::openai::ClientError>(&parsed)) {
+    logRejected(400, error->message);
+    co_await writer.send(clientError(surface, http::Status::bad_request, error->message, error->code, error->param));
+    co_return;
+  }
+  const auto& chat = std::get<surfaces::openai::ChatRequest>(parsed);
+  const routing::RouteSpec* route = state_.routes.find(chat.model);
+  if (route == nullptr) {
+    logRejected(404, "unknown route '" + chat.model + "'");
+    co_await writer.send(unknownRoute(surface, chat.model));
+    co_return;
+  }
+
+  auto& client_socket = writer.stream().socket();
+  auto watch = std::make_shared<ClientWatch>(io_);
+  boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
+  const SteadyTime deadline = started + route->timeouts.total;
+  resilience::RetryState retry(route->retry, route->targets.size(), deadline, [this] {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  });
+  // The translated path's memory: the canonical request and everything decoded for this client.
+  std::optional<canonical::Arena> arena;
+  std::optional<canonical::ChatRequest> canonical_request;
+  std::optional<canonical::Error> unsupported;  // the first target that could not carry the request
+  std::string upstream_head;
+  std::string upstream_body;
+  std::string extra_head;
+  std::vector<AttemptRecord> failures;
+  AttemptOutcome outcome;
+  const routing::TargetRef* served_by = nullptr;
+  bool deadline_hit = false;
+  for (;;) {
+    const auto next = retry.next(Clock::now());
+    if (next.decision != resilience::RetryState::Decision::Try) {
+      deadline_hit = next.decision == resilience::RetryState::Decision::GiveUpDeadline;
+      break;
+    }
+    const routing::TargetRef& target = route->targets[next.target];
+    const auto& forward = state_.forward[target.slot];
+    const bool same_dialect = forward && forward->dialect == surface;
+    if (!same_dialect) {
+      if (!canonical_request) {
+        arena.emplace();
+        canonical_request.emplace(*arena);
+        if (auto error = parseCanonical(surface, request.body(), *arena, *canonical_request)) {
+          stopWatching(client_socket, *watch);
+          logRejected(400, error->message);
+          co_await writer.send(providerError(surface, *error));
+          co_return;
+        }
+      }
+      upstream_head.clear();
+      upstream_body.clear();
+      if (auto error = state_.codecs[target.slot]->encode(*canonical_request, *arena, upstream_head, upstream_body)) {
+        // Not this target's fault and not worth an attempt: the next target may carry it.
+        failures.push_back({target.id, base::FailureKind::Unsupported, std::string(error->message)});
+        if (!unsupported) unsupported = *error;
+        retry.exclude(next.target);
+        continue;
+      }
+    }
+    if (next.wait.count() > 0) {
+      boost::asio::steady_timer timer(io_, next.wait);
+      co_await timer.async_wait(http::kAwaitTuple);
+    }
+    if (watch->gone) {
+      outcome.kind = AttemptOutcome::Kind::ClientGone;
+      break;
+    }
+    retry.startAttempt();
+    if (same_dialect) {
+      extra_head = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
+      const AttemptInput input{*route, target, *forward, extra_head, state_.served_by[target.slot], request,
+                               chat.model_span, chat.stream, retry.attempts(), deadline, *watch};
+      outcome = co_await runAttempt(input, *pools_[target.provider], writer);
+    } else {
+      const TranslatedInput input{*route, target, *state_.codecs[target.slot], state_.served_by[target.slot],
+                                  surface, chat.stream, canonical_request->include_usage, upstream_head,
+                                  upstream_body, retry.attempts(), deadline, *watch, *arena};
+      outcome = co_await runTranslatedAttempt(input, *pools_[target.provider], writer);
+    }
+    if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
+    if (outcome.kind != AttemptOutcome::Kind::Failed) {
+      served_by = &target;
+      break;
+    }
+    failures.push_back({target.id, outcome.failure, outcome.detail});
+    observability::log(LogLevel::Warn, "attempt failed",
+                       {{"route", route->name}, {"target", target.id}, {"attempt", retry.attempts()},
+                        {"failure", std::string(base::toToken(outcome.failure))}, {"detail", outcome.detail}});
+    if (outcome.failure == base::FailureKind::DeadlineExceeded) {
+      deadline_hit = true;
+      break;
+    }
+    retry.recordFailure(next.target, outcome.retry_after, Clock::now());
+  }
+
+  stopWatching(client_socket, *watch);
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
+    writer.abort();
+    outcome.status = kClientClosedRequest;
+  }
+  if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
+    http::Response response{};
+    if (retry.attempts() == 0 && unsupported) {
+      // No target of the route can carry this request: that is the client's to fix.
+      response = providerError(surface, *unsupported);
+      setSwitchyardHeaders(response, route->name, {}, 0);
+    } else {
+      const bool timed_out = deadline_hit && Clock::now() >= deadline;
+      response = allTargetsFailed(surface, route->name, failures, retry.attempts(), timed_out);
+    }
+    outcome.status = response.result_int();
+    co_await writer.send(std::move(response));
+  }
+  logRequest(surface, route->name, served_by, retry.attempts(), chat.stream, outcome, started);
+}
+
+namespace {
+
+// Anthropic's count_tokens, estimated: about four characters per token for text and JSON, plus a
+// few tokens of framing per turn. Exact counts need the target's own tokenizer.
+std::int64_t estimateTokens(const canonical::ChatRequest& request) {
+  std::size_t characters = 0;
+  for (const auto& text : request.system) characters += text.size();
+  for (const auto& part : request.parts) {
+    characters += part.text.size() + part.arguments.size() + part.name.size();
+    if (part.type == canonical::PartType::Image) characters += 6000;  // ~1,500 tokens per image
+  }
+  for (const auto& tool : request.tools) characters += tool.name.size() + tool.description.size() + tool.parameters.size();
+  return static_cast<std::int64_t>((characters + 3) / 4 + 4 * request.messages.size());
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request, http::ResponseWriter& writer) {
+  canonical::Arena arena;
+  canonical::ChatRequest parsed(arena);
+  if (auto error = surfaces::anthropic::parseCountTokensRequest(request.body(), arena, parsed)) {
+    co_await writer.send(providerError(Dialect::Anthropic, *error));
+    co_return;
+  }
+  if (state_.routes.find(parsed.model) == nullptr) {
+    co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model));
+    co_return;
+  }
+  http::Response response{http::Status::ok, 11};
+  response.set(beast_http::field::content_type, "application/json");
+  response.body() = "{\"input_tokens\":" + std::to_string(estimateTokens(parsed)) + "}";
+  co_await writer.send(std::move(response));
+}
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,247 @@
+#include "proxy/translated_attempt.h"
+
+#include <algorithm>
+#include <array>
+
+#include <boost/beast/http/field.hpp>
+
+#include "canonical/stream_codec.h"
+#include "proxy/attempt_support.h"
+#include "proxy/client_errors.h"
+#include "proxy/response_headers.h"
+#include "resilience/failover_policy.h"
+#include "surfaces/anthropic/messages.h"
+#include "surfaces/openai/translate.h"
+
+namespace switchyard::proxy {
+
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+using base::FailureKind;
+using Kind = AttemptOutcome::Kind;
+
+namespace {
+
+constexpr std::uint64_t kReserveMax = 1 << 20;
+
+void renderResponse(canonical::Dialect surface, const canonical::ChatResponse& response, std::string& out) {
+  if (surface == canonical::Dialect::Anthropic) {
+    surfaces::anthropic::renderMessage(response, out);
+  } else {
+    surfaces::openai::renderChatCompletion(response, out);
+  }
+}
+
+std::unique_ptr<canonical::StreamEncoder> makeEncoder(canonical::Dialect surface, bool include_usage) {
+  if (surface == canonical::Dialect::Anthropic) return surfaces::anthropic::makeStreamEncoder();
+  return surfaces::openai::makeStreamEncoder(include_usage);
+}
+
+std::string errorDetail(int status, const canonical::Error& error) {
+  std::string detail = "HTTP " + std::to_string(status);
+  if (!error.message.empty()) {
+    detail.append(" (").append(error.message.substr(0, kDetailMax)).append(")");
+  }
+  return detail;
+}
+
+// A non-2xx answer: another target may do better (429, 5xx...), or the client's request is at fault
+// and the client sees the provider's error in its own dialect.
+boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& input, http::ClientPool& pool,
+                                                         std::unique_ptr<http::UpstreamConnection> connection,
+                                                         SteadyTime attempt_deadline, http::ResponseWriter& writer) {
+  const int status = static_cast<int>(connection->header().result_int());
+  std::string answer;
+  if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
+    co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
+                     "body: " + ec.message(), status);
+  }
+  const canonical::Error error = input.codec.decodeError(status, answer, input.arena);
+  if (resilience::isFailoverStatus(status)) {
+    auto outcome = failed(FailureKind::UpstreamStatus, errorDetail(status, error), status);
+    outcome.retry_after = retryAfterOf(connection->header());
+    pool.release(std::move(connection));
+    co_return outcome;
+  }
+  pool.release(std::move(connection));
+  http::Response response = providerError(input.surface, error);
+  setSwitchyardHeaders(response, input.route.name, input.target.id, input.attempt_number);
+  AttemptOutcome outcome;
+  outcome.kind = Kind::Delivered;
+  outcome.status = response.result_int();
+  if (co_await writer.send(std::move(response))) co_return AttemptOutcome{Kind::ClientGone};
+  co_return outcome;
+}
+
+boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input, http::ClientPool& pool,
+                                                    std::unique_ptr<http::UpstreamConnection> connection,
+                                                    SteadyTime attempt_deadline, http::ResponseWriter& writer) {
+  const int status = static_cast<int>(connection->header().result_int());
+  std::string answer;
+  if (const auto size = connection->announcedBodySize()) answer.reserve(std::min<std::uint64_t>(*size, kReserveMax));
+  if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
+    co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
+                     "body: " + ec.message(), status);
+  }
+  pool.release(std::move(connection));
+  canonical::ChatResponse response(input.arena);
+  std::string why;
+  if (!input.codec.decodeResponse(answer, input.arena, response, why)) {
+    co_return failed(FailureKind::MalformedResponse, "answer: " + why.substr(0, kDetailMax), status);
+  }
+  std::string rendered;
+  rendered.reserve(answer.size() + 256);
+  renderResponse(input.surface, response, rendered);
+  const std::string header_lines = answerHeaderLines("application/json", input.served_by, input.attempt_number);
+  if (co_await writer.send(beast_http::status::ok, header_lines, rendered)) {
+    co_return AttemptOutcome{Kind::ClientGone};
+  }
+  AttemptOutcome outcome;
+  outcome.kind = Kind::Delivered;
+  outcome.status = 200;
+  co_return outcome;
+}
+
+// Feeds decoded events to the client's encoder; notes when the answer proper has begun.
+class EncodingSink final : public canonical::EventSink {
+ public:
+  EncodingSink(canonical::StreamEncoder& encoder, std::string& out) : encoder_(encoder), out_(out) {}
+  void onEvent(const canonical::StreamEvent& event) override {
+    if (event.type != canonical::EventType::Start && event.type != canonical::EventType::Usage) answered = true;
+    encoder_.encode(event, out_);
+  }
+  bool answered = false;
+
+ private:
+  canonical::StreamEncoder& encoder_;
+  std::string& out_;
+};
+
+// Decodes what `pending` holds completely; drops the consumed bytes.
+void decodePending(canonical::StreamDecoder& decoder, std::string& pending, EncodingSink& sink) {
+  const std::size_t consumed = decoder.decode(pending, sink);
+  pending.erase(0, consumed);
+}
+
+boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& input, http::ClientPool& pool,
+                                                     std::unique_ptr<http::UpstreamConnection> connection,
+                                                     SteadyTime first_token_deadline, http::ResponseWriter& writer) {
+  auto decoder = input.codec.streamDecoder();
+  auto encoder = makeEncoder(input.surface, input.include_usage);
+  std::string pending;  // upstream bytes not yet decoded
+  pending.reserve(4096);
+  std::string out;      // client bytes not yet written
+  out.reserve(4096);
+  EncodingSink sink(*encoder, out);
+  bool done = false;
+  using canonical::DecodeState;
+
+  // Until the first token, any failure is invisible to the client: fail over.
+  while (!sink.answered && decoder->state() == DecodeState::More) {
+    if (done) {
+      decoder->endOfBody(sink);
+      break;
+    }
+    const auto ec = co_await connection->readSome(pending, done, first_token_deadline);
+    if (ec) {
+      co_return failed(ioFailure(ec, false, first_token_deadline, input.deadline, FailureKind::FirstTokenTimeout),
+                       "stream: " + ec.message(), 200);
+    }
+    decodePending(*decoder, pending, sink);
+  }
+  if (decoder->state() == DecodeState::Error) {
+    co_return failed(FailureKind::UpstreamError,
+                     "error event: " + std::string(decoder->error().message.substr(0, kDetailMax)), 200);
+  }
+  if (decoder->state() == DecodeState::Malformed || !sink.answered) {
+    const std::string why = decoder->state() == DecodeState::Malformed
+                                ? std::string(decoder->error().message.substr(0, kDetailMax))
+                                : "stream ended before its first event";
+    co_return failed(FailureKind::MalformedResponse, why, 200);
+  }
+
+  std::string header_lines = answerHeaderLines("text/event-stream; charset=utf-8", input.served_by,
+                                               input.attempt_number);
+  header_lines += "Cache-Control: no-cache\r\n";
+  writer.beginStream(beast_http::status::ok, header_lines);
+  AttemptOutcome outcome;
+  outcome.kind = Kind::Delivered;
+  outcome.status = 200;
+  std::size_t relayed = 0;
+  for (;;) {
+    const DecodeState state = decoder->state();
+    if (state == DecodeState::More && done) {
+      decoder->endOfBody(sink);
+      continue;
+    }
+    if (state == DecodeState::Done) encoder->finish(out);
+    const bool last = state != DecodeState::More;
+    if (last && state != DecodeState::Done) break;  // the error event is written below
+    if (!out.empty() || last) {
+      if (co_await writer.writeChunk(out, last)) co_return AttemptOutcome{Kind::ClientGone};
+      relayed += out.size();
+      out.clear();
+    }
+    if (last) break;
+    const auto ec = co_await connection->readSome(pending, done, input.deadline);
+    if (ec) {
+      outcome.failure = ec == beast::error::timeout ? FailureKind::DeadlineExceeded : FailureKind::StreamCut;
+      outcome.detail = ec.message();
+      break;
+    }
+    decodePending(*decoder, pending, sink);
+  }
+
+  const DecodeState state = decoder->state();
+  if (state == DecodeState::Done) {
+    // Read what follows the end marker so the connection can serve again.
+    std::string rest;
+    if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
+    if (connection->reusable()) pool.release(std::move(connection));
+    co_return outcome;
+  }
+  canonical::Error error{502, canonical::ErrorCategory::Server, {}, {}, "stream_interrupted"};
+  std::string message;
+  if (state == DecodeState::Error) {
+    error = decoder->error();
+    outcome.failure = FailureKind::UpstreamError;
+    outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";
+  } else {
+    if (outcome.failure == FailureKind::None) {
+      outcome.failure = state == DecodeState::Malformed ? FailureKind::MalformedResponse : FailureKind::StreamCut;
+      outcome.detail = state == DecodeState::Malformed ? std::string(decoder->error().message) : "stream ended early";
+    }
+    message = "The upstream stream from " + input.target.id + " broke after " + std::to_string(relayed) +
+              " bytes (" + outcome.detail + "); the answer is incomplete.";
+    error.message = message;
+    if (outcome.failure == FailureKind::DeadlineExceeded) {
+      error.category = canonical::ErrorCategory::Timeout;
+      error.code = "deadline_exceeded";
+    }
+  }
+  connection->close();
+  encoder->fail(error, out);
+  if (co_await writer.writeChunk(out, true)) co_return AttemptOutcome{Kind::ClientGone};
+  co_return outcome;
+}
+
+}  // namespace
+
+boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
+                                                            http::ResponseWriter& writer) {
+  const std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(input.head),
+                                                        boost::asio::buffer(input.body)};
+  UnwatchOnExit unwatch{input.client};
+  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client);
+  if (!opened.connection) co_return std::move(opened.failure);
+  const int status = static_cast<int>(opened.connection->header().result_int());
+  if (status < 200 || status >= 300) {
+    co_return co_await handleErrorAnswer(input, pool, std::move(opened.connection), opened.attempt_deadline, writer);
+  }
+  if (input.stream) {
+    co_return co_await deliverStream(input, pool, std::move(opened.connection), opened.first_token_deadline, writer);
+  }
+  co_return co_await deliverWhole(input, pool, std::move(opened.connection), opened.attempt_deadline, writer);
+}
+
+}  // namespace switchyard::proxy

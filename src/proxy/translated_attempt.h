@@ -1,0 +1,41 @@
+#pragma once
+// One upstream exchange whose target speaks another dialect than the client: the request was
+// encoded for the target by its codec; the answer (whole or streamed) is decoded into canonical form
+// and rendered in the client's dialect event by event. As on the forwarded path, nothing reaches
+// the client until the answer is known good (whole body decoded; first token of a stream), so
+// failing over stays invisible.
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "canonical/arena.h"
+#include "canonical/chat.h"
+#include "http/client.h"
+#include "http/response_writer.h"
+#include "providers/target_codec.h"
+#include "proxy/client_watch.h"
+#include "proxy/upstream_attempt.h"
+#include "routing/route_table.h"
+
+namespace switchyard::proxy {
+
+struct TranslatedInput {
+  const routing::RouteSpec& route;
+  const routing::TargetRef& target;
+  const providers::TargetCodec& codec;
+  const std::string& served_by;    // pre-rendered x-switchyard-route/-target lines
+  canonical::Dialect surface;      // what the client speaks
+  bool stream = false;
+  bool include_usage = false;      // OpenAI clients' stream_options.include_usage
+  const std::string& head;         // the encoded upstream request
+  const std::string& body;
+  int attempt_number = 1;
+  SteadyTime deadline;
+  ClientWatch& client;
+  canonical::Arena& arena;
+};
+
+boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
+                                                            http::ResponseWriter& writer);
+
+}  // namespace switchyard::proxy
