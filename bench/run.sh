@@ -5,6 +5,8 @@
 #   direct       wrk -> upstream nginx
 #   nginx-proxy  wrk -> nginx proxy_pass (upstream keepalive) -> upstream nginx   (the reference proxy)
 #   switchyard   wrk -> switchyard serve (workers: 1)       -> upstream nginx
+#   translated   wrk (OpenAI request) -> switchyard -> upstream nginx speaking Anthropic's Messages API
+#                (the translated path: canonical parse, Anthropic encode, decode, OpenAI render)
 # for non-streaming and streaming requests, closed-loop (max throughput) and at a fixed ~1,000 req/s.
 # Results: a table on stdout, bench/results/latest.json and bench/results/latest.md. See bench/README.md.
 #
@@ -140,6 +142,24 @@ STREAM_SSE="$(
 )"
 STREAM_SSE+=$'\n\n'  # $(...) strips the trailing blank line that ends the last event
 
+# The same answer as Anthropic's Messages API gives it, for the translated path.
+ANTHROPIC_JSON='{"id":"msg_01BenchAbCdEfGhIjKlMnOpQr","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[{"type":"text","text":"Hello! This is a canned answer from the benchmark upstream. How can I help you today?"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":24,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":19}}'
+anthropic_event() {  # anthropic_event NAME DATA_JSON
+  printf 'event: %s\ndata: %s\n\n' "$1" "$2"
+}
+ANTHROPIC_SSE="$(
+  anthropic_event message_start '{"type":"message_start","message":{"id":"msg_01BenchAbCdEfGhIjKlMnOpQr","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":24,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}'
+  anthropic_event content_block_start '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}'
+  anthropic_event ping '{"type": "ping"}'
+  for w in 'Hello' '!' ' How' ' can' ' I' ' help' ' you' ' today' '?'; do
+    anthropic_event content_block_delta '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"'"$w"'"}}'
+  done
+  anthropic_event content_block_stop '{"type":"content_block_stop","index":0}'
+  anthropic_event message_delta '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":9}}'
+  anthropic_event message_stop '{"type":"message_stop"}'
+)"
+ANTHROPIC_SSE+=$'\n\n'
+
 nginx_escape() {  # for a single-quoted nginx string: escape \ and ', turn newlines into \n
   local s="${1//\\/\\\\}"
   s="${s//\'/\\\'}"
@@ -179,6 +199,15 @@ mkdir -p "$WORK/upstream" "$WORK/proxy"
       default_type text/event-stream;
       add_header Cache-Control no-cache;
       return 200 '$(nginx_escape "$STREAM_SSE")';
+    }
+    location = /anthropic/v1/messages {
+      default_type application/json;
+      return 200 '$(nginx_escape "$ANTHROPIC_JSON")';
+    }
+    location = /anthropic-stream/v1/messages {
+      default_type text/event-stream;
+      add_header Cache-Control no-cache;
+      return 200 '$(nginx_escape "$ANTHROPIC_SSE")';
     }
     location / {
       default_type application/json;
@@ -244,6 +273,12 @@ providers:
   bench-upstream-stream:
     kind: openai
     base_url: http://127.0.0.1:$UP_PORT/stream/v1
+  bench-anthropic:
+    kind: anthropic
+    base_url: http://127.0.0.1:$UP_PORT/anthropic
+  bench-anthropic-stream:
+    kind: anthropic
+    base_url: http://127.0.0.1:$UP_PORT/anthropic-stream
 routes:
   bench:
     strategy: fallback
@@ -251,6 +286,10 @@ routes:
   bench-stream:
     strategy: fallback
     targets: [bench-upstream-stream/gpt-4o-mini]
+  bench-translated:
+    targets: [bench-anthropic/claude-haiku-4-5]
+  bench-translated-stream:
+    targets: [bench-anthropic-stream/claude-haiku-4-5]
 EOF
   SY_VERSION="$("$SWITCHYARD_BIN" --version 2>&1 | head -n 1 || true)"
   "$SWITCHYARD_BIN" check --config "$WORK/switchyard.yaml" >"$WORK/switchyard-check.log" 2>&1 \
@@ -265,9 +304,10 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # Request bodies (the same bytes for every path; the gateway's route is the model name).
 # ---------------------------------------------------------------------------------------------------
-body_for() {  # body_for MODE
+body_for() {  # body_for MODE [PATH]
   local model=bench stream=""
-  if [ "$1" = stream ]; then model=bench-stream; stream=',"stream":true'; fi
+  [ "${2:-}" = translated ] && model=bench-translated
+  if [ "$1" = stream ]; then model+=-stream; stream=',"stream":true'; fi
   printf '{"model":"%s","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":64,"temperature":0.2%s}' "$model" "$stream"
 }
 url_for() {  # url_for PATH MODE
@@ -275,12 +315,12 @@ url_for() {  # url_for PATH MODE
   case "$1" in
     direct) [ "$2" = stream ] && prefix=/stream; echo "http://127.0.0.1:$UP_PORT$prefix/v1/chat/completions" ;;
     nginx-proxy) [ "$2" = stream ] && prefix=/stream; echo "http://127.0.0.1:$PROXY_PORT$prefix/v1/chat/completions" ;;
-    switchyard) echo "http://127.0.0.1:$SY_PORT/v1/chat/completions" ;;
+    switchyard|translated) echo "http://127.0.0.1:$SY_PORT/v1/chat/completions" ;;
   esac
 }
 
 PATHS=(direct nginx-proxy)
-[ "$SKIP_SWITCHYARD" = 1 ] || PATHS+=(switchyard)
+[ "$SKIP_SWITCHYARD" = 1 ] || PATHS+=(switchyard translated)
 MODES=(non-stream stream)
 
 # ---------------------------------------------------------------------------------------------------
@@ -289,7 +329,7 @@ MODES=(non-stream stream)
 verify() {  # verify PATH MODE
   local path="$1" mode="$2" url code out="$WORK/verify-$1-$2"
   url="$(url_for "$path" "$mode")"
-  body_for "$mode" >"$out.req"
+  body_for "$mode" "$path" >"$out.req"
   code="$(curl -sS --max-time 5 -o "$out.body" -D "$out.headers" -w '%{http_code}' \
     -H 'Content-Type: application/json' -H 'Authorization: Bearer sk-bench' --data-binary @"$out.req" "$url")" \
     || die "$path $mode: curl failed ($url)"
@@ -307,7 +347,7 @@ verify() {  # verify PATH MODE
     grep -q '"object":"chat.completion"' "$out.body" || die "$path $mode: not a chat.completion"
     grep -q '"finish_reason":"stop"' "$out.body" || die "$path $mode: no finish_reason"
   fi
-  if [ "$path" = switchyard ]; then
+  if [ "$path" = switchyard ] || [ "$path" = translated ]; then
     grep -qi '^x-switchyard-route:' "$out.headers" || die "$path $mode: no x-switchyard-route header"
   fi
   log "verified $path $mode ($url)"
@@ -319,10 +359,10 @@ if [ "${BENCH_VERIFY_ONLY:-0}" = 1 ]; then log "all paths answer correctly (BENC
 # wrk runs. The Lua done() hook prints exact figures (microseconds) so nothing depends on wrk's
 # human-readable units.
 # ---------------------------------------------------------------------------------------------------
-write_lua() {  # write_lua MODE DELAY_MS(0 = closed loop) > file
+write_lua() {  # write_lua MODE DELAY_MS(0 = closed loop) PATH > file
   cat <<EOF
 wrk.method = "POST"
-wrk.body = [==[$(body_for "$1")]==]
+wrk.body = [==[$(body_for "$1" "$3")]==]
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench"
 EOF
@@ -346,8 +386,8 @@ run_wrk() {  # run_wrk PATH MODE KIND(throughput|rate)
   local path="$1" mode="$2" kind="$3" url conns delay lua out line
   url="$(url_for "$path" "$mode")"
   if [ "$kind" = rate ]; then conns="$RATE_CONNECTIONS"; delay="$RATE_DELAY_MS"; else conns="$CONNECTIONS"; delay=0; fi
-  lua="$WORK/$mode-$delay.lua"
-  [ -f "$lua" ] || write_lua "$mode" "$delay" >"$lua"
+  lua="$WORK/$path-$mode-$delay.lua"
+  [ -f "$lua" ] || write_lua "$mode" "$delay" "$path" >"$lua"
   out="$WORK/wrk-$path-$mode-$kind.txt"
   if [ "$kind" = throughput ] && [ "$WARMUP" -gt 0 ]; then
     "${PIN_CLIENT[@]}" wrk -t1 -c"$conns" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
@@ -444,8 +484,12 @@ REPORT="$WORK/report.md"
     echo "[$mode, closed loop]"
     printf '  THROUGHPUT nginx-proxy / direct          = %sx\n' "$(ratio "${R[$n|rps]}" "${R[$d|rps]}")"
     if [ "$SKIP_SWITCHYARD" != 1 ]; then
+      t="translated|throughput|$mode"
       printf '  THROUGHPUT switchyard / nginx-proxy      = %sx\n' "$(ratio "${R[$s|rps]}" "${R[$n|rps]}")"
       printf '  THROUGHPUT switchyard / direct           = %sx\n' "$(ratio "${R[$s|rps]}" "${R[$d|rps]}")"
+      printf '  THROUGHPUT translated / switchyard       = %sx   (OpenAI client -> Anthropic target vs same API)\n' \
+        "$(ratio "${R[$t|rps]}" "${R[$s|rps]}")"
+      printf '  ADDED p50 translated vs switchyard       = %s ms\n' "$(added_ms "${R[$t|p50_us]}" "${R[$s|p50_us]}")"
     fi
     print_added "$d" "$n" "$s"
     d="direct|rate|$mode" n="nginx-proxy|rate|$mode" s="switchyard|rate|$mode"
@@ -495,8 +539,10 @@ json_str() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\
       "$kind" "${mode/-/_}" "$(ratio "${R[$n|rps]}" "${R[$d|rps]}")" \
       "$(added_ms "${R[$n|p50_us]}" "${R[$d|p50_us]}" | sed 's/^+//')" "$(added_ms "${R[$n|p99_us]}" "${R[$d|p99_us]}" | sed 's/^+//')"
     if [ "$SKIP_SWITCHYARD" != 1 ]; then
-      printf ', "switchyard_over_nginx_proxy_rps": %s, "switchyard_over_direct_rps": %s' \
-        "$(ratio "${R[$s|rps]}" "${R[$n|rps]}")" "$(ratio "${R[$s|rps]}" "${R[$d|rps]}")"
+      t="translated|$kind|$mode"
+      printf ', "switchyard_over_nginx_proxy_rps": %s, "switchyard_over_direct_rps": %s, "translated_over_switchyard_rps": %s, "translated_added_p50_ms_vs_switchyard": %s' \
+        "$(ratio "${R[$s|rps]}" "${R[$n|rps]}")" "$(ratio "${R[$s|rps]}" "${R[$d|rps]}")" \
+        "$(ratio "${R[$t|rps]}" "${R[$s|rps]}")" "$(added_ms "${R[$t|p50_us]}" "${R[$s|p50_us]}" | sed 's/^+//')"
       for p in p50 p99; do
         printf ', "switchyard_added_%s_ms_vs_direct": %s, "switchyard_added_%s_ms_vs_nginx_proxy": %s' \
           "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$d|${p}_us]}" | sed 's/^+//')" \
