@@ -134,13 +134,24 @@ EndpointParse parseBaseUrl(std::string_view text) {
   return result;
 }
 
-std::string chatCompletionsUrl(const Endpoint& endpoint) {
+std::string chatUrl(const Provider& provider, const std::string& model) {
+  const Endpoint& endpoint = provider.endpoint;
   const bool ipv6 = endpoint.host.find(':') != std::string::npos;
   std::string url = endpoint.tls ? "https://" : "http://";
   url += ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
   url += ":" + std::to_string(endpoint.port);
   url += endpoint.base_path;
-  url += "/chat/completions";
+  if (provider.kind == "anthropic") {
+    url += "/v1/messages";
+  } else if (provider.kind == "gemini") {
+    url += "/v1beta/models/" + model + ":generateContent";
+  } else if (provider.kind == "bedrock") {
+    url += "/model/" + model + "/converse";
+  } else if (provider.kind == "azure") {
+    url += "/openai/deployments/" + model + "/chat/completions?api-version=" + provider.api_version;
+  } else {
+    url += "/chat/completions";
+  }
   return url;
 }
 

@@ -30,8 +30,8 @@ struct EndpointParse {
 // http[s]://HOST[:PORT][/PATH]; the port defaults to 80/443 and the path loses its trailing '/'.
 EndpointParse parseBaseUrl(std::string_view text);
 
-// The URL of the endpoint's chat completions resource, port explicit, e.g.
+// The URL a non-stream chat request to `model` at `provider` goes to, port explicit, e.g.
 // http://[::1]:80/v1/chat/completions.
-std::string chatCompletionsUrl(const Endpoint& endpoint);
+std::string chatUrl(const Provider& provider, const std::string& model);
 
 }  // namespace switchyard::config

@@ -48,7 +48,7 @@ void describeRoute(std::ostringstream& out, const Config& config, const Route& r
   for (const Target& target : route.targets) {
     out << "    " << position++ << ". " << target.id();
     if (const Provider* provider = config.findProvider(target.provider)) {
-      out << " -> " << chatCompletionsUrl(provider->endpoint);
+      out << " -> " << chatUrl(*provider, target.model);
     }
     out << "\n";
   }

@@ -132,17 +132,17 @@ describe('switchyard --version and --help', { timeout: 30_000 }, () => {
   });
 });
 
-describe('quick-start example', { timeout: 30_000 }, () => {
-  const quickstart = path.join(REPO_ROOT, 'examples', 'quickstart.yaml');
-  const exists = fs.existsSync(quickstart);
-
-  it('passes switchyard check', { ...opts, skip: exists ? false : 'examples/quickstart.yaml does not exist' }, async () => {
-    // Give every ${VAR} it references a dummy value, so that only the file itself is judged.
-    const text = fs.readFileSync(quickstart, 'utf8');
-    const env = {};
-    for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) env[name] = process.env[name] ?? 'dummy-value';
-    const result = await runCli(['check', '--config', quickstart], { env });
-    assert.equal(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
-    assert.ok(result.stdout.trim().length > 0, 'prints the routing table');
-  });
+describe('example configs', { timeout: 30_000 }, () => {
+  for (const name of fs.readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.yaml'))) {
+    const file = path.join(REPO_ROOT, 'examples', name);
+    it(`examples/${name} passes switchyard check`, opts, async () => {
+      // Give every ${VAR} it references a dummy value, so that only the file itself is judged.
+      const text = fs.readFileSync(file, 'utf8');
+      const env = {};
+      for (const [, v] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) env[v] = process.env[v] ?? 'dummy-value';
+      const result = await runCli(['check', '--config', file], { env });
+      assert.equal(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      assert.ok(result.stdout.trim().length > 0, 'prints the routing table');
+    });
+  }
 });

@@ -58,6 +58,7 @@ describe('translation between wire formats', { timeout: 180_000 }, () => {
         az: { kind: 'azure', base_url: sim.url, api_key: 'key-azure' },
         claude_down: { kind: 'anthropic', base_url: down.url },
         oai_down: { kind: 'openai', base_url: down.baseUrl },
+        groq: { kind: 'groq', base_url: sim.baseUrl, api_key: 'key-groq' },
       },
       routes: {
         to_openai: { targets: ['oai/gpt-4o'], retry: fastRetry, timeouts },
@@ -69,6 +70,7 @@ describe('translation between wire formats', { timeout: 180_000 }, () => {
         openai_then_bedrock: { targets: ['oai_down/gpt-x', 'aws/amazon.nova-pro-v1:0'], retry: fastRetry, timeouts },
         json_capable: { targets: ['claude/claude-x', 'google/gemini-2.5-flash'], retry: fastRetry, timeouts },
         anthropic_only: { targets: ['claude/claude-x'], retry: fastRetry, timeouts },
+        to_preset: { targets: ['groq/llama-3.3-70b-versatile'], retry: fastRetry, timeouts },
       },
     });
   }, opts);
@@ -204,6 +206,17 @@ describe('translation between wire formats', { timeout: 180_000 }, () => {
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/,
     );
     assert.match(header(bedrock, 'x-amz-date'), /^\d{8}T\d{6}Z$/);
+  });
+
+  it('an OpenAI-compatible preset is an openai provider (Bearer key, /chat/completions)', opts, async () => {
+    const res = await gw.chat(chatBody('to_preset'));
+    assert.equal(res.status, 200, res.text);
+    const upstream = await lastUpstream('/v1/chat/completions');
+    assert.equal(header(upstream, 'authorization'), 'Bearer key-groq');
+    assert.equal(JSON.parse(upstream.body).model, 'llama-3.3-70b-versatile');
+    const claude = await gw.post('/v1/messages', messagesBody('to_preset'), { headers: anthropicHeaders });
+    assert.equal(claude.status, 200, claude.text);
+    assert.deepEqual(claude.json.content, [{ type: 'text', text: simReply('S') }]);
   });
 
   it('fails over across wire formats: an Anthropic target down, Gemini serves the OpenAI client', opts, async () => {
