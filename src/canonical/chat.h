@@ -158,6 +158,13 @@ enum class ErrorCategory : std::uint8_t {
   Timeout,                // 504, the gateway's deadline
 };
 
+// The category an HTTP status stands for when the body says nothing more specific (402 counts
+// as permission, 408 as timeout, 529 as overloaded, other 5xx as server, other 4xx as invalid).
+ErrorCategory categoryForStatus(int status);
+// The usual HTTP status of a category: 400, 401, 403, 404, 413, 429, 500, 503 (overloaded), 504.
+// Dialects that use another (Anthropic's overloaded is 529) say so in their surface.
+int statusForCategory(ErrorCategory category);
+
 struct Error {
   int status = 400;       // the HTTP status the client gets
   ErrorCategory category = ErrorCategory::InvalidRequest;

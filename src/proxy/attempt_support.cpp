@@ -35,6 +35,11 @@ FailureKind ioFailure(const beast::error_code& ec, bool during_connect, SteadyTi
   return kind == FailureKind::AttemptTimeout ? timeoutKind(fired, total, timeout_kind) : kind;
 }
 
+void reserveForBody(const http::UpstreamConnection& connection, std::string& body) {
+  constexpr std::uint64_t kReserveMax = 1 << 20;
+  if (const auto size = connection.announcedBodySize()) body.reserve(std::min<std::uint64_t>(*size, kReserveMax));
+}
+
 boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                         std::string& body, SteadyTime deadline) {
   bool done = false;

@@ -24,6 +24,9 @@ AttemptOutcome failed(base::FailureKind failure, std::string detail, int status 
 base::FailureKind ioFailure(const boost::beast::error_code& ec, bool during_connect, SteadyTime fired,
                             SteadyTime total, base::FailureKind timeout_kind);
 
+// Reserves room for the body the upstream announced (Content-Length), trusted up to 1 MiB.
+void reserveForBody(const http::UpstreamConnection& connection, std::string& body);
+
 // Reads the rest of a body into `body`; returns the first error.
 boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                                std::string& body, SteadyTime deadline);

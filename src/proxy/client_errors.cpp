@@ -9,21 +9,6 @@
 namespace switchyard::proxy {
 
 namespace beast_http = boost::beast::http;
-using canonical::ErrorCategory;
-
-canonical::ErrorCategory categoryForStatus(int status) {
-  switch (status) {
-    case 401: return ErrorCategory::Authentication;
-    case 403: return ErrorCategory::PermissionDenied;
-    case 404: return ErrorCategory::NotFound;
-    case 413: return ErrorCategory::RequestTooLarge;
-    case 429: return ErrorCategory::RateLimited;
-    case 503:
-    case 529: return ErrorCategory::Overloaded;
-    case 504: return ErrorCategory::Timeout;
-    default: return status >= 500 ? ErrorCategory::Server : ErrorCategory::InvalidRequest;
-  }
-}
 
 canonical::Dialect dialectOfPath(std::string_view path) {
   return path.starts_with("/v1/messages") ? canonical::Dialect::Anthropic : canonical::Dialect::OpenAi;
@@ -44,7 +29,7 @@ http::Response clientError(canonical::Dialect surface, http::Status status, std:
                            std::string_view code, std::string_view param) {
   const int number = static_cast<int>(status);
   if (surface == canonical::Dialect::Anthropic) {
-    const canonical::Error error{number, categoryForStatus(number), message, param, code};
+    const canonical::Error error{number, canonical::categoryForStatus(number), message, param, code};
     return jsonResponse(number, surfaces::anthropic::renderErrorBody(error));
   }
   surfaces::openai::ClientError error{number, std::string(message),

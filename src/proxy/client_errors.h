@@ -18,9 +18,6 @@ http::Response clientError(canonical::Dialect surface, http::Status status, std:
 // error type its own API uses for that category (Anthropic's overloaded is 529, OpenAI's 503).
 http::Response providerError(canonical::Dialect surface, const canonical::Error& error);
 
-// The category a gateway-made status stands for.
-canonical::ErrorCategory categoryForStatus(int status);
-
 // The dialect of a request path: /v1/messages... is Anthropic's, everything else OpenAI's.
 canonical::Dialect dialectOfPath(std::string_view path);
 

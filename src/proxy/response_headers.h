@@ -36,4 +36,11 @@ inline std::string answerHeaderLines(std::string_view content_type, std::string_
   return lines;
 }
 
+// The header lines of a proxied event stream.
+inline std::string streamHeaderLines(std::string_view served_by, int attempts) {
+  std::string lines = answerHeaderLines("text/event-stream; charset=utf-8", served_by, attempts);
+  lines += "Cache-Control: no-cache\r\n";
+  return lines;
+}
+
 }  // namespace switchyard::proxy

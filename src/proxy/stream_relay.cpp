@@ -114,10 +114,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                      "error event: " + pending.substr(0, std::min<std::size_t>(end, kDetailMax)), 200);
   }
 
-  std::string header_lines = answerHeaderLines("text/event-stream; charset=utf-8", input.served_by,
-                                               input.attempt_number);
-  header_lines += "Cache-Control: no-cache\r\n";
-  writer.beginStream(beast_http::status::ok, header_lines);
+  writer.beginStream(beast_http::status::ok, streamHeaderLines(input.served_by, input.attempt_number));
 
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;

@@ -22,8 +22,6 @@ using Kind = AttemptOutcome::Kind;
 
 namespace {
 
-constexpr std::uint64_t kReserveMax = 1 << 20;
-
 void renderResponse(canonical::Dialect surface, const canonical::ChatResponse& response, std::string& out) {
   if (surface == canonical::Dialect::Anthropic) {
     surfaces::anthropic::renderMessage(response, out);
@@ -78,7 +76,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
                                                     SteadyTime attempt_deadline, http::ResponseWriter& writer) {
   const int status = static_cast<int>(connection->header().result_int());
   std::string answer;
-  if (const auto size = connection->announcedBodySize()) answer.reserve(std::min<std::uint64_t>(*size, kReserveMax));
+  reserveForBody(*connection, answer);
   if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
                      "body: " + ec.message(), status);
@@ -160,10 +158,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     co_return failed(FailureKind::MalformedResponse, why, 200);
   }
 
-  std::string header_lines = answerHeaderLines("text/event-stream; charset=utf-8", input.served_by,
-                                               input.attempt_number);
-  header_lines += "Cache-Control: no-cache\r\n";
-  writer.beginStream(beast_http::status::ok, header_lines);
+  writer.beginStream(beast_http::status::ok, streamHeaderLines(input.served_by, input.attempt_number));
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
   outcome.status = 200;

@@ -22,9 +22,6 @@ using Kind = AttemptOutcome::Kind;
 
 namespace {
 
-// Trust an upstream's Content-Length only this far when reserving memory for its body.
-constexpr std::uint64_t kReserveMax = 1 << 20;
-
 // "HTTP 503 (the provider's words)" for the all-targets-failed message.
 std::string upstreamErrorDetail(int status, std::string_view body) {
   std::string detail = "HTTP " + std::to_string(status);
@@ -66,7 +63,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   }
 
   std::string answer;
-  if (const auto size = connection->announcedBodySize()) answer.reserve(std::min<std::uint64_t>(*size, kReserveMax));
+  reserveForBody(*connection, answer);
   if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
                      "body: " + ec.message(), status);

@@ -23,11 +23,10 @@ std::unique_ptr<canonical::StreamDecoder> makeMessagesStreamDecoder();
 
 // Canonical category for an Anthropic error.type ("overloaded_error"...); false when unknown.
 bool categoryForErrorType(std::string_view type, std::string_view message, canonical::ErrorCategory& out);
-// Canonical category for a status alone (a body that says nothing usable).
-canonical::ErrorCategory categoryForStatus(int status);
-// The status the canonical model gives a category (Overloaded 503, as for every dialect: the
-// Anthropic surface turns it back into 529 for its clients).
-int statusForCategory(canonical::ErrorCategory category);
+// Categories and statuses by default: canonical::categoryForStatus / statusForCategory (Overloaded
+// is 503 there; the Anthropic surface turns it back into 529 for its clients).
+using canonical::categoryForStatus;
+using canonical::statusForCategory;
 
 canonical::Error decodeErrorBody(int status, std::string_view body, canonical::Arena& arena);
 

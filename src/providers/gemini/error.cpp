@@ -11,50 +11,10 @@ using canonical::ErrorCategory;
 
 constexpr std::size_t kMaxQuotedBody = 512;
 
-ErrorCategory categoryForStatus(int status) {
-  switch (status) {
-    case 401:
-      return ErrorCategory::Authentication;
-    case 403:
-      return ErrorCategory::PermissionDenied;
-    case 404:
-      return ErrorCategory::NotFound;
-    case 413:
-      return ErrorCategory::RequestTooLarge;
-    case 429:
-      return ErrorCategory::RateLimited;
-    case 503:
-      return ErrorCategory::Overloaded;
-    case 504:
-      return ErrorCategory::Timeout;
-    default:
-      return status >= 500 ? ErrorCategory::Server : ErrorCategory::InvalidRequest;
-  }
-}
-
+// A server error keeps the provider's own 5xx; every other category gets its usual status.
 int clientStatus(ErrorCategory category, int upstream_status) {
-  switch (category) {
-    case ErrorCategory::InvalidRequest:
-    case ErrorCategory::ContextLengthExceeded:
-      return 400;
-    case ErrorCategory::Authentication:
-      return 401;
-    case ErrorCategory::PermissionDenied:
-      return 403;
-    case ErrorCategory::NotFound:
-      return 404;
-    case ErrorCategory::RequestTooLarge:
-      return 413;
-    case ErrorCategory::RateLimited:
-      return 429;
-    case ErrorCategory::Server:
-      return upstream_status >= 500 && upstream_status <= 599 ? upstream_status : 500;
-    case ErrorCategory::Overloaded:
-      return 503;
-    case ErrorCategory::Timeout:
-      return 504;
-  }
-  return 500;
+  if (category == ErrorCategory::Server && upstream_status >= 500 && upstream_status <= 599) return upstream_status;
+  return canonical::statusForCategory(category);
 }
 
 bool contains(std::string_view text, std::string_view word) {
@@ -81,7 +41,7 @@ ErrorCategory categoryForToken(std::string_view token, std::string_view message,
   if (token == "INTERNAL" || token == "UNKNOWN" || token == "DATA_LOSS") return ErrorCategory::Server;
   if (token == "UNAVAILABLE") return ErrorCategory::Overloaded;
   if (token == "DEADLINE_EXCEEDED") return ErrorCategory::Timeout;
-  return categoryForStatus(status);
+  return canonical::categoryForStatus(status);
 }
 
 // The google.rpc.Status object of a body: {"error":{...}}, or the first element of the array that
@@ -117,7 +77,7 @@ canonical::Error decodeGeminiError(int status, std::string_view body, canonical:
     }
     error.category = categoryForToken(token, error.message, code >= 400 ? code : status);
   } else {
-    error.category = categoryForStatus(status);
+    error.category = canonical::categoryForStatus(status);
     error.message = arena.copy(body.substr(0, kMaxQuotedBody));
   }
   if (error.message.empty()) error.message = arena.copy("Gemini answered HTTP " + std::to_string(status));

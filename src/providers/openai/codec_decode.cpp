@@ -102,62 +102,13 @@ canonical::Usage usageOf(const json::object& usage) {
   return out;
 }
 
-int statusFor(ErrorCategory category) {
-  switch (category) {
-    case ErrorCategory::InvalidRequest:
-    case ErrorCategory::ContextLengthExceeded:
-      return 400;
-    case ErrorCategory::Authentication:
-      return 401;
-    case ErrorCategory::PermissionDenied:
-      return 403;
-    case ErrorCategory::NotFound:
-      return 404;
-    case ErrorCategory::RequestTooLarge:
-      return 413;
-    case ErrorCategory::RateLimited:
-      return 429;
-    case ErrorCategory::Server:
-      return 500;
-    case ErrorCategory::Overloaded:
-      return 503;
-    case ErrorCategory::Timeout:
-      return 504;
-  }
-  return 500;
-}
-
-ErrorCategory categoryForStatus(int status) {
-  switch (status) {
-    case 401:
-      return ErrorCategory::Authentication;
-    case 403:
-      return ErrorCategory::PermissionDenied;
-    case 404:
-      return ErrorCategory::NotFound;
-    case 408:
-    case 504:
-      return ErrorCategory::Timeout;
-    case 413:
-      return ErrorCategory::RequestTooLarge;
-    case 429:
-      return ErrorCategory::RateLimited;
-    case 503:
-    case 529:
-      return ErrorCategory::Overloaded;
-    default:
-      break;
-  }
-  return status >= 500 ? ErrorCategory::Server : ErrorCategory::InvalidRequest;
-}
-
 canonical::Error errorOf(int status, const json::object& error) {
   canonical::Error out;
   out.message = stringAt(error, "message");
   out.param = stringAt(error, "param");
   out.code = stringAt(error, "code");  // vLLM sends the status as a number here: not a code
   out.category = categoryOf(status, out.code, stringAt(error, "type"), out.message);
-  out.status = statusFor(out.category);
+  out.status = canonical::statusForCategory(out.category);
   return out;
 }
 
@@ -227,13 +178,13 @@ canonical::Error decodeError(int status, std::string_view body, canonical::Arena
       canonical::Error out;
       out.message = message;
       out.category = categoryOf(status, {}, {}, message);
-      out.status = statusFor(out.category);
+      out.status = canonical::statusForCategory(out.category);
       return out;
     }
   }
   canonical::Error out;
   out.category = categoryOf(status, {}, {}, body);
-  out.status = statusFor(out.category);
+  out.status = canonical::statusForCategory(out.category);
   const auto start = body.find_first_not_of(" \t\r\n");
   const std::string_view text = start == std::string_view::npos ? std::string_view() : body.substr(start);
   out.message = text.empty()

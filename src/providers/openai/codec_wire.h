@@ -25,12 +25,10 @@ std::optional<canonical::Error> appendRequestBody(const canonical::ChatRequest& 
 
 canonical::FinishReason finishReasonOf(std::string_view name);
 canonical::Usage usageOf(const boost::json::object& usage);
-// The status a client should see for a category (the provider's own may differ: 529, 422...).
-int statusFor(canonical::ErrorCategory category);
 // Category, message, param and code of an OpenAI-shaped error object ({message,type,param,code}),
 // with `status` the upstream HTTP status (0 inside a stream, where there is none).
 canonical::Error errorOf(int status, const boost::json::object& error);
-canonical::ErrorCategory categoryForStatus(int status);
+using canonical::categoryForStatus;
 
 // TargetCodec::decodeResponse and decodeError for OpenAI-shaped answers.
 bool decodeResponse(std::string_view body, canonical::Arena& arena, canonical::ChatResponse& out, std::string& why);

@@ -124,31 +124,7 @@ void renderChatCompletion(const canonical::ChatResponse& response, std::string& 
   out.append(R"(,"service_tier":"default","system_fingerprint":null})");
 }
 
-int clientStatus(const canonical::Error& error) {
-  using canonical::ErrorCategory;
-  switch (error.category) {
-    case ErrorCategory::InvalidRequest:
-    case ErrorCategory::ContextLengthExceeded:
-      return 400;
-    case ErrorCategory::Authentication:
-      return 401;
-    case ErrorCategory::PermissionDenied:
-      return 403;
-    case ErrorCategory::NotFound:
-      return 404;
-    case ErrorCategory::RequestTooLarge:
-      return 413;
-    case ErrorCategory::RateLimited:
-      return 429;
-    case ErrorCategory::Server:
-      return 500;
-    case ErrorCategory::Overloaded:
-      return 503;
-    case ErrorCategory::Timeout:
-      return 504;
-  }
-  return 500;
-}
+int clientStatus(const canonical::Error& error) { return canonical::statusForCategory(error.category); }
 
 // Types and codes as api.openai.com sends them: a bad key is an invalid_request_error with code
 // invalid_api_key, a context overflow an invalid_request_error with code context_length_exceeded.
