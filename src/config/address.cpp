@@ -134,6 +134,14 @@ EndpointParse parseBaseUrl(std::string_view text) {
   return result;
 }
 
+std::string Endpoint::hostHeader() const {
+  const bool default_port = port == 0 || (tls && port == 443) || (!tls && port == 80);
+  const bool ipv6 = host.find(':') != std::string::npos;
+  std::string header = ipv6 ? "[" + host + "]" : host;
+  if (!default_port) header += ":" + std::to_string(port);
+  return header;
+}
+
 std::string chatUrl(const Provider& provider, const std::string& model) {
   const Endpoint& endpoint = provider.endpoint;
   const bool ipv6 = endpoint.host.find(':') != std::string::npos;
@@ -144,7 +152,8 @@ std::string chatUrl(const Provider& provider, const std::string& model) {
   if (provider.kind == "anthropic") {
     url += "/v1/messages";
   } else if (provider.kind == "gemini") {
-    url += "/v1beta/models/" + model + ":generateContent";
+    const bool vertex = endpoint.host.ends_with("aiplatform.googleapis.com");
+    url += (vertex ? "/publishers/google/models/" : "/v1beta/models/") + model + ":generateContent";
   } else if (provider.kind == "bedrock") {
     url += "/model/" + model + "/converse";
   } else if (provider.kind == "azure") {

@@ -34,6 +34,9 @@ struct Endpoint {
   std::string host;       // a name or IP literal; IPv6 without brackets ("::1")
   std::uint16_t port = 0;
   std::string base_path;  // without trailing '/', e.g. "/v1"; requests go to base_path + "/chat/completions"
+
+  // The Host header: "host", or "host:port" when the port is not the scheme's default; IPv6 bracketed.
+  std::string hostHeader() const;
 };
 
 struct Provider {

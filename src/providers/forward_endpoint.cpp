@@ -5,21 +5,24 @@
 
 namespace switchyard::providers {
 
-std::string hostHeader(const config::Endpoint& endpoint) {
-  const bool default_port = (endpoint.tls && endpoint.port == 443) || (!endpoint.tls && endpoint.port == 80);
-  const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-  std::string header = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-  if (!default_port) header += ":" + std::to_string(endpoint.port);
-  return header;
-}
-
 namespace {
 
 std::string headStart(std::string_view path, const config::Endpoint& endpoint) {
-  return "POST " + std::string(path) + " HTTP/1.1\r\nHost: " + hostHeader(endpoint) + "\r\n";
+  return "POST " + std::string(path) + " HTTP/1.1\r\nHost: " + endpoint.hostHeader() + "\r\n";
 }
 
 constexpr std::string_view kJsonAndAgent = "Content-Type: application/json\r\nUser-Agent: switchyard/0.1\r\n";
+
+ForwardEndpoint anthropicEndpoint(const config::Provider& provider, const std::string& model, std::string_view path) {
+  ForwardEndpoint forward;
+  forward.dialect = canonical::Dialect::Anthropic;
+  forward.quoted_model = canonical::jsonQuote(model);
+  forward.request_head = headStart(provider.endpoint.base_path + std::string(path), provider.endpoint);
+  if (!provider.api_key.empty()) forward.request_head += "x-api-key: " + provider.api_key + "\r\n";
+  forward.request_head += kJsonAndAgent;
+  forward.default_version = provider.api_version;
+  return forward;
+}
 
 }  // namespace
 
@@ -41,15 +44,13 @@ std::optional<ForwardEndpoint> makeForwardEndpoint(const config::Provider& provi
     forward.request_head += kJsonAndAgent;
     return forward;
   }
-  if (provider.kind == "anthropic") {
-    forward.dialect = canonical::Dialect::Anthropic;
-    forward.request_head = headStart(ep.base_path + "/v1/messages", ep);
-    if (!provider.api_key.empty()) forward.request_head += "x-api-key: " + provider.api_key + "\r\n";
-    forward.request_head += kJsonAndAgent;
-    forward.default_version = provider.api_version;
-    return forward;
-  }
+  if (provider.kind == "anthropic") return anthropicEndpoint(provider, model, "/v1/messages");
   return std::nullopt;
+}
+
+std::optional<ForwardEndpoint> makeCountTokensEndpoint(const config::Provider& provider, const std::string& model) {
+  if (provider.kind != "anthropic") return std::nullopt;
+  return anthropicEndpoint(provider, model, "/v1/messages/count_tokens");
 }
 
 }  // namespace switchyard::providers

@@ -26,7 +26,9 @@ struct ForwardEndpoint {
 // bedrock), whose requests are always translated.
 std::optional<ForwardEndpoint> makeForwardEndpoint(const config::Provider& provider, const std::string& model);
 
-// "host" or "host:port" when the port is not the scheme's default; IPv6 literals bracketed.
-std::string hostHeader(const config::Endpoint& endpoint);
+// Anthropic's POST /v1/messages/count_tokens at an anthropic provider (nullopt for other kinds): the
+// client's count_tokens body is forwarded like a chat body.
+std::optional<ForwardEndpoint> makeCountTokensEndpoint(const config::Provider& provider, const std::string& model);
+
 
 }  // namespace switchyard::providers

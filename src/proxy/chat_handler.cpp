@@ -274,12 +274,30 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
     co_await writer.send(providerError(Dialect::Anthropic, *error));
     co_return;
   }
-  if (state_.routes.find(parsed.model) == nullptr) {
+  const routing::RouteSpec* route = state_.routes.find(parsed.model);
+  if (route == nullptr) {
     co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model));
     co_return;
   }
+  // The route's Anthropic targets count exactly; the first one that answers does.
+  const auto probe = surfaces::openai::parseChatRequest(request.body());
+  const auto* chat = std::get_if<surfaces::openai::ChatRequest>(&probe);
+  ClientWatch unwatched(io_);
+  int attempts = 0;
+  for (const auto& target : route->targets) {
+    const auto& endpoint = state_.count_tokens[target.slot];
+    if (!endpoint || chat == nullptr) continue;
+    const std::string extra_head = anthropicHeadLines(request, *endpoint);
+    const SteadyTime deadline = Clock::now() + route->timeouts.attempt;
+    const AttemptInput input{*route, target, *endpoint, extra_head, state_.served_by[target.slot], request,
+                             chat->model_span, false, ++attempts, deadline, unwatched};
+    const auto outcome = co_await runAttempt(input, *pools_[target.provider], writer);
+    if (outcome.kind != AttemptOutcome::Kind::Failed) co_return;
+  }
   http::Response response{http::Status::ok, 11};
   response.set(beast_http::field::content_type, "application/json");
+  setSwitchyardHeaders(response, route->name, {}, attempts);
+  response.set(kTokenCountHeader, "estimate");
   response.body() = "{\"input_tokens\":" + std::to_string(estimateTokens(parsed)) + "}";
   co_await writer.send(std::move(response));
 }

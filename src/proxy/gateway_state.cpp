@@ -13,6 +13,7 @@ GatewayState::GatewayState(config::Config loaded)
     const auto& provider = config.providers[target->provider];
     forward.push_back(providers::makeForwardEndpoint(provider, target->model));
     codecs.push_back(providers::makeTargetCodec(provider, target->model));
+    count_tokens.push_back(providers::makeCountTokensEndpoint(provider, target->model));
   }
   for (const auto& route : routes.routes()) {
     for (const auto& target : route.targets) {

@@ -24,6 +24,8 @@ struct GatewayState {
   // and the codec of the translated path.
   std::vector<std::optional<providers::ForwardEndpoint>> forward;
   std::vector<std::unique_ptr<providers::TargetCodec>> codecs;
+  // Indexed by TargetRef::slot: Anthropic's count_tokens at anthropic targets.
+  std::vector<std::optional<providers::ForwardEndpoint>> count_tokens;
   // Indexed by TargetRef::slot: the x-switchyard-route/-target header lines of its answers.
   std::vector<std::string> served_by;
   // Indexed by provider; null for plain-HTTP providers.

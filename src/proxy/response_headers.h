@@ -10,6 +10,8 @@ namespace switchyard::proxy {
 inline constexpr std::string_view kRouteHeader = "x-switchyard-route";
 inline constexpr std::string_view kTargetHeader = "x-switchyard-target";
 inline constexpr std::string_view kAttemptsHeader = "x-switchyard-attempts";
+// On a count_tokens answer the gateway estimated itself (no Anthropic target of the route answered).
+inline constexpr std::string_view kTokenCountHeader = "x-switchyard-token-count";
 
 inline void setSwitchyardHeaders(boost::beast::http::fields& fields, std::string_view route,
                                  std::string_view target, int attempts) {

@@ -2,6 +2,7 @@
 
 #include "sim/chat_exchange.h"
 #include "sim/control_api.h"
+#include "sim/count_tokens.h"
 #include "sim/openai_responses.h"
 #include "sim/response_builder.h"
 
@@ -69,6 +70,14 @@ asio::awaitable<After> dispatch(tcp::socket& socket, const StringRequest& reques
   if (request.method() == http::verb::post) {
     if (const SimDialect* dialect = dialectForPath(path)) {
       co_return co_await answerChat(socket, request, state, *dialect);
+    }
+    if (path == "/v1/messages/count_tokens") {
+      std::string answer = countTokensAnswer(request.body());
+      const SimError error = anthropicDialect().invalidJson();
+      const unsigned status = answer.empty() ? error.status : 200;
+      if (answer.empty()) answer = anthropicDialect().errorBody(error);
+      auto response = makeJsonResponse(status, request, std::move(answer), newRequestId(state.random));
+      co_return co_await writeResponse(socket, response) && request.keep_alive() ? After::KeepAlive : After::Close;
     }
   }
   std::string body;

@@ -379,14 +379,26 @@ describe('translation between wire formats', { timeout: 180_000 }, () => {
     assert.ok(!names.includes('message_stop'));
   });
 
-  it('count_tokens answers input_tokens for a route', opts, async () => {
+  it("count_tokens is answered by the route's Anthropic target, exactly", opts, async () => {
+    const body = { model: 'to_anthropic', messages: [{ role: 'user', content: 'hello there, how are you today?' }] };
+    const res = await gw.post('/v1/messages/count_tokens', body, { headers: anthropicHeaders });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json, { input_tokens: 6 }); // the simulator counts words
+    assert.equal(res.headers['x-switchyard-target'], 'claude/claude-sonnet-4-5');
+    const upstream = await lastUpstream('/v1/messages/count_tokens');
+    assert.deepEqual(JSON.parse(upstream.body), { ...body, model: 'claude-sonnet-4-5' });
+    assert.equal(header(upstream, 'x-api-key'), 'key-anthropic');
+  });
+
+  it('count_tokens is estimated for a route without an Anthropic target', opts, async () => {
     const res = await gw.post(
       '/v1/messages/count_tokens',
-      { model: 'to_anthropic', messages: [{ role: 'user', content: 'hello there, how are you today?' }] },
+      { model: 'to_gemini', messages: [{ role: 'user', content: 'hello there, how are you today?' }] },
       { headers: anthropicHeaders },
     );
     assert.equal(res.status, 200, res.text);
     assert.ok(Number.isInteger(res.json.input_tokens) && res.json.input_tokens > 0, res.text);
+    assert.equal(res.headers['x-switchyard-token-count'], 'estimate');
   });
 
   it('lists routes as Anthropic models when the client sends anthropic-version', opts, async () => {

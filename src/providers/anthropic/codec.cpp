@@ -12,11 +12,7 @@ class AnthropicCodec final : public TargetCodec {
  public:
   AnthropicCodec(const config::Provider& provider, const std::string& model) : TargetCodec(model) {
     const auto& endpoint = provider.endpoint;
-    const bool default_port = (endpoint.tls && endpoint.port == 443) || (!endpoint.tls && endpoint.port == 80);
-    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-    std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-    if (!default_port && endpoint.port != 0) host += ":" + std::to_string(endpoint.port);
-    head_prefix_ = "POST " + endpoint.base_path + "/v1/messages HTTP/1.1\r\nHost: " + host + "\r\n";
+    head_prefix_ = "POST " + endpoint.base_path + "/v1/messages HTTP/1.1\r\nHost: " + endpoint.hostHeader() + "\r\n";
     if (!provider.api_key.empty()) head_prefix_ += "x-api-key: " + provider.api_key + "\r\n";
     head_prefix_ += "anthropic-version: ";
     head_prefix_ += provider.api_version.empty() ? std::string(kDefaultAnthropicVersion) : provider.api_version;

@@ -12,15 +12,6 @@ namespace {
 constexpr std::string_view kSigningService = "bedrock";
 constexpr std::string_view kUserAgent = "switchyard/0.1";
 
-std::string hostHeaderOf(const config::Endpoint& endpoint) {
-  const bool default_port =
-      endpoint.port == 0 || (endpoint.tls && endpoint.port == 443) || (!endpoint.tls && endpoint.port == 80);
-  const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-  if (!default_port) host += ":" + std::to_string(endpoint.port);
-  return host;
-}
-
 // bedrock-runtime.{region}.amazonaws.com names its region; used when the config names none.
 std::string regionOf(const config::Provider& provider) {
   if (!provider.region.empty()) return provider.region;
@@ -37,7 +28,7 @@ class BedrockCodec final : public TargetCodec {
  public:
   BedrockCodec(const config::Provider& provider, const std::string& model, WallClock clock)
       : TargetCodec(model),
-        host_header_(hostHeaderOf(provider.endpoint)),
+        host_header_(provider.endpoint.hostHeader()),
         region_(regionOf(provider)),
         credentials_{provider.aws_access_key_id, provider.aws_secret_access_key, provider.aws_session_token},
         clock_(std::move(clock)) {

@@ -11,6 +11,10 @@ namespace switchyard::providers::gemini {
 namespace {
 
 constexpr std::string_view kApiVersionPath = "/v1beta/models/";
+// Vertex AI serves the same API under its own paths: base_url names the version (and, outside express
+// mode, the project and location), then /publishers/google/models/MODEL:generateContent.
+constexpr std::string_view kVertexModelsPath = "/publishers/google/models/";
+constexpr std::string_view kVertexHostSuffix = "aiplatform.googleapis.com";
 constexpr std::size_t kMaxContentLengthDigits = 20;
 
 // The model as one path segment: "models/x" (the resource name form) is accepted as "x", and any
@@ -35,21 +39,14 @@ std::string modelSegment(std::string_view model) {
   return out;
 }
 
-std::string hostHeader(const config::Endpoint& endpoint) {
-  const bool default_port = (endpoint.tls && endpoint.port == 443) || (!endpoint.tls && endpoint.port == 80);
-  const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-  if (!default_port) host += ":" + std::to_string(endpoint.port);
-  return host;
-}
-
 class GeminiCodec final : public TargetCodec {
  public:
   GeminiCodec(const config::Provider& provider, const std::string& model) : TargetCodec(model) {
-    const std::string prefix =
-        provider.endpoint.base_path + std::string(kApiVersionPath) + modelSegment(model);
+    const bool vertex = std::string_view(provider.endpoint.host).ends_with(kVertexHostSuffix);
+    const std::string prefix = provider.endpoint.base_path +
+                               std::string(vertex ? kVertexModelsPath : kApiVersionPath) + modelSegment(model);
     // Everything but the request line and Content-Length is fixed per target: built once here.
-    std::string fixed = " HTTP/1.1\r\nHost: " + hostHeader(provider.endpoint) + "\r\n";
+    std::string fixed = " HTTP/1.1\r\nHost: " + provider.endpoint.hostHeader() + "\r\n";
     if (!provider.api_key.empty()) fixed += "x-goog-api-key: " + provider.api_key + "\r\n";
     fixed += "Content-Type: application/json\r\nUser-Agent: switchyard/0.1\r\n";
     unary_head_ =

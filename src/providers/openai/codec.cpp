@@ -33,14 +33,6 @@ bool isAzureHost(std::string_view host) {
          endsWith(host, ".services.ai.azure.com");
 }
 
-std::string hostHeader(const config::Endpoint& endpoint) {
-  const bool default_port = (endpoint.tls && endpoint.port == 443) || (!endpoint.tls && endpoint.port == 80);
-  const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-  if (!default_port && endpoint.port != 0) host += ":" + std::to_string(endpoint.port);
-  return host;
-}
-
 class OpenAiCodec final : public TargetCodec {
  public:
   // `head_prefix`: request line, Host, credentials, Content-Type (each ending in CRLF), fixed for
@@ -94,7 +86,7 @@ std::unique_ptr<TargetCodec> makeAzureCodec(const config::Provider& provider, co
   const std::string_view version = provider.api_version.empty() ? kDefaultAzureApiVersion : provider.api_version;
   std::string head = "POST " + endpoint.base_path + "/openai/deployments/" + pathSegment(model) +
                      "/chat/completions?api-version=" + std::string(version) +
-                     " HTTP/1.1\r\nHost: " + hostHeader(endpoint) + "\r\n";
+                     " HTTP/1.1\r\nHost: " + endpoint.hostHeader() + "\r\n";
   if (!provider.api_key.empty()) head += "api-key: " + provider.api_key + "\r\n";
   head += "Content-Type: application/json\r\nUser-Agent: switchyard/0.1\r\n";
   return std::make_unique<OpenAiCodec>(model, std::move(head), true);

@@ -215,6 +215,20 @@ TEST_F(EncodeTest, StreamHeadAsksForSseUnderTheBasePath) {
   EXPECT_EQ(codec_->dialect(), canonical::Dialect::Gemini);
 }
 
+TEST_F(EncodeTest, VertexAiUsesItsPublisherModelPaths) {
+  auto provider = geminiProvider("/v1/projects/p1/locations/us-central1");
+  provider.endpoint.host = "us-central1-aiplatform.googleapis.com";
+  codec_ = makeGeminiCodec(provider, "gemini-2.5-pro");
+  request_.stream = true;
+  addTurn(request_, Role::User, {text("Hi")});
+  encodeOk();
+  EXPECT_TRUE(head_.starts_with("POST /v1/projects/p1/locations/us-central1/publishers/google/models/"
+                                "gemini-2.5-pro:streamGenerateContent?alt=sse HTTP/1.1\r\n"
+                                "Host: us-central1-aiplatform.googleapis.com\r\n"
+                                "x-goog-api-key: KEY\r\n"))
+      << head_;
+}
+
 TEST_F(EncodeTest, NoKeyNoKeyHeader) {
   codec_ = makeGeminiCodec(geminiProvider("", ""), "m");
   addTurn(request_, Role::User, {text("Hi")});
