@@ -37,6 +37,13 @@ x-switchyard-attempts change while every answer is a 200:
   curl -si http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \
     -d '{"model":"chat","messages":[{"role":"user","content":"Hello!"}]}'
 
+The route "claude" puts the same simulators behind other APIs: sim-a speaking Anthropic's Messages
+API, then sim-b speaking Gemini's. Ask it in Anthropic's format (or in OpenAI's, as above):
+
+  curl -si http://127.0.0.1:8080/v1/messages -H 'Content-Type: application/json' \
+    -H 'anthropic-version: 2023-06-01' \
+    -d '{"model":"claude","max_tokens":256,"messages":[{"role":"user","content":"Hello!"}]}'
+
 Streaming: add "stream": true to the body (and curl -N). Ctrl-C stops the gateway and simulators.
 
 MSG
