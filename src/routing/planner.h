@@ -1,0 +1,69 @@
+#pragma once
+// The plan: in which order one request tries its route's targets, given what the gateway knows of
+// their health right now. Pure: the proxy takes a snapshot of every target's state and asks.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "resilience/circuit_breaker.h"
+
+namespace switchyard::routing {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// The failure domain a route spreads its attempts over after a failure.
+enum class Diversity : std::uint8_t { None, Provider, Cloud, Region };
+
+struct TargetView {
+  std::string_view provider;  // provider name
+  std::string_view cloud;     // the provider's labels["cloud"], "" when unlabelled
+  std::string_view region;    // labels["region"]
+  resilience::BreakerState breaker = resilience::BreakerState::Closed;
+  SteadyTime reopens_at{};       // while Open
+  double ttft_ewma_ms = 0;       // latency to first token, 0 when unknown
+  std::uint64_t samples = 0;     // how many first-token samples the average holds
+  std::int64_t context_window = 0;  // tokens; 0 when unknown
+};
+
+struct PlanPolicy {
+  Diversity diversity = Diversity::None;
+  // Brownout: a target whose first-token average exceeds both brownout_factor x the median of its
+  // route's other measured targets and brownout_min_ms is demoted behind the healthy ones.
+  double brownout_factor = 3.0;
+  double brownout_min_ms = 1000;
+  std::uint64_t brownout_min_samples = 10;
+};
+
+// The domain key of a target under a diversity setting ("" for Diversity::None).
+std::string_view domainOf(const TargetView& target, Diversity diversity);
+
+// Which targets (indexes into `targets`) sit in a domain that is down as a whole: at least two of
+// its targets are known, and every one of them is Open. `all` holds every target the gateway knows
+// (across routes), since a domain-wide outage shows across routes before it shows in one.
+std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<const TargetView> all,
+                               Diversity diversity);
+
+// The order of attempts for one request: the route's targets that are Closed or HalfOpen and not in a
+// down domain, in route order with brownout targets moved behind the others; then nothing else.
+// When that leaves no target at all, the one most likely to have recovered (the Open target whose
+// interval ends first, else the first) so that a route never fails without trying.
+std::vector<std::size_t> planOrder(std::span<const TargetView> targets, std::span<const TargetView> all,
+                                   const PlanPolicy& policy, SteadyTime now);
+
+// After `failed` failed: among `remaining` (plan order, not yet tried), the one to try next: the
+// first in another domain than `failed` when the policy asks for diversity and one exists, else the
+// first. Returns an index into `remaining`.
+std::size_t nextAfterFailure(std::span<const TargetView> targets, std::size_t failed,
+                             std::span<const std::size_t> remaining, const PlanPolicy& policy);
+
+// Context-window fallback: after `current` said the prompt is too long, the first target of
+// `remaining` whose context_window is known and larger than current's (current's unknown counts as
+// 0); nullopt when none is.
+std::optional<std::size_t> largerContextTarget(std::span<const TargetView> targets, std::size_t current,
+                                               std::span<const std::size_t> remaining);
+
+}  // namespace switchyard::routing
