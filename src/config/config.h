@@ -28,6 +28,22 @@ inline constexpr std::size_t kDefaultMaxHeaderBytes = 16 * 1024;
 inline constexpr Millis kDefaultIdleTimeout{60000};
 inline constexpr std::size_t kDefaultPoolMaxIdle = 64;  // idle keep-alive connections per provider per worker
 
+// Circuit breakers (per target), retry budget (gateway-wide), health checks and hedging.
+inline constexpr int kDefaultBreakerConsecutiveFailures = 5;
+inline constexpr double kDefaultBreakerFailureRate = 0.5;
+inline constexpr int kDefaultBreakerMinRequests = 20;
+inline constexpr Millis kDefaultBreakerWindow{30000};
+inline constexpr Millis kDefaultBreakerOpen{5000};
+inline constexpr Millis kDefaultBreakerOpenMax{120000};
+inline constexpr int kDefaultBreakerHalfOpenProbes = 2;
+inline constexpr int kDefaultBreakerProbesToClose = 2;
+inline constexpr double kDefaultRetryBudgetRatio = 0.2;
+inline constexpr int kDefaultRetryBudgetMinPerSecond = 10;
+inline constexpr Millis kDefaultRetryBudgetWindow{10000};
+inline constexpr Millis kDefaultHealthCheckInterval{10000};
+inline constexpr Millis kDefaultHealthCheckTimeout{2000};
+inline constexpr double kDefaultHedgeMaxRatio = 0.1;
+
 // Where a provider lives, from its base_url.
 struct Endpoint {
   bool tls = false;
@@ -56,6 +72,12 @@ struct Provider {
   std::map<std::string, std::string> labels;
   std::vector<std::string> compliance;
   std::string ca_file;   // optional extra trust anchor (PEM); relative paths resolved against the config's directory
+  // Active health check: a cheap request (the kind's model list) every `interval`; off unless set.
+  struct HealthCheck {
+    bool enabled = false;
+    Millis interval = kDefaultHealthCheckInterval;
+    Millis timeout = kDefaultHealthCheckTimeout;
+  } health_check;
   int line = 0;          // where it was declared, for messages
 };
 
@@ -75,7 +97,17 @@ struct Timeouts {
 struct Target {
   std::string provider;  // name of a provider in Config::providers
   std::string model;     // upstream model name; may contain '/'
+  std::int64_t context_window = 0;  // tokens, as declared; 0: from the bundled catalog, if it knows the model
   std::string id() const { return provider + "/" + model; }
+};
+
+// Hedging: when the first attempt has shown no first token after `delay` (or the target's observed
+// p95 time to first token), the next target starts in parallel; the first token wins.
+struct HedgePolicy {
+  bool enabled = false;
+  bool delay_is_p95 = false;
+  Millis delay{0};
+  double max_ratio = kDefaultHedgeMaxRatio;  // hedges at most this share of the route's requests
 };
 
 struct Route {
@@ -84,7 +116,32 @@ struct Route {
   std::vector<Target> targets;
   RetryPolicy retry;
   Timeouts timeouts;
+  std::string diversity = "none";   // none | provider | cloud | region
+  HedgePolicy hedge;
+  bool mid_stream_failover = true;  // continue a broken stream on the next target
   int line = 0;
+};
+
+struct BreakerSettings {
+  int consecutive_failures = kDefaultBreakerConsecutiveFailures;
+  double failure_rate = kDefaultBreakerFailureRate;
+  int min_requests = kDefaultBreakerMinRequests;
+  Millis window = kDefaultBreakerWindow;
+  Millis open = kDefaultBreakerOpen;
+  Millis open_max = kDefaultBreakerOpenMax;
+  int half_open_probes = kDefaultBreakerHalfOpenProbes;
+  int probes_to_close = kDefaultBreakerProbesToClose;
+};
+
+struct RetryBudgetSettings {
+  double ratio = kDefaultRetryBudgetRatio;
+  int min_per_second = kDefaultRetryBudgetMinPerSecond;
+  Millis window = kDefaultRetryBudgetWindow;
+};
+
+struct ResilienceSettings {
+  BreakerSettings breaker;
+  RetryBudgetSettings retry_budget;
 };
 
 struct Limits {
@@ -101,6 +158,7 @@ struct Config {
   Limits limits;
   std::vector<Provider> providers;  // in file order
   std::vector<Route> routes;        // in file order
+  ResilienceSettings resilience;
 
   const Provider* findProvider(std::string_view name) const;
   const Route* findRoute(std::string_view name) const;

@@ -14,6 +14,8 @@ namespace switchyard::config {
 namespace {
 
 constexpr std::array<std::string_view, 1> kStrategies{"fallback"};
+constexpr std::array<std::string_view, 4> kDiversities{"none", "provider", "cloud", "region"};
+constexpr std::int64_t kMaxContextWindow = 100'000'000;
 constexpr std::int64_t kMaxWorkers = 1024;
 constexpr std::int64_t kMaxSize = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMaxAttemptsLimit = std::numeric_limits<int>::max();
@@ -43,7 +45,7 @@ class ConfigParser {
       : reader_(reader), base_dir_(std::move(base_dir)) {}
 
   Config parse(const Field& root) {
-    reader_.forEachEntry(root, {"listen", "workers", "limits", "providers", "routes"},
+    reader_.forEachEntry(root, {"listen", "workers", "limits", "resilience", "providers", "routes"},
                          [&](const Field& field) { readTopLevel(field); });
     checkTargets();
     return std::move(config_);
@@ -60,6 +62,11 @@ class ConfigParser {
     } else if (field.key == "limits") {
       reader_.forEachEntry(field, {"max_body_bytes", "max_header_bytes", "idle_timeout"},
                            [&](const Field& limit) { readLimit(limit, config_.limits); });
+    } else if (field.key == "resilience") {
+      reader_.forEachEntry(field, {"breaker", "retry_budget"}, [&](const Field& part) {
+        if (part.key == "breaker") readBreaker(part, config_.resilience.breaker);
+        else readRetryBudget(part, config_.resilience.retry_budget);
+      });
     } else if (field.key == "providers") {
       reader_.forEachEntry(field, [&](const Field& provider) { readProvider(provider); });
     } else {
@@ -92,6 +99,74 @@ class ConfigParser {
     config_.listen_port = parsed.address.port;
   }
 
+  void readBreaker(const Field& node, BreakerSettings& breaker) {
+    reader_.forEachEntry(node,
+                         {"consecutive_failures", "failure_rate", "min_requests", "window", "open", "open_max",
+                          "half_open_probes", "probes_to_close"},
+                         [&](const Field& field) {
+                           if (field.key == "failure_rate") {
+                             if (auto rate = reader_.readNumber(field, 0.01, 1.0)) breaker.failure_rate = *rate;
+                           } else if (field.key == "window" || field.key == "open" || field.key == "open_max") {
+                             auto& slot = field.key == "window" ? breaker.window
+                                          : field.key == "open" ? breaker.open : breaker.open_max;
+                             if (auto value = reader_.readDuration(field, false)) slot = *value;
+                           } else if (auto count = reader_.readInteger(field, 1, 1'000'000)) {
+                             auto& slot = field.key == "consecutive_failures" ? breaker.consecutive_failures
+                                          : field.key == "min_requests"       ? breaker.min_requests
+                                          : field.key == "half_open_probes"   ? breaker.half_open_probes
+                                                                              : breaker.probes_to_close;
+                             slot = static_cast<int>(*count);
+                           }
+                         });
+    if (breaker.open > breaker.open_max) {
+      reader_.fail(node, "open " + base::formatDuration(breaker.open) + " is greater than open_max " +
+                             base::formatDuration(breaker.open_max));
+    }
+  }
+
+  void readRetryBudget(const Field& node, RetryBudgetSettings& budget) {
+    reader_.forEachEntry(node, {"ratio", "min_per_second", "window"}, [&](const Field& field) {
+      if (field.key == "ratio") {
+        if (auto ratio = reader_.readNumber(field, 0.0, 100.0)) budget.ratio = *ratio;
+      } else if (field.key == "min_per_second") {
+        if (auto count = reader_.readInteger(field, 0, 1'000'000)) budget.min_per_second = static_cast<int>(*count);
+      } else if (auto window = reader_.readDuration(field, false)) {
+        budget.window = *window;
+      }
+    });
+  }
+
+  void readHealthCheck(const Field& node, Provider::HealthCheck& check) {
+    check.enabled = true;  // "health_check: {}" turns it on with the defaults
+    reader_.forEachEntry(node, {"enabled", "interval", "timeout"}, [&](const Field& field) {
+      if (field.key == "enabled") {
+        if (auto enabled = reader_.readBool(field)) check.enabled = *enabled;
+      } else if (auto value = reader_.readDuration(field, false)) {
+        (field.key == "interval" ? check.interval : check.timeout) = *value;
+      }
+    });
+  }
+
+  void readHedge(const Field& node, HedgePolicy& hedge) {
+    hedge.enabled = true;
+    reader_.forEachEntry(node, {"enabled", "delay", "max_ratio"}, [&](const Field& field) {
+      if (field.key == "enabled") {
+        if (auto enabled = reader_.readBool(field)) hedge.enabled = *enabled;
+      } else if (field.key == "max_ratio") {
+        if (auto ratio = reader_.readNumber(field, 0.0, 1.0)) hedge.max_ratio = *ratio;
+      } else if (auto text = reader_.readString(field)) {
+        if (*text == "p95") {
+          hedge.delay_is_p95 = true;
+        } else if (auto delay = reader_.readDuration(field, false)) {
+          hedge.delay = *delay;
+        }
+      }
+    });
+    if (hedge.enabled && !hedge.delay_is_p95 && hedge.delay.count() == 0) {
+      reader_.fail(node, "hedge needs a delay: a duration (e.g. 500ms) or p95");
+    }
+  }
+
   void readLimit(const Field& field, Limits& limits) {
     if (field.key == "idle_timeout") {
       if (auto timeout = reader_.readDuration(field, false)) limits.idle_timeout = *timeout;
@@ -115,7 +190,7 @@ class ConfigParser {
     const auto seen = reader_.forEachEntry(
         node,
         {"kind", "base_url", "api_key", "api_version", "region", "aws_access_key_id",
-         "aws_secret_access_key", "aws_session_token", "labels", "compliance", "ca_file"},
+         "aws_secret_access_key", "aws_session_token", "labels", "compliance", "ca_file", "health_check"},
         [&](const Field& field) { readProviderField(field, provider); });
     if (!seen) return;
     reader_.requireKeys(node, *seen, {"kind"}, "one of: " + providerKindNames());
@@ -181,6 +256,8 @@ class ConfigParser {
       provider.aws_secret_access_key = readRequiredString(field).value_or("");
     } else if (field.key == "aws_session_token") {
       provider.aws_session_token = reader_.readString(field).value_or("");
+    } else if (field.key == "health_check") {
+      readHealthCheck(field, provider.health_check);
     } else if (field.key == "labels") {
       if (auto labels = reader_.readStringMap(field)) provider.labels = std::move(*labels);
     } else if (field.key == "compliance") {
@@ -240,9 +317,22 @@ class ConfigParser {
     if (node.key.empty()) reader_.fail(node, "a route name must be non-empty");
     bool max_attempts_set = false;
     const auto seen = reader_.forEachEntry(
-        node, {"strategy", "targets", "retry", "timeouts"}, [&](const Field& field) {
+        node, {"strategy", "targets", "retry", "timeouts", "diversity", "hedge", "mid_stream_failover"},
+        [&](const Field& field) {
           if (field.key == "strategy") {
             readStrategy(field, route);
+          } else if (field.key == "diversity") {
+            if (auto diversity = readRequiredString(field)) {
+              if (contains(kDiversities, *diversity)) {
+                route.diversity = *diversity;
+              } else {
+                reader_.fail(field, "unknown diversity '" + *diversity + "' (allowed: " + joinNames(kDiversities) + ")");
+              }
+            }
+          } else if (field.key == "hedge") {
+            readHedge(field, route.hedge);
+          } else if (field.key == "mid_stream_failover") {
+            if (auto enabled = reader_.readBool(field)) route.mid_stream_failover = *enabled;
           } else if (field.key == "targets") {
             readTargets(field, route);
           } else if (field.key == "retry") {
@@ -281,7 +371,21 @@ class ConfigParser {
       return;
     }
     for (const Field& item : *items) {
-      const std::optional<std::string> text = readRequiredString(item);
+      // A target is "PROVIDER/MODEL", or {target: PROVIDER/MODEL, context_window: N}.
+      std::int64_t context_window = 0;
+      std::optional<std::string> text;
+      if (item.node.IsMap()) {
+        const auto seen = reader_.forEachEntry(item, {"target", "context_window"}, [&](const Field& field) {
+          if (field.key == "target") {
+            text = readRequiredString(field);
+          } else if (auto window = reader_.readInteger(field, 1, kMaxContextWindow)) {
+            context_window = *window;
+          }
+        });
+        if (seen) reader_.requireKeys(item, *seen, {"target"}, "PROVIDER/MODEL");
+      } else {
+        text = readRequiredString(item);
+      }
       if (!text) continue;
       // The first '/' ends the provider name: upstream model names often contain '/' themselves.
       const std::size_t slash = text->find('/');
@@ -290,7 +394,7 @@ class ConfigParser {
             item, "malformed target '" + *text + "' (expected PROVIDER/MODEL, e.g. openai/gpt-4o)");
         continue;
       }
-      Target target{text->substr(0, slash), text->substr(slash + 1)};
+      Target target{text->substr(0, slash), text->substr(slash + 1), context_window};
       pending_targets_.push_back({target.provider, item});
       route.targets.push_back(std::move(target));
     }

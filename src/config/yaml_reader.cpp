@@ -9,6 +9,13 @@
 namespace switchyard::config {
 namespace {
 
+// 0.5 -> "0.5", 1 -> "1": limits in messages as a user would write them.
+std::string formatNumber(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
 constexpr std::size_t kMaxSuggestionDistance = 2;
 constexpr std::int64_t kUnstatedMaximum = 1'000'000'000;
 
@@ -179,6 +186,31 @@ std::optional<std::int64_t> YamlReader::readInteger(const Field& field, std::int
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<double> YamlReader::readNumber(const Field& field, double min, double max) {
+  const std::optional<std::string> text = readString(field);
+  if (!text) return std::nullopt;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size()) {
+    fail(field, "expected a number, got '" + *text + "'");
+    return std::nullopt;
+  }
+  if (value < min || value > max) {
+    fail(field, "must be between " + formatNumber(min) + " and " + formatNumber(max) + ", got " + *text);
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<bool> YamlReader::readBool(const Field& field) {
+  const std::optional<std::string> text = readString(field);
+  if (!text) return std::nullopt;
+  if (*text == "true") return true;
+  if (*text == "false") return false;
+  fail(field, "expected true or false, got '" + *text + "'");
+  return std::nullopt;
 }
 
 std::optional<Millis> YamlReader::readDuration(const Field& field, bool allow_zero) {

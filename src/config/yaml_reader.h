@@ -60,6 +60,8 @@ class YamlReader {
   // reporting a problem. Scalars go through ${NAME} interpolation before they are converted.
   std::optional<std::string> readString(const Field& field);
   std::optional<std::int64_t> readInteger(const Field& field, std::int64_t min, std::int64_t max);
+  std::optional<double> readNumber(const Field& field, double min, double max);
+  std::optional<bool> readBool(const Field& field);
   // Durations like 50ms, 2s, 1.5m; zero is rejected unless allow_zero.
   std::optional<Millis> readDuration(const Field& field, bool allow_zero);
   std::optional<std::vector<std::string>> readStringList(const Field& field);

@@ -596,5 +596,62 @@ TEST(ProviderKinds, FieldsOfAnotherKindAreRejected) {
                           StartsWith("test.yaml:2: key 'providers.p': 'api_version' applies only")));
 }
 
+TEST(ResilienceConfig, BreakerBudgetHedgeDiversityAndContextWindowsAreRead) {
+  const Config config = load(
+      "resilience:\n"
+      "  breaker: {consecutive_failures: 3, failure_rate: 0.25, min_requests: 10, window: 20s, open: 2s, open_max: 1m,"
+      " half_open_probes: 1, probes_to_close: 3}\n"
+      "  retry_budget: {ratio: 0.1, min_per_second: 5, window: 5s}\n"
+      "providers:\n"
+      "  p: {kind: openai, base_url: 'http://h/v1', health_check: {interval: 3s}}\n"
+      "  q: {kind: openai, base_url: 'http://q/v1'}\n"
+      "routes:\n"
+      "  chat:\n"
+      "    targets: [p/small, {target: q/large, context_window: 200000}]\n"
+      "    diversity: provider\n"
+      "    hedge: {delay: p95, max_ratio: 0.05}\n"
+      "    mid_stream_failover: false\n");
+  const auto& breaker = config.resilience.breaker;
+  EXPECT_EQ(breaker.consecutive_failures, 3);
+  EXPECT_DOUBLE_EQ(breaker.failure_rate, 0.25);
+  EXPECT_EQ(breaker.open, Millis(2000));
+  EXPECT_EQ(breaker.open_max, Millis(60000));
+  EXPECT_EQ(breaker.probes_to_close, 3);
+  EXPECT_DOUBLE_EQ(config.resilience.retry_budget.ratio, 0.1);
+  EXPECT_TRUE(config.providers[0].health_check.enabled);
+  EXPECT_EQ(config.providers[0].health_check.interval, Millis(3000));
+  EXPECT_FALSE(config.providers[1].health_check.enabled);
+  const Route& route = config.routes[0];
+  EXPECT_EQ(route.targets[0].context_window, 0);
+  EXPECT_EQ(route.targets[1].model, "large");
+  EXPECT_EQ(route.targets[1].context_window, 200000);
+  EXPECT_EQ(route.diversity, "provider");
+  EXPECT_TRUE(route.hedge.enabled);
+  EXPECT_TRUE(route.hedge.delay_is_p95);
+  EXPECT_DOUBLE_EQ(route.hedge.max_ratio, 0.05);
+  EXPECT_FALSE(route.mid_stream_failover);
+}
+
+TEST(ResilienceConfig, ResilienceDefaultsWhenOmitted) {
+  const Config config = load(std::string(kProvidersBlock) + "routes:\n  chat: {targets: [local/m]}\n");
+  EXPECT_EQ(config.resilience.breaker.consecutive_failures, kDefaultBreakerConsecutiveFailures);
+  EXPECT_FALSE(config.routes[0].hedge.enabled);
+  EXPECT_TRUE(config.routes[0].mid_stream_failover);
+  EXPECT_EQ(config.routes[0].diversity, "none");
+}
+
+TEST(ResilienceConfig, BadValuesNameTheirLines) {
+  EXPECT_THAT(problems(std::string(kProvidersBlock) +
+                       "routes:\n"
+                       "  chat:\n"
+                       "    targets: [{target: local/m, context_window: -1}]\n"
+                       "    diversity: planet\n"
+                       "    hedge: {max_ratio: 2}\n"),
+              ElementsAre(StartsWith("test.yaml:7: key 'routes.chat.targets[0].context_window': expected an integer"),
+                          StartsWith("test.yaml:8: key 'routes.chat.diversity': unknown diversity 'planet'"),
+                          StartsWith("test.yaml:9: key 'routes.chat.hedge.max_ratio': must be between 0 and 1"),
+                          StartsWith("test.yaml:9: key 'routes.chat.hedge': hedge needs a delay")));
+}
+
 }  // namespace
 }  // namespace switchyard::config
