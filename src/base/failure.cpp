@@ -17,6 +17,9 @@ std::string_view toToken(FailureKind kind) {
     case FailureKind::StreamCut: return "stream_cut";
     case FailureKind::UpstreamError: return "upstream_error_event";
     case FailureKind::Unsupported: return "unsupported";
+    case FailureKind::ContextLength: return "context_length_exceeded";
+    case FailureKind::BreakerOpen: return "breaker_open";
+    case FailureKind::BudgetExhausted: return "retry_budget_exhausted";
   }
   return "unknown";
 }

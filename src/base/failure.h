@@ -19,6 +19,9 @@ enum class FailureKind {
   StreamCut,          // a stream ended without its terminator after bytes reached the client
   UpstreamError,      // the provider sent an error event inside a 200 stream
   Unsupported,        // the target's wire format cannot carry this request (not tried)
+  ContextLength,      // the prompt does not fit the target's context window (a larger one is tried)
+  BreakerOpen,        // the target's circuit breaker is open (not tried)
+  BudgetExhausted,    // the gateway's retry budget is spent (no retry)
 };
 
 std::string_view toToken(FailureKind kind);

@@ -2,6 +2,7 @@
 // Failover in the middle of a stream: when a stream breaks after the client already has part of the
 // answer, another target is asked to continue from that part, and its stream is spliced into the
 // client's so that the client sees one stream (one id, one finish reason, combined usage).
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,6 +68,16 @@ class ContinuationSplicer final : public EventSink {
  public:
   ContinuationSplicer(const PartialAnswer& partial, EventSink& downstream);
   void onEvent(const StreamEvent& event) override;
+  // The continuation's stream ended without a Finish (it broke too): passes on the text still held
+  // for the overlap check, so the client has everything that arrived. Call before reporting the
+  // failure; harmless when nothing is held.
+  void flush();
+
+  // How much leading continuation text is held before the overlap is decided, and the shortest
+  // repeat (of non-whitespace text) that counts as one: shorter matches are too likely to be
+  // chance ("the", ". ").
+  static constexpr std::size_t kOverlapWindow = 64;
+  static constexpr std::size_t kMinOverlap = 8;
 
  private:
   const PartialAnswer& partial_;

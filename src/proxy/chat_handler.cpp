@@ -1,5 +1,7 @@
 // The chat endpoints of both client surfaces: POST /v1/chat/completions (OpenAI) and POST
 // /v1/messages (Anthropic), plus Anthropic's count_tokens.
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +13,7 @@
 #include "proxy/client_watch.h"
 #include "proxy/gateway_handler.h"
 #include "proxy/response_headers.h"
+#include "proxy/target_plan.h"
 #include "proxy/translated_attempt.h"
 #include "proxy/upstream_attempt.h"
 #include "surfaces/anthropic/messages.h"
@@ -118,6 +121,71 @@ std::string anthropicHeadLines(const http::Request& request, const providers::Fo
   return lines;
 }
 
+// What the target's health record learns from one attempt. Failures that say nothing about the
+// target's health (it could not carry the request, the prompt is too long for it, the client left)
+// only free the breaker's probe slot.
+void recordOutcome(resilience::TargetHealth& health, resilience::Admission admission, const AttemptOutcome& outcome,
+                   SteadyTime started, SteadyTime ended) {
+  using Kind = AttemptOutcome::Kind;
+  const auto ms = [](auto duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration); };
+  if (outcome.kind == Kind::ClientGone || outcome.failure == base::FailureKind::ContextLength ||
+      outcome.failure == base::FailureKind::Unsupported) {
+    health.recordAbandoned(admission);
+  } else if (outcome.kind == Kind::Failed || outcome.failure != base::FailureKind::None) {
+    health.recordFailure(ended, admission, outcome.failure, outcome.detail);
+  } else {
+    const SteadyTime first_token = outcome.first_token_at == SteadyTime{} ? ended : outcome.first_token_at;
+    health.recordSuccess(ended, admission, ms(first_token - started), ms(ended - started));
+  }
+}
+
+// Whether a plan position not yet excluded holds a target with a larger context window.
+bool hasLargerContextWindow(const routing::RouteSpec& route, const RequestPlan& plan,
+                            const resilience::RetryState& retry, const routing::TargetRef& current) {
+  for (std::size_t p = 0; p < plan.order.size(); ++p) {
+    if (!retry.excluded(p) && route.targets[plan.order[p]].context_window > current.context_window) return true;
+  }
+  return false;
+}
+
+// After "context length exceeded": targets whose window is no larger would fail the same way.
+void excludeSmallerWindows(const routing::RouteSpec& route, const RequestPlan& plan, resilience::RetryState& retry,
+                           const routing::TargetRef& current) {
+  for (std::size_t p = 0; p < plan.order.size(); ++p) {
+    if (route.targets[plan.order[p]].context_window <= current.context_window) retry.exclude(p);
+  }
+}
+
+// Diversity: after a failure, the next attempt of the round goes to another failure domain when
+// one is left (the round's remaining targets are reordered; `failed` indexes plan.order).
+void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const resilience::RetryState& retry,
+                       std::size_t failed) {
+  if (route.plan.diversity == routing::Diversity::None) return;
+  std::vector<std::size_t> positions;  // the rest of this round, not excluded
+  std::vector<std::size_t> remaining;  // their targets
+  for (std::size_t p = failed + 1; p < plan.order.size(); ++p) {
+    if (retry.excluded(p)) continue;
+    positions.push_back(p);
+    remaining.push_back(plan.order[p]);
+  }
+  if (positions.size() < 2) return;
+  const std::size_t chosen = routing::nextAfterFailure(plan.views, plan.order[failed], remaining, route.plan);
+  std::swap(plan.order[positions[0]], plan.order[positions[chosen]]);
+}
+
+// Every target that was skipped or failed while its incident is open counts this request.
+void noteIncidentEffects(const GatewayState& state, std::vector<std::size_t>& troubled,
+                         const routing::TargetRef* served_by, bool forced) {
+  std::sort(troubled.begin(), troubled.end());
+  troubled.erase(std::unique(troubled.begin(), troubled.end()), troubled.end());
+  for (const std::size_t health : troubled) {
+    if (served_by != nullptr && served_by->health == health) continue;
+    state.health[health]->noteEffect(served_by != nullptr ? resilience::IncidentEffect::FailedOver
+                                                          : resilience::IncidentEffect::Lost);
+  }
+  if (forced && served_by != nullptr) state.health[served_by->health]->noteEffect(resilience::IncidentEffect::ServedAnyway);
+}
+
 }  // namespace
 
 boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
@@ -149,7 +217,9 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   auto watch = std::make_shared<ClientWatch>(io_);
   boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
   const SteadyTime deadline = started + route->timeouts.total;
-  resilience::RetryState retry(route->retry, route->targets.size(), deadline, [this] {
+  state_.retry_budget->recordPrimary(started);
+  RequestPlan plan = planRequest(state_, *route, started);
+  resilience::RetryState retry(route->retry, plan.order.size(), deadline, [this] {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   });
   // The translated path's memory: the canonical request and everything decoded for this client.
@@ -160,6 +230,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   std::string upstream_body;
   std::string extra_head;
   std::vector<AttemptRecord> failures;
+  std::vector<std::size_t> troubled;  // health indexes skipped or failed: their incidents count this request
   AttemptOutcome outcome;
   const routing::TargetRef* served_by = nullptr;
   bool deadline_hit = false;
@@ -169,7 +240,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       deadline_hit = next.decision == resilience::RetryState::Decision::GiveUpDeadline;
       break;
     }
-    const routing::TargetRef& target = route->targets[next.target];
+    const routing::TargetRef& target = route->targets[plan.order[next.target]];
+    resilience::TargetHealth& health = *state_.health[target.health];
     const auto& forward = state_.forward[target.slot];
     const bool same_dialect = forward && forward->dialect == surface;
     if (!same_dialect) {
@@ -193,32 +265,58 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         continue;
       }
     }
+    // An open breaker skips its target at once; a route whose every target is open still sends to
+    // the one most likely to have recovered (plan.forced).
+    auto admission = resilience::Admission::Allowed;
+    if (!plan.forced) {
+      admission = health.admit(Clock::now());
+      if (admission == resilience::Admission::Rejected) {
+        failures.push_back({target.id, base::FailureKind::BreakerOpen, {}});
+        troubled.push_back(target.health);
+        retry.exclude(next.target);
+        continue;
+      }
+    }
+    // Every attempt after the first is a retry, paid from the gateway-wide budget.
+    if (retry.attempts() > 0 && !state_.retry_budget->tryAcquire(Clock::now())) {
+      health.recordAbandoned(admission);
+      failures.push_back({target.id, base::FailureKind::BudgetExhausted, {}});
+      break;
+    }
     if (next.wait.count() > 0) {
       boost::asio::steady_timer timer(io_, next.wait);
       co_await timer.async_wait(http::kAwaitTuple);
     }
     if (watch->gone) {
+      health.recordAbandoned(admission);
       outcome.kind = AttemptOutcome::Kind::ClientGone;
       break;
     }
+    const bool larger_window = hasLargerContextWindow(*route, plan, retry, target);
     retry.startAttempt();
+    const auto attempt_started = Clock::now();
+    health.attemptStarted();
     if (same_dialect) {
       extra_head = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
       const AttemptInput input{*route, target, *forward, extra_head, state_.served_by[target.slot], request,
-                               chat.model_span, chat.stream, retry.attempts(), deadline, *watch};
+                               chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
+                               larger_window ? state_.codecs[target.slot].get() : nullptr};
       outcome = co_await runAttempt(input, *pools_[target.provider], writer);
     } else {
       const TranslatedInput input{*route, target, *state_.codecs[target.slot], state_.served_by[target.slot],
                                   surface, chat.stream, canonical_request->include_usage, upstream_head,
-                                  upstream_body, retry.attempts(), deadline, *watch, *arena};
+                                  upstream_body, retry.attempts(), deadline, *watch, *arena, larger_window};
       outcome = co_await runTranslatedAttempt(input, *pools_[target.provider], writer);
     }
+    health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
+    recordOutcome(health, admission, outcome, attempt_started, Clock::now());
     if (outcome.kind != AttemptOutcome::Kind::Failed) {
       served_by = &target;
       break;
     }
     failures.push_back({target.id, outcome.failure, outcome.detail});
+    troubled.push_back(target.health);
     observability::log(LogLevel::Warn, "attempt failed",
                        {{"route", route->name}, {"target", target.id}, {"attempt", retry.attempts()},
                         {"failure", std::string(base::toToken(outcome.failure))}, {"detail", outcome.detail}});
@@ -226,13 +324,20 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       deadline_hit = true;
       break;
     }
+    if (outcome.failure == base::FailureKind::ContextLength) {
+      excludeSmallerWindows(*route, plan, retry, target);
+      continue;
+    }
     retry.recordFailure(next.target, outcome.retry_after, Clock::now());
+    preferOtherDomain(*route, plan, retry, next.target);
   }
 
   stopWatching(client_socket, *watch);
   if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
     writer.abort();
     outcome.status = kClientClosedRequest;
+  } else {
+    noteIncidentEffects(state_, troubled, served_by, plan.forced);
   }
   if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
     http::Response response{};

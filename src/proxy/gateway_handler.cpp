@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "proxy/admin.h"
 #include "proxy/client_errors.h"
 
 namespace switchyard::proxy {
@@ -79,6 +80,14 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http
   if (method == beast_http::verb::get && path.starts_with("/v1/models/")) {
     const std::string id = percentDecode(path.substr(std::string_view("/v1/models/").size()));
     co_await writer.send(model(models_surface, id));
+    co_return;
+  }
+  if (method == beast_http::verb::get && path == "/admin/targets") {
+    co_await writer.send(adminTargets(state_));
+    co_return;
+  }
+  if (method == beast_http::verb::get && path == "/admin/incidents") {
+    co_await writer.send(adminIncidents(state_));
     co_return;
   }
   if (method == beast_http::verb::get && (path == "/healthz" || path == "/readyz")) {

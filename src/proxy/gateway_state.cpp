@@ -21,6 +21,23 @@ GatewayState::GatewayState(config::Config loaded)
       served_by[target.slot] = servedByLines(route.name, target.id);
     }
   }
+  const auto& breaker = config.resilience.breaker;
+  const resilience::BreakerConfig breaker_config{breaker.consecutive_failures, breaker.failure_rate,
+                                                 breaker.min_requests,         breaker.window,
+                                                 breaker.open,                 breaker.open_max,
+                                                 breaker.half_open_probes,     breaker.probes_to_close};
+  incidents = std::make_unique<resilience::IncidentLog>();
+  for (const auto& target : routes.healthTargets()) {
+    health.push_back(std::make_unique<resilience::TargetHealth>(target.id, breaker_config, *incidents));
+  }
+  const auto& budget = config.resilience.retry_budget;
+  retry_budget = std::make_unique<resilience::RetryBudget>(
+      resilience::RetryBudgetConfig{budget.ratio, budget.min_per_second, budget.window});
+  for (const auto& route : routes.routes()) {
+    hedge_budgets.push_back(route.hedge.enabled ? std::make_unique<resilience::RetryBudget>(resilience::RetryBudgetConfig{
+                                                      route.hedge.max_ratio, 0, budget.window})
+                                                : nullptr);
+  }
   for (const auto& provider : config.providers) {
     if (!provider.endpoint.tls) {
       tls.push_back(nullptr);

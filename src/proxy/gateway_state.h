@@ -11,6 +11,8 @@
 #include "config/config.h"
 #include "providers/forward_endpoint.h"
 #include "providers/target_codec.h"
+#include "resilience/retry_budget.h"
+#include "resilience/target_health.h"
 #include "routing/route_table.h"
 
 namespace switchyard::proxy {
@@ -28,6 +30,13 @@ struct GatewayState {
   std::vector<std::optional<providers::ForwardEndpoint>> count_tokens;
   // Indexed by TargetRef::slot: the x-switchyard-route/-target header lines of its answers.
   std::vector<std::string> served_by;
+  // What every worker learns about every target, shared (thread-safe inside): indexed by
+  // TargetRef::health. The incident log behind them, and the gateway-wide retry budget.
+  std::unique_ptr<resilience::IncidentLog> incidents;
+  std::vector<std::unique_ptr<resilience::TargetHealth>> health;
+  std::unique_ptr<resilience::RetryBudget> retry_budget;
+  // Indexed like routes.routes(): each hedging route's budget (null when it does not hedge).
+  std::vector<std::unique_ptr<resilience::RetryBudget>> hedge_budgets;
   // Indexed by provider; null for plain-HTTP providers.
   std::vector<std::shared_ptr<boost::asio::ssl::context>> tls;
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();

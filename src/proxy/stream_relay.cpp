@@ -118,6 +118,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
 
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
+  outcome.first_token_at = std::chrono::steady_clock::now();
   outcome.status = 200;
   std::size_t relayed = 0;
   for (;;) {

@@ -55,6 +55,10 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
                      "body: " + ec.message(), status);
   }
   const canonical::Error error = input.codec.decodeError(status, answer, input.arena);
+  if (input.context_fallback && error.category == canonical::ErrorCategory::ContextLengthExceeded) {
+    pool.release(std::move(connection));
+    co_return failed(FailureKind::ContextLength, errorDetail(status, error), status);
+  }
   if (resilience::isFailoverStatus(status)) {
     auto outcome = failed(FailureKind::UpstreamStatus, errorDetail(status, error), status);
     outcome.retry_after = retryAfterOf(connection->header());
@@ -161,6 +165,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
   writer.beginStream(beast_http::status::ok, streamHeaderLines(input.served_by, input.attempt_number));
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
+  outcome.first_token_at = std::chrono::steady_clock::now();
   outcome.status = 200;
   std::size_t relayed = 0;
   for (;;) {

@@ -33,6 +33,7 @@ struct TranslatedInput {
   SteadyTime deadline;
   ClientWatch& client;
   canonical::Arena& arena;
+  bool context_fallback = false;  // see AttemptInput::context_fallback
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

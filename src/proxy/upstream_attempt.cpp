@@ -72,6 +72,14 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   if (success && !canonical::isValidJson(answer)) {
     co_return failed(FailureKind::MalformedResponse, "answer is not valid JSON", status);
   }
+  if (!success && input.context_fallback != nullptr) {
+    canonical::Arena arena(1024);
+    const canonical::Error error = input.context_fallback->decodeError(status, answer, arena);
+    if (error.category == canonical::ErrorCategory::ContextLengthExceeded) {
+      pool.release(std::move(connection));
+      co_return failed(FailureKind::ContextLength, upstreamErrorDetail(status, answer), status);
+    }
+  }
   if (!success && resilience::isFailoverStatus(status)) {
     auto outcome = failed(FailureKind::UpstreamStatus, upstreamErrorDetail(status, answer), status);
     outcome.retry_after = retryAfterOf(connection->header());

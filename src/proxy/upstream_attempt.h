@@ -15,6 +15,7 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "providers/forward_endpoint.h"
+#include "providers/target_codec.h"
 #include "routing/route_table.h"
 
 namespace switchyard::proxy {
@@ -33,6 +34,9 @@ struct AttemptInput {
   int attempt_number = 1;
   SteadyTime deadline;                   // the request's total deadline
   ClientWatch& client;                   // told which upstream connection to cancel
+  // Context-window fallback: when set and the target answers "context length exceeded", the
+  // attempt fails (a target with a larger window is tried) instead of passing the error through.
+  const providers::TargetCodec* context_fallback = nullptr;
 };
 
 struct AttemptOutcome {
@@ -46,6 +50,9 @@ struct AttemptOutcome {
   int status = 0;                                  // upstream HTTP status, when there was one
   std::optional<std::chrono::milliseconds> retry_after;
   std::string detail;                              // short human-readable reason
+  // Streams delivered: when the first token reached the client (the target's latency record learns
+  // time to first token from it; for whole answers the attempt's end stands in).
+  SteadyTime first_token_at{};
 };
 
 

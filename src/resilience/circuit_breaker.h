@@ -71,6 +71,7 @@ class CircuitBreaker {
   int probe_successes_ = 0;
   // (time, failed) of the window's outcomes; old ones are dropped lazily.
   mutable std::deque<std::pair<SteadyTime, bool>> window_;
+  mutable int window_failures_ = 0;  // failed entries in window_, kept in step so no scan is needed
 };
 
 }  // namespace switchyard::resilience

@@ -29,6 +29,7 @@ class LatencyTracker {
   double alpha_;
   double decay_;
   std::uint64_t samples_ = 0;
+  std::uint64_t total_samples_ = 0;  // so the first total sample initialises its average too
   double ttft_ewma_ = 0;
   double total_ewma_ = 0;
   std::array<double, kBuckets> histogram_{};

@@ -45,6 +45,7 @@ class RetryState {
   // `target` cannot serve this request at all (its wire format cannot carry it): it is never
   // chosen again, and choosing it cost no attempt. With every target excluded, next() gives up.
   void exclude(std::size_t target);
+  bool excluded(std::size_t target) const { return target < excluded_.size() && excluded_[target]; }
   // Records that `target` failed; `retry_after` is the provider's wish, if it expressed one.
   void recordFailure(std::size_t target, std::optional<Millis> retry_after, SteadyTime now);
 

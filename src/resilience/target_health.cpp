@@ -1,1 +1,131 @@
-// placeholder: being written
+#include "resilience/target_health.h"
+
+#include <algorithm>
+
+namespace switchyard::resilience {
+
+TargetHealth::TargetHealth(std::string target, BreakerConfig config, IncidentLog& incidents)
+    : target_(std::move(target)), incidents_(incidents), breaker_(config) {}
+
+Admission TargetHealth::admit(SteadyTime now) {
+  std::lock_guard lock(mutex_);
+  return breaker_.admit(now);
+}
+
+void TargetHealth::recordSuccess(SteadyTime now, Admission admission, Millis first_token, Millis total) {
+  std::lock_guard lock(mutex_);
+  breaker_.recordSuccess(now, admission);
+  // Late answers are still true latencies of the target.
+  latency_.recordFirstToken(first_token);
+  latency_.recordTotal(total);
+  if (open_incident_ && breaker_.state(now) == BreakerState::Closed) {
+    incidents_.close(*open_incident_, std::chrono::system_clock::now());
+    open_incident_.reset();
+  }
+}
+
+void TargetHealth::recordFailure(SteadyTime now, Admission admission, base::FailureKind failure,
+                                 std::string_view detail) {
+  std::lock_guard lock(mutex_);
+  const BreakerState before = breaker_.state(now);
+  breaker_.recordFailure(now, admission);
+  updateIncident(now, before, failure, detail);
+}
+
+void TargetHealth::updateIncident(SteadyTime now, BreakerState before, base::FailureKind failure,
+                                  std::string_view detail) {
+  // Only a trip from Closed starts an incident: a failed probe re-opening a half-open breaker is
+  // the same outage going on.
+  if (!open_incident_ && before == BreakerState::Closed && breaker_.state(now) == BreakerState::Open) {
+    std::string first_error(base::toToken(failure));
+    if (!detail.empty()) {
+      first_error += ' ';
+      first_error += detail;
+    }
+    open_incident_ = incidents_.open(target_, std::chrono::system_clock::now(), std::move(first_error));
+  }
+  if (!open_incident_) return;
+  const std::string token(base::toToken(failure));
+  incidents_.update(*open_incident_, [&token](Incident& incident) { ++incident.errors_by_kind[token]; });
+}
+
+void TargetHealth::recordAbandoned(Admission admission) {
+  if (admission != Admission::Probe) return;
+  std::lock_guard lock(mutex_);
+  breaker_.releaseProbe();
+}
+
+void TargetHealth::noteEffect(IncidentEffect effect) {
+  std::lock_guard lock(mutex_);
+  if (!open_incident_) return;
+  incidents_.update(*open_incident_, [effect](Incident& incident) {
+    ++incident.affected;
+    switch (effect) {
+      case IncidentEffect::FailedOver: ++incident.failed_over; break;
+      case IncidentEffect::Hedged: ++incident.hedged; break;
+      case IncidentEffect::Lost: ++incident.lost; break;
+      case IncidentEffect::ServedAnyway: break;
+    }
+  });
+}
+
+TargetSnapshot TargetHealth::snapshot(SteadyTime now) const {
+  std::lock_guard lock(mutex_);
+  TargetSnapshot snapshot;
+  snapshot.target = target_;
+  snapshot.breaker = breaker_.state(now);
+  snapshot.reopens_at = breaker_.reopensAt();
+  snapshot.trips = breaker_.trips();
+  snapshot.window_requests = breaker_.windowRequests(now);
+  snapshot.window_failures = breaker_.windowFailures(now);
+  snapshot.ttft_ewma_ms = latency_.firstTokenEwmaMs();
+  snapshot.ttft_p95_ms = latency_.firstTokenQuantileMs(0.95);
+  snapshot.total_ewma_ms = latency_.totalEwmaMs();
+  snapshot.samples = latency_.samples();
+  snapshot.in_flight = in_flight_.load(std::memory_order_relaxed);
+  snapshot.open_incident = open_incident_;
+  return snapshot;
+}
+
+double TargetHealth::firstTokenP95Ms() const {
+  std::lock_guard lock(mutex_);
+  return latency_.firstTokenQuantileMs(0.95);
+}
+
+std::uint64_t IncidentLog::open(std::string target, WallTime when, std::string first_error) {
+  std::lock_guard lock(mutex_);
+  Incident incident;
+  incident.id = next_id_++;
+  incident.target = std::move(target);
+  incident.opened = when;
+  incident.first_error = std::move(first_error);
+  incidents_.push_back(std::move(incident));
+  return incidents_.back().id;
+}
+
+void IncidentLog::close(std::uint64_t id, WallTime when) {
+  std::lock_guard lock(mutex_);
+  const auto found = std::find_if(incidents_.begin(), incidents_.end(),
+                                  [id](const Incident& incident) { return incident.id == id; });
+  if (found == incidents_.end() || found->closed) return;
+  found->closed = when;
+  // Open incidents are always kept (they are the live ones); closed ones beyond the capacity go,
+  // oldest first. Closing is rare, so the linear scans cost nothing that matters.
+  auto closed = static_cast<std::size_t>(std::count_if(
+      incidents_.begin(), incidents_.end(), [](const Incident& incident) { return incident.closed.has_value(); }));
+  for (auto it = incidents_.begin(); closed > capacity_ && it != incidents_.end();) {
+    if (it->closed) {
+      it = incidents_.erase(it);
+      --closed;
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<Incident> IncidentLog::all() const {
+  std::lock_guard lock(mutex_);
+  return {incidents_.begin(), incidents_.end()};
+}
+
+}  // namespace switchyard::resilience

@@ -43,7 +43,9 @@ std::string_view domainOf(const TargetView& target, Diversity diversity);
 
 // Which targets (indexes into `targets`) sit in a domain that is down as a whole: at least two of
 // its targets are known, and every one of them is Open. `all` holds every target the gateway knows
-// (across routes), since a domain-wide outage shows across routes before it shows in one.
+// (across routes), since a domain-wide outage shows across routes before it shows in one; it should
+// include `targets` themselves, and an empty `all` means "just `targets`". With Diversity::None the
+// provider is the domain. Targets with no domain key (no provider name) are never in a down domain.
 std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<const TargetView> all,
                                Diversity diversity);
 
@@ -51,6 +53,9 @@ std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<co
 // down domain, in route order with brownout targets moved behind the others; then nothing else.
 // When that leaves no target at all, the one most likely to have recovered (the Open target whose
 // interval ends first, else the first) so that a route never fails without trying.
+// An Open target whose reopens_at is not after `now` counts as HalfOpen (as CircuitBreaker::state
+// reads it). A target is in brownout only when it has brownout_min_samples samples itself and at
+// least one other target of the route has as many; with no measured peer nothing is demoted.
 std::vector<std::size_t> planOrder(std::span<const TargetView> targets, std::span<const TargetView> all,
                                    const PlanPolicy& policy, SteadyTime now);
 
@@ -62,7 +67,7 @@ std::size_t nextAfterFailure(std::span<const TargetView> targets, std::size_t fa
 
 // Context-window fallback: after `current` said the prompt is too long, the first target of
 // `remaining` whose context_window is known and larger than current's (current's unknown counts as
-// 0); nullopt when none is.
+// 0); nullopt when none is. Like nextAfterFailure, returns an index into `remaining`.
 std::optional<std::size_t> largerContextTarget(std::span<const TargetView> targets, std::size_t current,
                                                std::span<const std::size_t> remaining);
 

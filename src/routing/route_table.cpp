@@ -1,5 +1,7 @@
 #include "routing/route_table.h"
 
+#include "routing/model_catalog.h"
+
 namespace switchyard::routing {
 
 RouteTable::RouteTable(const config::Config& config) {
@@ -10,12 +12,23 @@ RouteTable::RouteTable(const config::Config& config) {
     spec.retry = resilience::RetryLimits{route.retry.max_attempts, route.retry.backoff_base,
                                          route.retry.backoff_max, route.retry.retry_after_max};
     spec.timeouts = route.timeouts;
+    spec.plan.diversity = route.diversity == "provider" ? Diversity::Provider
+                          : route.diversity == "cloud"  ? Diversity::Cloud
+                          : route.diversity == "region" ? Diversity::Region
+                                                        : Diversity::None;
+    spec.hedge = route.hedge;
+    spec.mid_stream_failover = route.mid_stream_failover;
     for (const auto& target : route.targets) {
       TargetRef ref;
       ref.id = target.id();
       ref.model = target.model;
       // The loader has already rejected targets naming an unknown provider.
       ref.provider = static_cast<std::size_t>(config.findProvider(target.provider) - config.providers.data());
+      ref.context_window = target.context_window;
+      if (ref.context_window == 0) {
+        if (const auto known = lookupModel(target.model)) ref.context_window = known->context_window;
+      }
+      ref.health = healthIndex(ref);
       spec.targets.push_back(std::move(ref));
     }
     if (!route_names_.empty()) route_names_ += ", ";
@@ -30,6 +43,14 @@ RouteTable::RouteTable(const config::Config& config) {
       targets_.push_back(&target);
     }
   }
+}
+
+std::size_t RouteTable::healthIndex(const TargetRef& target) {
+  for (std::size_t i = 0; i < health_targets_.size(); ++i) {
+    if (health_targets_[i].id == target.id) return i;
+  }
+  health_targets_.push_back({target.id, target.provider, target.model, target.context_window});
+  return health_targets_.size() - 1;
 }
 
 const RouteSpec* RouteTable::find(std::string_view name) const {

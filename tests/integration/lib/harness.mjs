@@ -650,6 +650,15 @@ export class Gateway {
   }
 }
 
+// Suites about per-request failover rules share one gateway across many tests that fail targets on
+// purpose; breakers and the retry budget would carry what one test did into the next. Unless a suite
+// configures `resilience` itself (the resilience suites do), its gateway runs with breakers that
+// never trip and a retry budget that never runs out.
+export const STATELESS = {
+  breaker: { consecutive_failures: 1000000, min_requests: 1000000 },
+  retry_budget: { min_per_second: 1000000 },
+};
+
 // Owns the children of one test file (or suite): call stop() from an after() hook.
 export class Stack {
   constructor() {
@@ -670,7 +679,7 @@ export class Stack {
   // listen 127.0.0.1:0 and workers 2 unless given) or a YAML string used as is.
   async gateway(config, { env, args = [], waitReady = true } = {}) {
     const yaml =
-      typeof config === 'string' ? config : toYaml({ listen: `${HOST}:0`, workers: 2, ...config });
+      typeof config === 'string' ? config : toYaml({ listen: `${HOST}:0`, workers: 2, resilience: STATELESS, ...config });
     const configPath = writeTempFile(yaml);
     const child = new Child('gateway', ['serve', '--config', configPath, ...args], env);
     this.children.push(child);

@@ -1,0 +1,89 @@
+#include "proxy/admin.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace switchyard::proxy {
+
+namespace json = boost::json;
+
+namespace {
+
+http::Response jsonResponse(const json::value& body) {
+  http::Response response{http::Status::ok, 11};
+  response.set(boost::beast::http::field::content_type, "application/json");
+  response.body() = json::serialize(body);
+  return response;
+}
+
+std::string rfc3339(resilience::WallTime time) {
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(millis % 1000));
+  return text;
+}
+
+double round1(double value) { return static_cast<double>(static_cast<long long>(value * 10 + 0.5)) / 10; }
+
+}  // namespace
+
+http::Response adminTargets(const GatewayState& state) {
+  const auto now = std::chrono::steady_clock::now();
+  json::array targets;
+  const auto& known = state.routes.healthTargets();
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    const auto snapshot = state.health[i]->snapshot(now);
+    json::object target{
+        {"target", snapshot.target},
+        {"provider", state.config.providers[known[i].provider].name},
+        {"model", known[i].model},
+        {"breaker", resilience::toString(snapshot.breaker)},
+        {"trips", snapshot.trips},
+        {"window_requests", snapshot.window_requests},
+        {"window_failures", snapshot.window_failures},
+        {"in_flight", snapshot.in_flight},
+        {"latency_ms", json::object{{"first_token_ewma", round1(snapshot.ttft_ewma_ms)},
+                                    {"first_token_p95", round1(snapshot.ttft_p95_ms)},
+                                    {"total_ewma", round1(snapshot.total_ewma_ms)},
+                                    {"samples", snapshot.samples}}},
+        {"context_window", known[i].context_window},
+    };
+    if (snapshot.breaker == resilience::BreakerState::Open) {
+      target["reopens_in_ms"] =
+          std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.reopens_at - now).count();
+    }
+    target["open_incident"] = snapshot.open_incident ? json::value(*snapshot.open_incident) : json::value(nullptr);
+    targets.push_back(std::move(target));
+  }
+  return jsonResponse(json::object{{"targets", std::move(targets)}});
+}
+
+http::Response adminIncidents(const GatewayState& state) {
+  json::array incidents;
+  for (const auto& incident : state.incidents->all()) {
+    json::object errors;
+    for (const auto& [kind, count] : incident.errors_by_kind) errors[kind] = count;
+    json::object record{
+        {"id", incident.id},
+        {"target", incident.target},
+        {"state", incident.closed ? "closed" : "open"},
+        {"opened_at", rfc3339(incident.opened)},
+        {"closed_at", incident.closed ? json::value(rfc3339(*incident.closed)) : json::value(nullptr)},
+        {"first_error", incident.first_error},
+        {"errors_by_kind", std::move(errors)},
+        {"requests", json::object{{"affected", incident.affected},
+                                  {"failed_over", incident.failed_over},
+                                  {"hedged", incident.hedged},
+                                  {"lost", incident.lost}}},
+    };
+    incidents.push_back(std::move(record));
+  }
+  return jsonResponse(json::object{{"incidents", std::move(incidents)}});
+}
+
+}  // namespace switchyard::proxy

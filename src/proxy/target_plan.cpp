@@ -1,0 +1,49 @@
+#include "proxy/target_plan.h"
+
+namespace switchyard::proxy {
+
+namespace {
+
+std::string_view labelOf(const config::Provider& provider, const char* name) {
+  const auto it = provider.labels.find(name);
+  return it == provider.labels.end() ? std::string_view() : std::string_view(it->second);
+}
+
+routing::TargetView viewOf(const GatewayState& state, std::size_t health_index, std::size_t provider_index,
+                           std::int64_t context_window,
+                           std::chrono::steady_clock::time_point now) {
+  const auto& provider = state.config.providers[provider_index];
+  const auto snapshot = state.health[health_index]->snapshot(now);
+  routing::TargetView view;
+  view.provider = provider.name;
+  view.cloud = labelOf(provider, "cloud");
+  view.region = labelOf(provider, "region");
+  view.breaker = snapshot.breaker;
+  view.reopens_at = snapshot.reopens_at;
+  view.ttft_ewma_ms = snapshot.ttft_ewma_ms;
+  view.samples = snapshot.samples;
+  view.context_window = context_window;
+  return view;
+}
+
+}  // namespace
+
+RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
+                        std::chrono::steady_clock::time_point now) {
+  RequestPlan plan;
+  plan.views.reserve(route.targets.size());
+  for (const auto& target : route.targets) {
+    plan.views.push_back(viewOf(state, target.health, target.provider, target.context_window, now));
+  }
+  const auto& known = state.routes.healthTargets();
+  std::vector<routing::TargetView> all;
+  all.reserve(known.size());
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    all.push_back(viewOf(state, i, known[i].provider, known[i].context_window, now));
+  }
+  plan.order = routing::planOrder(plan.views, all, route.plan, now);
+  plan.forced = plan.order.size() == 1 && plan.views[plan.order[0]].breaker == resilience::BreakerState::Open;
+  return plan;
+}
+
+}  // namespace switchyard::proxy
