@@ -29,17 +29,16 @@ std::vector<bool> downDomains(std::span<const TargetView> targets, std::span<con
     const std::string_view key = downDomainKey(targets[i], diversity);
     if (key.empty()) continue;  // no provider name: no domain to share an outage with
     std::size_t known = 0;
-    bool every_open = true;
+    std::size_t open = 0;
     for (const TargetView& other : all) {
       if (downDomainKey(other, diversity) != key) continue;
       ++known;
-      if (!is_open(other)) {
-        every_open = false;
-        break;
-      }
+      if (is_open(other)) ++open;
     }
-    // One target alone proves nothing about its domain: its own breaker already covers it.
-    down[i] = known >= 2 && every_open;
+    // One open target proves nothing about its domain (its own breaker covers it); two or more, and
+    // at least half of the domain, is a domain-wide symptom: its other targets are down too, even
+    // before their own breakers have seen enough failures to open.
+    down[i] = open >= 2 && 2 * open >= known;
   }
   return down;
 }

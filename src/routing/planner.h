@@ -42,7 +42,7 @@ struct PlanPolicy {
 std::string_view domainOf(const TargetView& target, Diversity diversity);
 
 // Which targets (indexes into `targets`) sit in a domain that is down as a whole: at least two of
-// its targets are known, and every one of them is Open. `all` holds every target the gateway knows
+// its targets, and at least half of them, are Open. `all` holds every target the gateway knows
 // (across routes), since a domain-wide outage shows across routes before it shows in one; it should
 // include `targets` themselves, and an empty `all` means "just `targets`". With Diversity::None the
 // provider is the domain. Targets with no domain key (no provider name) are never in a down domain.

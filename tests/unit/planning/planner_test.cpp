@@ -75,9 +75,20 @@ TEST(InDownDomain, ProviderWithEveryTargetOpenIsDownEvenWithoutDiversity) {
   EXPECT_EQ(inDownDomain(all, all, Diversity::None), (std::vector<bool>{true, true, false}));
 }
 
-TEST(InDownDomain, OneClosedTargetKeepsTheDomainUp) {
+TEST(InDownDomain, MostTargetsOpenTakeTheWholeDomainDown) {
+  // Two of three open: the third, whose breaker has not tripped yet, goes down with them.
   const std::vector<TargetView> all{open(target("a")), target("a"), open(target("a"))};
+  EXPECT_EQ(inDownDomain(all, all, Diversity::Provider), (std::vector<bool>{true, true, true}));
+}
+
+TEST(InDownDomain, ASingleOpenTargetKeepsItsDomainUp) {
+  const std::vector<TargetView> all{open(target("a")), target("a"), target("a")};
   EXPECT_EQ(inDownDomain(all, all, Diversity::Provider), (std::vector<bool>{false, false, false}));
+}
+
+TEST(InDownDomain, TwoOpenOfFiveIsNotYetDomainWide) {
+  const std::vector<TargetView> all{open(target("a")), open(target("a")), target("a"), target("a"), target("a")};
+  EXPECT_EQ(inDownDomain(all, all, Diversity::Provider), (std::vector<bool>(5, false)));
 }
 
 TEST(InDownDomain, HalfOpenTargetKeepsTheDomainUp) {
