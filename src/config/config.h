@@ -23,6 +23,7 @@ inline constexpr Millis kDefaultRetryAfterMax{10000};
 inline constexpr Millis kDefaultAttemptTimeout{30000};
 inline constexpr Millis kDefaultFirstTokenTimeout{10000};
 inline constexpr Millis kDefaultTotalTimeout{120000};
+inline constexpr Millis kDefaultInterTokenTimeout{30000};
 inline constexpr std::size_t kDefaultMaxBodyBytes = 8 * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxHeaderBytes = 16 * 1024;
 inline constexpr Millis kDefaultIdleTimeout{60000};
@@ -91,6 +92,7 @@ struct RetryPolicy {
 struct Timeouts {
   Millis attempt = kDefaultAttemptTimeout;          // one upstream exchange (streams: until headers)
   Millis first_token = kDefaultFirstTokenTimeout;   // streams: request sent -> first event
+  Millis inter_token = kDefaultInterTokenTimeout;   // streams: the longest silence between two events
   Millis total = kDefaultTotalTimeout;              // the whole request, every attempt and wait included
 };
 

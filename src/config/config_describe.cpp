@@ -60,6 +60,7 @@ void describeRoute(std::ostringstream& out, const Config& config, const Route& r
   const Timeouts& timeouts = route.timeouts;
   out << "    timeouts    attempt=" << formatDuration(timeouts.attempt)
       << " first_token=" << formatDuration(timeouts.first_token)
+      << " inter_token=" << formatDuration(timeouts.inter_token)
       << " total=" << formatDuration(timeouts.total) << "\n";
 }
 

@@ -339,7 +339,7 @@ class ConfigParser {
             max_attempts_set = readRetry(field, route.retry);
           } else {
             reader_.forEachEntry(
-                field, {"attempt", "first_token", "total"},
+                field, {"attempt", "first_token", "inter_token", "total"},
                 [&](const Field& timeout) { readTimeout(timeout, route.timeouts); });
           }
         });
@@ -441,6 +441,8 @@ class ConfigParser {
       timeouts.attempt = *value;
     } else if (field.key == "first_token") {
       timeouts.first_token = *value;
+    } else if (field.key == "inter_token") {
+      timeouts.inter_token = *value;
     } else {
       timeouts.total = *value;
     }

@@ -13,6 +13,7 @@
 #include "proxy/client_watch.h"
 #include "proxy/gateway_handler.h"
 #include "proxy/response_headers.h"
+#include "proxy/stream_continuation.h"
 #include "proxy/target_plan.h"
 #include "proxy/translated_attempt.h"
 #include "proxy/upstream_attempt.h"
@@ -77,8 +78,9 @@ http::Response allTargetsFailed(Dialect surface, std::string_view route, const s
 }
 
 // One line per chat request: what served it, how, and how long it took.
-void logRequest(Dialect surface, std::string_view route, const routing::TargetRef* served_by, int attempts,
-                bool stream, const AttemptOutcome& outcome, Clock::time_point started) {
+void logRequest(Dialect surface, std::string_view route, const routing::TargetRef* served_by,
+                const routing::TargetRef* continued_by, int attempts, bool stream, const AttemptOutcome& outcome,
+                Clock::time_point started) {
   if (!observability::enabled(LogLevel::Info)) return;
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   std::string result;
@@ -89,6 +91,7 @@ void logRequest(Dialect surface, std::string_view route, const routing::TargetRe
                      {{"api", canonical::toString(surface)},
                       {"route", route},
                       {"target", served_by ? served_by->id : std::string()},
+                      {"continued_by", continued_by ? continued_by->id : std::string()},
                       {"attempts", attempts},
                       {"status", outcome.status},
                       {"stream", stream ? "true" : "false"},
@@ -173,6 +176,14 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
   std::swap(plan.order[positions[0]], plan.order[positions[chosen]]);
 }
 
+// Mid-stream failover's candidates: the plan's targets after the broken one, then those before it.
+std::vector<std::size_t> continuationCandidates(const RequestPlan& plan, std::size_t broken_position) {
+  std::vector<std::size_t> candidates;
+  const std::size_t n = plan.order.size();
+  for (std::size_t step = 1; step < n; ++step) candidates.push_back(plan.order[(broken_position + step) % n]);
+  return candidates;
+}
+
 // Every target that was skipped or failed while its incident is open counts this request.
 void noteIncidentEffects(const GatewayState& state, std::vector<std::size_t>& troubled,
                          const routing::TargetRef* served_by, bool forced) {
@@ -233,7 +244,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   std::vector<std::size_t> troubled;  // health indexes skipped or failed: their incidents count this request
   AttemptOutcome outcome;
   const routing::TargetRef* served_by = nullptr;
+  const routing::TargetRef* continued_by = nullptr;
   bool deadline_hit = false;
+  BrokenStream broken;
+  BrokenStream* const continuable = chat.stream && route->mid_stream_failover ? &broken : nullptr;
   for (;;) {
     const auto next = retry.next(Clock::now());
     if (next.decision != resilience::RetryState::Decision::Try) {
@@ -300,17 +314,41 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       extra_head = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
       const AttemptInput input{*route, target, *forward, extra_head, state_.served_by[target.slot], request,
                                chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
-                               larger_window ? state_.codecs[target.slot].get() : nullptr};
+                               larger_window ? state_.codecs[target.slot].get() : nullptr, continuable,
+                               state_.codecs[target.slot].get()};
       outcome = co_await runAttempt(input, *pools_[target.provider], writer);
     } else {
       const TranslatedInput input{*route, target, *state_.codecs[target.slot], state_.served_by[target.slot],
                                   surface, chat.stream, canonical_request->include_usage, upstream_head,
-                                  upstream_body, retry.attempts(), deadline, *watch, *arena, larger_window};
+                                  upstream_body, retry.attempts(), deadline, *watch, *arena, larger_window,
+                                  continuable};
       outcome = co_await runTranslatedAttempt(input, *pools_[target.provider], writer);
     }
     health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+    if (outcome.kind == AttemptOutcome::Kind::Delivered && broken.open && !watch->gone) {
+      // The stream broke after the client got part of it: continue it on the plan's other targets.
+      if (!canonical_request) {
+        arena.emplace();
+        canonical_request.emplace(*arena);
+        if (parseCanonical(surface, request.body(), *arena, *canonical_request)) canonical_request.reset();
+      }
+      if (canonical_request) {
+        const std::vector<std::size_t> candidates = continuationCandidates(plan, next.target);
+        const ContinuationInput input{state_, *route, surface, canonical_request->include_usage, *canonical_request,
+                                      *arena, candidates, pools_, deadline, *watch};
+        const auto continued = co_await continueStream(input, broken, writer);
+        outcome.kind = continued.outcome.kind;
+        outcome.failure = continued.outcome.failure;
+        if (continued.outcome.failure != base::FailureKind::None) outcome.detail = continued.outcome.detail;
+        continued_by = continued.continued_by;
+      } else {
+        const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
+                                                   "stream_interrupted");
+        if (co_await writer.writeChunk(event, true)) outcome.kind = AttemptOutcome::Kind::ClientGone;
+      }
+    }
     if (outcome.kind != AttemptOutcome::Kind::Failed) {
       served_by = &target;
       break;
@@ -352,7 +390,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     outcome.status = response.result_int();
     co_await writer.send(std::move(response));
   }
-  logRequest(surface, route->name, served_by, retry.attempts(), chat.stream, outcome, started);
+  logRequest(surface, route->name, served_by, continued_by, retry.attempts(), chat.stream, outcome, started);
 }
 
 namespace {

@@ -5,8 +5,7 @@
 #include "http/sse.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
-#include "surfaces/anthropic/messages.h"
-#include "surfaces/openai/errors.h"
+#include "proxy/stream_continuation.h"
 
 namespace switchyard::proxy {
 
@@ -22,6 +21,7 @@ namespace {
 struct StreamScan {
   canonical::Dialect dialect = canonical::Dialect::OpenAi;
   std::size_t scanned = 0;
+  std::size_t error_start = 0;  // where the error event begins, once saw_error
   bool saw_data = false;  // the first event that carries the answer (the "first token")
   bool saw_done = false;
   bool saw_error = false;
@@ -51,12 +51,14 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
     const std::size_t end = http::findSseEventEnd(pending, scan.scanned);
     if (end == http::kSseNoEvent) return;
     const auto event = http::parseSseEvent(pending.substr(scan.scanned, end - scan.scanned));
+    const std::size_t start = scan.scanned;
     scan.scanned = end;
     switch (roleOf(scan.dialect, event)) {
       case EventRole::Preamble: continue;
       case EventRole::Done: scan.saw_done = true; break;
       case EventRole::Error:
         scan.saw_error = true;
+        scan.error_start = start;
         if (!scan.saw_data) scan.first_data_is_error = true;
         break;
       case EventRole::Answer: break;
@@ -75,17 +77,6 @@ void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
   scanEvents(pending, scan);
 }
 
-// The event that tells a client its stream broke, in its dialect.
-std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code) {
-  if (dialect == canonical::Dialect::Anthropic) {
-    const canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, code};
-    std::string event;
-    surfaces::anthropic::makeStreamEncoder()->fail(error, event);
-    return event;
-  }
-  surfaces::openai::ClientError error{502, std::string(message), "server_error", {}, std::string(code)};
-  return http::sseData(surfaces::openai::renderError(error));
-}
 
 }  // namespace
 
@@ -121,23 +112,30 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   outcome.first_token_at = std::chrono::steady_clock::now();
   outcome.status = 200;
   std::size_t relayed = 0;
+  BrokenStream* const broken = input.broken;
   for (;;) {
-    if (scan.scanned > 0) {
+    // A continuable stream keeps an upstream error event from the client: the continuation replaces it.
+    const std::size_t deliver = broken != nullptr && scan.saw_error ? scan.error_start : scan.scanned;
+    if (deliver > 0) {
       // The event that ends the stream leaves with the terminating chunk, in one write.
-      const bool last = scan.saw_done || scan.saw_error;
-      if (co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned), last)) {
-        co_return AttemptOutcome{Kind::ClientGone};
-      }
-      relayed += scan.scanned;
-      pending.erase(0, scan.scanned);
-      scan.scanned = 0;
+      const bool last = scan.saw_done || (scan.saw_error && broken == nullptr);
+      const std::string_view bytes = std::string_view(pending).substr(0, deliver);
+      if (co_await writer.writeChunk(bytes, last)) co_return AttemptOutcome{Kind::ClientGone};
+      if (broken != nullptr) broken->relayed.append(bytes);
+      relayed += deliver;
+      pending.erase(0, deliver);
+      scan.scanned -= deliver;
     }
     if (scan.saw_done || scan.saw_error || done) break;
-    const auto ec = co_await connection.readSome(pending, done, input.deadline);
+    // Silence longer than inter_token counts as a broken stream; the total deadline still bounds all.
+    const SteadyTime silence_limit = std::min(std::chrono::steady_clock::now() + input.route.timeouts.inter_token,
+                                              input.deadline);
+    const auto ec = co_await connection.readSome(pending, done, silence_limit);
     if (ec) {
       // Bytes already reached the client: whatever broke, for the client the stream was cut.
-      outcome.failure = ec == beast::error::timeout ? FailureKind::DeadlineExceeded : FailureKind::StreamCut;
-      outcome.detail = ec.message();
+      const bool total = ec == beast::error::timeout && silence_limit >= input.deadline;
+      outcome.failure = total ? FailureKind::DeadlineExceeded : FailureKind::StreamCut;
+      outcome.detail = ec == beast::error::timeout && !total ? "no event within inter_token" : ec.message();
       break;
     }
     scanEvents(pending, scan);
@@ -148,25 +146,31 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     // Read what follows [DONE] (the terminating chunk) so the connection can serve again.
     std::string rest;
     if (!done && co_await readWholeBody(connection, rest, input.deadline)) connection.close();
-  } else if (scan.saw_error) {
+    co_return outcome;
+  }
+  connection.close();
+  if (scan.saw_error) {
     outcome.failure = FailureKind::UpstreamError;
     outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";
-    connection.close();
-  } else {
-    if (outcome.failure == FailureKind::None) {
-      outcome.failure = FailureKind::StreamCut;
-      outcome.detail = input.endpoint.dialect == canonical::Dialect::Anthropic ? "stream ended without message_stop"
-                                                                            : "stream ended without [DONE]";
-    }
-    const std::string message = "The upstream stream from " + input.target.id + " broke after " +
-                                std::to_string(relayed) + " bytes (" + outcome.detail +
-                                "); the answer is incomplete.";
-    const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
-    const std::string event = streamErrorEvent(input.endpoint.dialect, message,
-                                               deadline ? "deadline_exceeded" : "stream_interrupted");
-    connection.close();
-    if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
+    if (broken == nullptr) co_return outcome;  // the provider's error event ended the client's stream
+  } else if (outcome.failure == FailureKind::None) {
+    outcome.failure = FailureKind::StreamCut;
+    outcome.detail = input.endpoint.dialect == canonical::Dialect::Anthropic ? "stream ended without message_stop"
+                                                                          : "stream ended without [DONE]";
   }
+  if (broken != nullptr && outcome.failure != FailureKind::DeadlineExceeded) {
+    broken->open = true;
+    broken->relayed_codec = input.codec;
+    broken->failure = outcome.failure;
+    broken->detail = outcome.detail;
+    co_return outcome;
+  }
+  const std::string message = "The upstream stream from " + input.target.id + " broke after " +
+                              std::to_string(relayed) + " bytes (" + outcome.detail + "); the answer is incomplete.";
+  const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
+  const std::string event =
+      streamErrorEvent(input.endpoint.dialect, message, deadline ? "deadline_exceeded" : "stream_interrupted");
+  if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
 }
 

@@ -9,6 +9,7 @@
 #include "proxy/attempt_support.h"
 #include "proxy/client_errors.h"
 #include "proxy/response_headers.h"
+#include "proxy/stream_continuation.h"
 #include "resilience/failover_policy.h"
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/translate.h"
@@ -104,12 +105,15 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
   co_return outcome;
 }
 
-// Feeds decoded events to the client's encoder; notes when the answer proper has begun.
+// Feeds decoded events to the client's encoder (and to the record of what the client got, for a
+// continuation); notes when the answer proper has begun.
 class EncodingSink final : public canonical::EventSink {
  public:
-  EncodingSink(canonical::StreamEncoder& encoder, std::string& out) : encoder_(encoder), out_(out) {}
+  EncodingSink(canonical::StreamEncoder& encoder, std::string& out, canonical::PartialAnswer* partial)
+      : encoder_(encoder), out_(out), partial_(partial) {}
   void onEvent(const canonical::StreamEvent& event) override {
     if (event.type != canonical::EventType::Start && event.type != canonical::EventType::Usage) answered = true;
+    if (partial_ != nullptr) partial_->onEvent(event);
     encoder_.encode(event, out_);
   }
   bool answered = false;
@@ -117,6 +121,7 @@ class EncodingSink final : public canonical::EventSink {
  private:
   canonical::StreamEncoder& encoder_;
   std::string& out_;
+  canonical::PartialAnswer* partial_;
 };
 
 // Decodes what `pending` holds completely; drops the consumed bytes.
@@ -130,11 +135,13 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
                                                      SteadyTime first_token_deadline, http::ResponseWriter& writer) {
   auto decoder = input.codec.streamDecoder();
   auto encoder = makeEncoder(input.surface, input.include_usage);
+  // Only a continuable stream records what the client got.
+  auto partial = input.broken != nullptr ? std::make_unique<canonical::PartialAnswer>() : nullptr;
   std::string pending;  // upstream bytes not yet decoded
   pending.reserve(4096);
   std::string out;      // client bytes not yet written
   out.reserve(4096);
-  EncodingSink sink(*encoder, out);
+  EncodingSink sink(*encoder, out, partial.get());
   bool done = false;
   using canonical::DecodeState;
 
@@ -183,10 +190,14 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
       out.clear();
     }
     if (last) break;
-    const auto ec = co_await connection->readSome(pending, done, input.deadline);
+    // Silence longer than inter_token counts as a broken stream; the total deadline still bounds all.
+    const SteadyTime silence_limit = std::min(std::chrono::steady_clock::now() + input.route.timeouts.inter_token,
+                                              input.deadline);
+    const auto ec = co_await connection->readSome(pending, done, silence_limit);
     if (ec) {
-      outcome.failure = ec == beast::error::timeout ? FailureKind::DeadlineExceeded : FailureKind::StreamCut;
-      outcome.detail = ec.message();
+      const bool total = ec == beast::error::timeout && silence_limit >= input.deadline;
+      outcome.failure = total ? FailureKind::DeadlineExceeded : FailureKind::StreamCut;
+      outcome.detail = ec == beast::error::timeout && !total ? "no event within inter_token" : ec.message();
       break;
     }
     decodePending(*decoder, pending, sink);
@@ -220,6 +231,16 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
   }
   connection->close();
+  if (input.broken != nullptr && outcome.failure != FailureKind::DeadlineExceeded) {
+    // Left open: the flow continues the answer on another target with this encoder.
+    if (!out.empty() && co_await writer.writeChunk(out, false)) co_return AttemptOutcome{Kind::ClientGone};
+    input.broken->open = true;
+    input.broken->encoder = std::move(encoder);
+    input.broken->partial = std::move(partial);
+    input.broken->failure = outcome.failure;
+    input.broken->detail = outcome.detail;
+    co_return outcome;
+  }
   encoder->fail(error, out);
   if (co_await writer.writeChunk(out, true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;

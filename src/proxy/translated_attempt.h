@@ -34,6 +34,7 @@ struct TranslatedInput {
   ClientWatch& client;
   canonical::Arena& arena;
   bool context_fallback = false;  // see AttemptInput::context_fallback
+  BrokenStream* broken = nullptr;  // see AttemptInput::broken
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

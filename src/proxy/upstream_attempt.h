@@ -20,6 +20,7 @@
 
 namespace switchyard::proxy {
 
+struct BrokenStream;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct AttemptInput {
@@ -37,6 +38,10 @@ struct AttemptInput {
   // Context-window fallback: when set and the target answers "context length exceeded", the
   // attempt fails (a target with a larger window is tried) instead of passing the error through.
   const providers::TargetCodec* context_fallback = nullptr;
+  // Mid-stream failover: when set, a stream that breaks after the client got part of it is left
+  // open and described here (the flow continues it on another target) instead of being ended.
+  struct BrokenStream* broken = nullptr;
+  const providers::TargetCodec* codec = nullptr;  // reads this target's stream back (for `broken`)
 };
 
 struct AttemptOutcome {

@@ -11,6 +11,7 @@ import {
   establishedTo,
   parseSse,
   simReply,
+  streamRequest,
   sleep,
 } from './lib/harness.mjs';
 import net from 'node:net';
@@ -40,6 +41,12 @@ describe('streaming', { timeout: 120_000 }, () => {
           timeouts: { attempt: '2s', first_token: '2s', total: '20s' },
         },
         lonely: { targets: ['c/model-c'], timeouts: { attempt: '5s', first_token: '5s', total: '30s' } },
+        pair_strict: {
+          targets: ['a/model-a', 'b/model-b'],
+          retry: { max_attempts: 2, backoff_base: '10ms', backoff_max: '50ms' },
+          timeouts: { attempt: '2s', first_token: '2s', total: '20s' },
+          mid_stream_failover: false,
+        },
       },
     });
   }, opts);
@@ -68,10 +75,51 @@ describe('streaming', { timeout: 120_000 }, () => {
     assert.ok(Number.isInteger(res.usage.total_tokens) && res.usage.total_tokens > 0, JSON.stringify(res.usage));
   });
 
-  it('ends a stream cut after bytes reached the client with an error event and no [DONE]', opts, async () => {
+  it('continues a stream cut after bytes reached the client on the next target, as one stream', opts, async () => {
+    await a.setFaults([{ truncate_after: 3, token_delay_ms: 100 }]);
+    const res = await gw.stream(chatBody('pair', LONG_TEXT, { stream_options: { include_usage: true } }));
+    const where = `raw:\n${res.raw.slice(0, 3000)}`;
+    assert.equal(res.status, 200, where);
+    assert.equal(res.headers['x-switchyard-target'], 'a/model-a', where);
+    assert.equal(res.errors.length, 0, where);
+    assert.equal(res.doneCount, 1, where);
+    const full = simReply('A', LONG_TEXT);
+    const words = full.split(' ');
+    assert.ok(res.content.startsWith(words.slice(0, 3).join(' ')), `A's part comes first: ${where}`);
+    assert.ok(res.content.includes('Hello from B'), `B's continuation follows: ${where}`);
+    assert.equal(new Set(res.chunks.map((c) => c.id)).size, 1, `one id: ${where}`);
+    const finishes = res.chunks.flatMap((c) => c.choices).filter((c) => c.finish_reason);
+    assert.deepEqual(finishes.map((c) => c.finish_reason), ['stop'], where);
+    assert.ok(res.usage && res.usage.completion_tokens >= 3, `combined usage: ${where}`);
+    const sent = JSON.parse((await b.chatRequests())[0].body);
+    const last = sent.messages.at(-2);
+    assert.equal(last.role, 'assistant', 'the partial answer is sent as the assistant turn');
+    assert.ok(full.startsWith(last.content.trim()), `B is given A's partial answer: ${last.content}`);
+    assert.match(sent.messages.at(-1).content, /Continue it exactly where it stopped/);
+  });
+
+  it('continues a translated stream (Anthropic client, OpenAI targets) cut mid-way, in Anthropic events', opts, async () => {
+    await a.setFaults([{ truncate_after: 3, token_delay_ms: 50 }]);
+    const res = await streamRequest(`${gw.url}/v1/messages`, {
+      headers: { 'anthropic-version': '2023-06-01' },
+      body: { model: 'pair', max_tokens: 256, stream: true, messages: [{ role: 'user', content: LONG_TEXT }] },
+    });
+    const events = parseSse(res.raw).map((e) => e.event).filter((e) => e !== 'ping');
+    assert.equal(events.filter((e) => e === 'message_start').length, 1, res.raw);
+    assert.deepEqual(events.slice(-3), ['content_block_stop', 'message_delta', 'message_stop'], res.raw);
+    assert.ok(!events.includes('error'), res.raw);
+    const text = parseSse(res.raw)
+      .filter((e) => e.event === 'content_block_delta')
+      .map((e) => JSON.parse(e.data).delta.text)
+      .join('');
+    assert.ok(text.startsWith('Hello from A:'), text);
+    assert.ok(text.includes('Hello from B'), text);
+  });
+
+  it('ends a stream cut after bytes reached the client with an error event and no [DONE] (mid_stream_failover: false)', opts, async () => {
     // token_delay_ms makes sure the first chunks reached the client before the cut.
     await a.setFaults([{ truncate_after: 3, token_delay_ms: 100 }]);
-    const res = await gw.stream(chatBody('pair', LONG_TEXT));
+    const res = await gw.stream(chatBody('pair_strict', LONG_TEXT));
     const where = `raw:\n${res.raw.slice(0, 3000)}`;
     assert.equal(res.status, 200, where);
     assert.equal(res.headers['x-switchyard-target'], 'a/model-a', 'no failover once bytes were sent');

@@ -527,7 +527,7 @@ TEST(ConfigDescribe, ShowsTheResolvedRoutingTable) {
                               "https://api.example.com:443/v1/chat/completions"));
   EXPECT_THAT(text,
               HasSubstr("max_attempts=4 backoff_base=50ms backoff_max=2s retry_after_max=10s"));
-  EXPECT_THAT(text, HasSubstr("attempt=30s first_token=10s total=2m"));
+  EXPECT_THAT(text, HasSubstr("attempt=30s first_token=10s inter_token=30s total=2m"));
   EXPECT_THAT(text, HasSubstr("region=eu tier=local"));
   EXPECT_THAT(text, HasSubstr("gdpr no-training"));
 }
