@@ -7,6 +7,8 @@
 #   switchyard   wrk -> switchyard serve (workers: 1)       -> upstream nginx
 #   translated   wrk (OpenAI request) -> switchyard -> upstream nginx speaking Anthropic's Messages API
 #                (the translated path: canonical parse, Anthropic encode, decode, OpenAI render)
+#   primary-down wrk -> switchyard, route [dead (a closed loopback port), upstream nginx]: the primary is
+#                down for the whole run, so its circuit breaker opens and requests skip it (failover cost)
 # for non-streaming and streaming requests, closed-loop (max throughput) and at a fixed ~1,000 req/s.
 # Results: a table on stdout, bench/results/latest.json and bench/results/latest.md. See bench/README.md.
 #
@@ -115,6 +117,7 @@ pick_port() {  # sets PICKED to the next free loopback port from NEXT_PORT on
 pick_port; UP_PORT="$PICKED"
 pick_port; PROXY_PORT="$PICKED"
 pick_port; SY_PORT="$PICKED"
+pick_port; DEAD_PORT="$PICKED"  # nothing ever listens here: the primary-down route's first target
 
 wait_http() {  # wait_http URL PID NAME: until URL answers at all (any status), or the process dies
   local url="$1" pid="$2" name="$3"
@@ -279,6 +282,9 @@ providers:
   bench-anthropic-stream:
     kind: anthropic
     base_url: http://127.0.0.1:$UP_PORT/anthropic-stream
+  dead:                              # a closed loopback port: every connect is refused
+    kind: openai
+    base_url: http://127.0.0.1:$DEAD_PORT/v1
 routes:
   bench:
     strategy: fallback
@@ -290,6 +296,12 @@ routes:
     targets: [bench-anthropic/claude-haiku-4-5]
   bench-translated-stream:
     targets: [bench-anthropic-stream/claude-haiku-4-5]
+  # The primary is down for the whole run; the default resilience settings apply (the breaker opens
+  # after 5 consecutive failures, then only half-open probes reach the dead target).
+  bench-primary-down:
+    targets: [dead/gpt-4o-mini, bench-upstream/gpt-4o-mini]
+  bench-primary-down-stream:
+    targets: [dead/gpt-4o-mini, bench-upstream-stream/gpt-4o-mini]
 EOF
   SY_VERSION="$("$SWITCHYARD_BIN" --version 2>&1 | head -n 1 || true)"
   "$SWITCHYARD_BIN" check --config "$WORK/switchyard.yaml" >"$WORK/switchyard-check.log" 2>&1 \
@@ -307,6 +319,7 @@ fi
 body_for() {  # body_for MODE [PATH]
   local model=bench stream=""
   [ "${2:-}" = translated ] && model=bench-translated
+  [ "${2:-}" = primary-down ] && model=bench-primary-down
   if [ "$1" = stream ]; then model+=-stream; stream=',"stream":true'; fi
   printf '{"model":"%s","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":64,"temperature":0.2%s}' "$model" "$stream"
 }
@@ -315,12 +328,12 @@ url_for() {  # url_for PATH MODE
   case "$1" in
     direct) [ "$2" = stream ] && prefix=/stream; echo "http://127.0.0.1:$UP_PORT$prefix/v1/chat/completions" ;;
     nginx-proxy) [ "$2" = stream ] && prefix=/stream; echo "http://127.0.0.1:$PROXY_PORT$prefix/v1/chat/completions" ;;
-    switchyard|translated) echo "http://127.0.0.1:$SY_PORT/v1/chat/completions" ;;
+    switchyard|translated|primary-down) echo "http://127.0.0.1:$SY_PORT/v1/chat/completions" ;;
   esac
 }
 
 PATHS=(direct nginx-proxy)
-[ "$SKIP_SWITCHYARD" = 1 ] || PATHS+=(switchyard translated)
+[ "$SKIP_SWITCHYARD" = 1 ] || PATHS+=(switchyard translated primary-down)
 MODES=(non-stream stream)
 
 # ---------------------------------------------------------------------------------------------------
@@ -347,8 +360,16 @@ verify() {  # verify PATH MODE
     grep -q '"object":"chat.completion"' "$out.body" || die "$path $mode: not a chat.completion"
     grep -q '"finish_reason":"stop"' "$out.body" || die "$path $mode: no finish_reason"
   fi
-  if [ "$path" = switchyard ] || [ "$path" = translated ]; then
+  if [ "$path" = switchyard ] || [ "$path" = translated ] || [ "$path" = primary-down ]; then
     grep -qi '^x-switchyard-route:' "$out.headers" || die "$path $mode: no x-switchyard-route header"
+  fi
+  if [ "$path" = primary-down ]; then
+    grep -qi '^x-switchyard-target: *bench-upstream' "$out.headers" \
+      || die "$path $mode: not served by the live second target (x-switchyard-target)"
+    # The route's first request: its breaker is still closed, so the dead primary was tried first.
+    if [ "$mode" = non-stream ]; then
+      grep -qi '^x-switchyard-attempts: *2' "$out.headers" || die "$path $mode: expected 2 attempts (dead, then live)"
+    fi
   fi
   log "verified $path $mode ($url)"
 }
@@ -434,6 +455,15 @@ print_added() {  # print_added DIRECT_KEY NGINX_KEY SWITCHYARD_KEY: added p50/p9
   done
 }
 
+print_primary_down() {  # print_primary_down SWITCHYARD_KEY PRIMARY_DOWN_KEY: the failover path vs the healthy one
+  local s="$1" f="$2"
+  printf '  THROUGHPUT primary-down / switchyard     = %sx   (first target down, breaker open, vs healthy)\n' \
+    "$(ratio "${R[$f|rps]}" "${R[$s|rps]}")"
+  printf '  P99 primary-down / switchyard            = %sx   (%s vs %s ms; added %s ms)\n' \
+    "$(ratio "${R[$f|p99_us]}" "${R[$s|p99_us]}")" "$(ms "${R[$f|p99_us]}")" "$(ms "${R[$s|p99_us]}")" \
+    "$(added_ms "${R[$f|p99_us]}" "${R[$s|p99_us]}")"
+}
+
 CPU_MODEL="$(awk -F': *' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"
 NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 WRK_VERSION="$( (wrk -v 2>&1 || true) | awk 'NR==1{print $2}')"
@@ -490,10 +520,12 @@ REPORT="$WORK/report.md"
       printf '  THROUGHPUT translated / switchyard       = %sx   (OpenAI client -> Anthropic target vs same API)\n' \
         "$(ratio "${R[$t|rps]}" "${R[$s|rps]}")"
       printf '  ADDED p50 translated vs switchyard       = %s ms\n' "$(added_ms "${R[$t|p50_us]}" "${R[$s|p50_us]}")"
+      print_primary_down "$s" "primary-down|throughput|$mode"
     fi
     print_added "$d" "$n" "$s"
     d="direct|rate|$mode" n="nginx-proxy|rate|$mode" s="switchyard|rate|$mode"
-    echo "[$mode, fixed rate: achieved direct ${R[$d|rps]}, nginx-proxy ${R[$n|rps]}$([ "$SKIP_SWITCHYARD" = 1 ] || echo ", switchyard ${R[$s|rps]}") req/s]"
+    echo "[$mode, fixed rate: achieved direct ${R[$d|rps]}, nginx-proxy ${R[$n|rps]}$([ "$SKIP_SWITCHYARD" = 1 ] || echo ", switchyard ${R[$s|rps]}, primary-down ${R[primary-down|rate|$mode|rps]}") req/s]"
+    [ "$SKIP_SWITCHYARD" = 1 ] || print_primary_down "$s" "primary-down|rate|$mode"
     print_added "$d" "$n" "$s"
   done
   echo '```'
@@ -543,6 +575,10 @@ json_str() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\
       printf ', "switchyard_over_nginx_proxy_rps": %s, "switchyard_over_direct_rps": %s, "translated_over_switchyard_rps": %s, "translated_added_p50_ms_vs_switchyard": %s' \
         "$(ratio "${R[$s|rps]}" "${R[$n|rps]}")" "$(ratio "${R[$s|rps]}" "${R[$d|rps]}")" \
         "$(ratio "${R[$t|rps]}" "${R[$s|rps]}")" "$(added_ms "${R[$t|p50_us]}" "${R[$s|p50_us]}" | sed 's/^+//')"
+      f="primary-down|$kind|$mode"
+      printf ', "primary_down_over_switchyard_rps": %s, "primary_down_over_switchyard_p99": %s, "primary_down_added_p99_ms_vs_switchyard": %s' \
+        "$(ratio "${R[$f|rps]}" "${R[$s|rps]}")" "$(ratio "${R[$f|p99_us]}" "${R[$s|p99_us]}")" \
+        "$(added_ms "${R[$f|p99_us]}" "${R[$s|p99_us]}" | sed 's/^+//')"
       for p in p50 p99; do
         printf ', "switchyard_added_%s_ms_vs_direct": %s, "switchyard_added_%s_ms_vs_nginx_proxy": %s' \
           "$p" "$(added_ms "${R[$s|${p}_us]}" "${R[$d|${p}_us]}" | sed 's/^+//')" \

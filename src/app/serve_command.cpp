@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +12,7 @@
 #include "http/server.h"
 #include "observability/log.h"
 #include "proxy/gateway_handler.h"
+#include "proxy/health_checker.h"
 
 namespace switchyard::app {
 
@@ -60,7 +62,11 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   server_options.idle_timeout = config.limits.idle_timeout;
 
   const proxy::GatewayState& shared_state = *state;
-  http::Server server(server_options, [&shared_state](boost::asio::io_context& io) {
+  // bind() makes the handlers in worker order: the first io_context seen is the first worker's,
+  // which also runs the health checks (a probe every few seconds needs no thread of its own).
+  boost::asio::io_context* first_worker_io = nullptr;
+  http::Server server(server_options, [&shared_state, &first_worker_io](boost::asio::io_context& io) {
+    if (first_worker_io == nullptr) first_worker_io = &io;
     return std::make_unique<proxy::GatewayHandler>(shared_state, io);
   });
   std::uint16_t port = 0;
@@ -85,6 +91,13 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   signals.async_wait([&server](const boost::system::error_code&, int) { server.stop(); });
   std::thread signal_thread([&signal_io] { signal_io.run(); });
   std::signal(SIGPIPE, SIG_IGN);
+  // Started before the workers run; its loops live on the worker's io_context and end with it
+  // (the checker may go first: the loops do not refer to it).
+  std::optional<proxy::HealthChecker> health_checker;
+  if (first_worker_io != nullptr) {
+    health_checker.emplace(*first_worker_io, shared_state);
+    health_checker->start();
+  }
   server.run();
   signal_io.stop();
   signal_thread.join();

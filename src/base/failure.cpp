@@ -20,6 +20,7 @@ std::string_view toToken(FailureKind kind) {
     case FailureKind::ContextLength: return "context_length_exceeded";
     case FailureKind::BreakerOpen: return "breaker_open";
     case FailureKind::BudgetExhausted: return "retry_budget_exhausted";
+    case FailureKind::HedgeLost: return "hedge_lost";
   }
   return "unknown";
 }

@@ -22,6 +22,7 @@ enum class FailureKind {
   ContextLength,      // the prompt does not fit the target's context window (a larger one is tried)
   BreakerOpen,        // the target's circuit breaker is open (not tried)
   BudgetExhausted,    // the gateway's retry budget is spent (no retry)
+  HedgeLost,          // a hedged attempt that another attempt beat to the first token (cancelled)
 };
 
 std::string_view toToken(FailureKind kind);

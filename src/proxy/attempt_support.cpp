@@ -53,7 +53,8 @@ boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection
 boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const config::Timeouts& timeouts, SteadyTime deadline,
-                                                    bool stream, ClientWatch& client) {
+                                                    bool stream, ClientWatch& client,
+                                                    http::UpstreamConnection** race_slot) {
   OpenedExchange opened;
   const auto start = std::chrono::steady_clock::now();
   opened.attempt_deadline = std::min(start + timeouts.attempt, deadline);
@@ -66,8 +67,10 @@ boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
     co_return opened;
   }
   std::unique_ptr<http::UpstreamConnection> connection = std::move(acquired.connection);
-  // From here until the attempt returns, a client hang-up closes this connection.
+  // From here until the attempt returns, a client hang-up closes this connection (and so does a
+  // hedge that wins the race).
   client.active = connection.get();
+  if (race_slot != nullptr) *race_slot = connection.get();
   if (const auto ec = co_await connection->send(request, opened.attempt_deadline)) {
     opened.failure = failed(ioFailure(ec, false, opened.attempt_deadline, deadline, FailureKind::AttemptTimeout),
                             "send: " + ec.message());
@@ -90,6 +93,15 @@ boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
   opened.connection = std::move(connection);
   co_return opened;
 }
+
+void releaseConnection(http::ClientPool& pool, std::unique_ptr<http::UpstreamConnection> connection,
+                       ClientWatch& client, const HedgeRacer& race) {
+  if (client.active == connection.get()) client.active = nullptr;
+  if (auto* slot = race.slot(); slot != nullptr && *slot == connection.get()) *slot = nullptr;
+  pool.release(std::move(connection));
+}
+
+AttemptOutcome hedgeLost() { return failed(FailureKind::HedgeLost, "another attempt answered first"); }
 
 std::optional<std::chrono::milliseconds> retryAfterOf(const boost::beast::http::response_header<>& header) {
   // OpenAI also sends retry-after-ms, which is more precise.

@@ -40,10 +40,21 @@ struct OpenedExchange {
   SteadyTime attempt_deadline;
   SteadyTime first_token_deadline;  // streams: the first event must arrive by then
 };
+// `race_slot`, when given, also holds the connection so a winning hedge can close it.
 boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const config::Timeouts& timeouts, SteadyTime deadline,
-                                                    bool stream, ClientWatch& client);
+                                                    bool stream, ClientWatch& client,
+                                                    http::UpstreamConnection** race_slot = nullptr);
+
+// Returns a connection to its pool after an exchange, first forgetting it everywhere it was
+// registered for cancellation (client hang-up watch, hedge race): once pooled it may serve another
+// request, which a late cancellation must not touch.
+void releaseConnection(http::ClientPool& pool, std::unique_ptr<http::UpstreamConnection> connection,
+                       ClientWatch& client, const HedgeRacer& race);
+
+// The outcome of an attempt that lost a hedge race (its connection is closed, nothing was written).
+AttemptOutcome hedgeLost();
 
 struct UnwatchOnExit {
   ClientWatch& client;

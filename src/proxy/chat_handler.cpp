@@ -132,7 +132,7 @@ void recordOutcome(resilience::TargetHealth& health, resilience::Admission admis
   using Kind = AttemptOutcome::Kind;
   const auto ms = [](auto duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration); };
   if (outcome.kind == Kind::ClientGone || outcome.failure == base::FailureKind::ContextLength ||
-      outcome.failure == base::FailureKind::Unsupported) {
+      outcome.failure == base::FailureKind::Unsupported || outcome.failure == base::FailureKind::HedgeLost) {
     health.recordAbandoned(admission);
   } else if (outcome.kind == Kind::Failed || outcome.failure != base::FailureKind::None) {
     health.recordFailure(ended, admission, outcome.failure, outcome.detail);
@@ -174,6 +174,33 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
   if (positions.size() < 2) return;
   const std::size_t chosen = routing::nextAfterFailure(plan.views, plan.order[failed], remaining, route.plan);
   std::swap(plan.order[positions[0]], plan.order[positions[chosen]]);
+}
+
+// One attempt, ready to run: forwarded (same dialect) or translated.
+struct PreparedAttempt {
+  std::optional<AttemptInput> forwarded;
+  std::optional<TranslatedInput> translated;
+  void race(HedgeRacer racer) {
+    if (forwarded) forwarded->race = racer;
+    if (translated) translated->race = racer;
+  }
+};
+
+boost::asio::awaitable<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
+                                                   http::ResponseWriter& writer) {
+  if (attempt.forwarded) co_return co_await runAttempt(*attempt.forwarded, pool, writer);
+  co_return co_await runTranslatedAttempt(*attempt.translated, pool, writer);
+}
+
+// The hedge delay: fixed, or the target's observed p95 time to first token (the fixed delay, else
+// one second, until it has been measured).
+std::chrono::milliseconds hedgeDelay(const routing::RouteSpec& route, const resilience::TargetHealth& health) {
+  if (route.hedge.delay_is_p95) {
+    const double p95 = health.firstTokenP95Ms();
+    if (p95 > 0) return std::chrono::milliseconds(static_cast<std::int64_t>(p95) + 1);
+    return route.hedge.delay.count() > 0 ? route.hedge.delay : std::chrono::milliseconds(1000);
+  }
+  return route.hedge.delay;
 }
 
 // Mid-stream failover's candidates: the plan's targets after the broken one, then those before it.
@@ -230,7 +257,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const SteadyTime deadline = started + route->timeouts.total;
   state_.retry_budget->recordPrimary(started);
   RequestPlan plan = planRequest(state_, *route, started);
-  resilience::RetryState retry(route->retry, plan.order.size(), deadline, [this] {
+  // Every target open: one attempt at the one most likely to have recovered, not a retry loop on it.
+  resilience::RetryLimits limits = route->retry;
+  if (plan.forced) limits.max_attempts = 1;
+  resilience::RetryState retry(limits, plan.order.size(), deadline, [this] {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   });
   // The translated path's memory: the canonical request and everything decoded for this client.
@@ -242,6 +272,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   std::string extra_head;
   std::vector<AttemptRecord> failures;
   std::vector<std::size_t> troubled;  // health indexes skipped or failed: their incidents count this request
+  for (const std::size_t index : plan.skipped) troubled.push_back(route->targets[index].health);
   AttemptOutcome outcome;
   const routing::TargetRef* served_by = nullptr;
   const routing::TargetRef* continued_by = nullptr;
@@ -309,20 +340,125 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     const bool larger_window = hasLargerContextWindow(*route, plan, retry, target);
     retry.startAttempt();
     const auto attempt_started = Clock::now();
-    health.attemptStarted();
+    PreparedAttempt primary;
     if (same_dialect) {
       extra_head = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
-      const AttemptInput input{*route, target, *forward, extra_head, state_.served_by[target.slot], request,
-                               chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
-                               larger_window ? state_.codecs[target.slot].get() : nullptr, continuable,
-                               state_.codecs[target.slot].get()};
-      outcome = co_await runAttempt(input, *pools_[target.provider], writer);
+      primary.forwarded.emplace(AttemptInput{*route, target, *forward, extra_head, state_.served_by[target.slot], request,
+                                             chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
+                                             larger_window ? state_.codecs[target.slot].get() : nullptr, continuable,
+                                             state_.codecs[target.slot].get()});
     } else {
-      const TranslatedInput input{*route, target, *state_.codecs[target.slot], state_.served_by[target.slot],
-                                  surface, chat.stream, canonical_request->include_usage, upstream_head,
-                                  upstream_body, retry.attempts(), deadline, *watch, *arena, larger_window,
-                                  continuable};
-      outcome = co_await runTranslatedAttempt(input, *pools_[target.provider], writer);
+      primary.translated.emplace(TranslatedInput{*route, target, *state_.codecs[target.slot],
+                                                 state_.served_by[target.slot], surface, chat.stream,
+                                                 canonical_request->include_usage, upstream_head, upstream_body,
+                                                 retry.attempts(), deadline, *watch, *arena, larger_window,
+                                                 continuable});
+    }
+    health.attemptStarted();
+    const routing::RouteSpec& route_ref = *route;
+    const std::size_t route_index = static_cast<std::size_t>(route - state_.routes.routes().data());
+    resilience::RetryBudget* hedge_budget = state_.hedge_budgets[route_index].get();
+    const bool hedging = hedge_budget != nullptr && retry.attempts() == 1 && !plan.forced;
+    if (hedging) hedge_budget->recordPrimary(attempt_started);
+    if (!hedging) {
+      outcome = co_await runPrepared(primary, *pools_[target.provider], writer);
+    } else {
+      // Hedging: the primary runs alone until the hedge delay; if it has shown the client nothing by
+      // then, the next target of the plan races it, and the first to have an answer wins.
+      HedgeGate gate;
+      primary.race(HedgeRacer{&gate, 0});
+      boost::asio::steady_timer wake(io_);
+      bool primary_done = false;
+      bool hedge_done = false;
+      AttemptOutcome hedge_outcome;
+      boost::asio::co_spawn(io_, runPrepared(primary, *pools_[target.provider], writer),
+                            [&](std::exception_ptr, AttemptOutcome result) {
+                              outcome = std::move(result);
+                              primary_done = true;
+                              wake.cancel();
+                            });
+      wake.expires_after(hedgeDelay(route_ref, health));
+      co_await wake.async_wait(http::kAwaitTuple);
+      PreparedAttempt second;
+      std::string hedge_head;
+      std::string hedge_body;
+      std::string hedge_extra;
+      const routing::TargetRef* hedge_target = nullptr;
+      auto hedge_admission = resilience::Admission::Allowed;
+      SteadyTime hedge_started{};
+      if (!primary_done && gate.winner < 0) {
+        for (std::size_t p = next.target + 1; p < plan.order.size() && hedge_target == nullptr; ++p) {
+          if (retry.excluded(p)) continue;
+          const routing::TargetRef& candidate = route->targets[plan.order[p]];
+          const auto& candidate_forward = state_.forward[candidate.slot];
+          const bool candidate_same = candidate_forward && candidate_forward->dialect == surface;
+          if (!candidate_same) {
+            if (!canonical_request) break;  // the primary was forwarded: no canonical form to encode
+            if (state_.codecs[candidate.slot]->encode(*canonical_request, *arena, hedge_head, hedge_body)) continue;
+          }
+          hedge_admission = state_.health[candidate.health]->admit(Clock::now());
+          if (hedge_admission == resilience::Admission::Rejected) continue;
+          if (!hedge_budget->tryAcquire(Clock::now()) || !state_.retry_budget->tryAcquire(Clock::now())) {
+            state_.health[candidate.health]->recordAbandoned(hedge_admission);
+            break;
+          }
+          hedge_target = &candidate;
+          retry.startAttempt();
+          if (candidate_same) {
+            hedge_extra = surface == Dialect::Anthropic ? anthropicHeadLines(request, *candidate_forward) : std::string();
+            second.forwarded.emplace(AttemptInput{route_ref, candidate, *candidate_forward, hedge_extra,
+                                                  state_.served_by[candidate.slot], request, chat.model_span,
+                                                  chat.stream, retry.attempts(), deadline, *watch, nullptr,
+                                                  continuable, state_.codecs[candidate.slot].get()});
+          } else {
+            second.translated.emplace(TranslatedInput{route_ref, candidate, *state_.codecs[candidate.slot],
+                                                      state_.served_by[candidate.slot], surface, chat.stream,
+                                                      canonical_request->include_usage, hedge_head, hedge_body,
+                                                      retry.attempts(), deadline, *watch, *arena, false, continuable});
+          }
+          second.race(HedgeRacer{&gate, 1});
+          hedge_started = Clock::now();
+          state_.health[candidate.health]->attemptStarted();
+          boost::asio::co_spawn(io_, runPrepared(second, *pools_[candidate.provider], writer),
+                                [&](std::exception_ptr, AttemptOutcome result) {
+                                  hedge_outcome = std::move(result);
+                                  hedge_done = true;
+                                  wake.cancel();
+                                });
+        }
+      }
+      while (!primary_done || (hedge_target != nullptr && !hedge_done)) {
+        wake.expires_after(std::chrono::hours(24));
+        co_await wake.async_wait(http::kAwaitTuple);
+      }
+      if (hedge_target != nullptr) {
+        auto& hedge_health = *state_.health[hedge_target->health];
+        hedge_health.attemptEnded();
+        if (watch->gone) hedge_outcome.kind = AttemptOutcome::Kind::ClientGone;
+        recordOutcome(hedge_health, hedge_admission, hedge_outcome, hedge_started, Clock::now());
+        health.noteEffect(resilience::IncidentEffect::Hedged);
+        const bool hedge_won = gate.winner == 1 || (outcome.kind == AttemptOutcome::Kind::Failed &&
+                                                    hedge_outcome.kind != AttemptOutcome::Kind::Failed);
+        if (hedge_won) {
+          health.attemptEnded();
+          recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+          if (outcome.failure != base::FailureKind::HedgeLost) {
+            failures.push_back({target.id, outcome.failure, outcome.detail});
+          }
+          outcome = std::move(hedge_outcome);
+          served_by = hedge_target;
+          if (broken.open) {
+            // A hedge's broken stream is not continued (documented): end it in the client's dialect.
+            const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
+                                                       "stream_interrupted");
+            if (co_await writer.writeChunk(event, true)) outcome.kind = AttemptOutcome::Kind::ClientGone;
+          }
+          break;
+        }
+        if (hedge_outcome.kind == AttemptOutcome::Kind::Failed && hedge_outcome.failure != base::FailureKind::HedgeLost) {
+          failures.push_back({hedge_target->id, hedge_outcome.failure, hedge_outcome.detail});
+        }
+      }
     }
     health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;

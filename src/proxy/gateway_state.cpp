@@ -34,8 +34,11 @@ GatewayState::GatewayState(config::Config loaded)
   retry_budget = std::make_unique<resilience::RetryBudget>(
       resilience::RetryBudgetConfig{budget.ratio, budget.min_per_second, budget.window});
   for (const auto& route : routes.routes()) {
+    // A hedging route may always hedge once a second, so low traffic still gets hedges; max_ratio 0
+    // turns hedging off.
+    const int hedge_floor = route.hedge.max_ratio > 0 ? 1 : 0;
     hedge_budgets.push_back(route.hedge.enabled ? std::make_unique<resilience::RetryBudget>(resilience::RetryBudgetConfig{
-                                                      route.hedge.max_ratio, 0, budget.window})
+                                                      route.hedge.max_ratio, hedge_floor, budget.window})
                                                 : nullptr);
   }
   for (const auto& provider : config.providers) {

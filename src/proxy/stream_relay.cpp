@@ -105,6 +105,10 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                      "error event: " + pending.substr(0, std::min<std::size_t>(end, kDetailMax)), 200);
   }
 
+  if (!input.race.claim()) {
+    connection.close();
+    co_return hedgeLost();
+  }
   writer.beginStream(beast_http::status::ok, streamHeaderLines(input.served_by, input.attempt_number));
 
   AttemptOutcome outcome;

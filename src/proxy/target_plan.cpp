@@ -1,5 +1,7 @@
 #include "proxy/target_plan.h"
 
+#include <algorithm>
+
 namespace switchyard::proxy {
 
 namespace {
@@ -43,6 +45,9 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
   }
   plan.order = routing::planOrder(plan.views, all, route.plan, now);
   plan.forced = plan.order.size() == 1 && plan.views[plan.order[0]].breaker == resilience::BreakerState::Open;
+  for (std::size_t i = 0; i < route.targets.size(); ++i) {
+    if (std::find(plan.order.begin(), plan.order.end(), i) == plan.order.end()) plan.skipped.push_back(i);
+  }
   return plan;
 }
 

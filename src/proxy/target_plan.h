@@ -16,6 +16,8 @@ struct RequestPlan {
   // Every target of the route is open: order holds the one most likely to have recovered, sent
   // anyway rather than failing without trying.
   bool forced = false;
+  // Route targets the plan leaves out (open, or in a down domain): their incidents count the request.
+  std::vector<std::size_t> skipped;
 };
 
 RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,

@@ -57,21 +57,22 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
   }
   const canonical::Error error = input.codec.decodeError(status, answer, input.arena);
   if (input.context_fallback && error.category == canonical::ErrorCategory::ContextLengthExceeded) {
-    pool.release(std::move(connection));
+    releaseConnection(pool, std::move(connection), input.client, input.race);
     co_return failed(FailureKind::ContextLength, errorDetail(status, error), status);
   }
   if (resilience::isFailoverStatus(status)) {
     auto outcome = failed(FailureKind::UpstreamStatus, errorDetail(status, error), status);
     outcome.retry_after = retryAfterOf(connection->header());
-    pool.release(std::move(connection));
+    releaseConnection(pool, std::move(connection), input.client, input.race);
     co_return outcome;
   }
-  pool.release(std::move(connection));
+  releaseConnection(pool, std::move(connection), input.client, input.race);
   http::Response response = providerError(input.surface, error);
   setSwitchyardHeaders(response, input.route.name, input.target.id, input.attempt_number);
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
   outcome.status = response.result_int();
+  if (!input.race.claim()) co_return hedgeLost();
   if (co_await writer.send(std::move(response))) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
 }
@@ -86,7 +87,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
                      "body: " + ec.message(), status);
   }
-  pool.release(std::move(connection));
+  releaseConnection(pool, std::move(connection), input.client, input.race);
   canonical::ChatResponse response(input.arena);
   std::string why;
   if (!input.codec.decodeResponse(answer, input.arena, response, why)) {
@@ -96,6 +97,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
   rendered.reserve(answer.size() + 256);
   renderResponse(input.surface, response, rendered);
   const std::string header_lines = answerHeaderLines("application/json", input.served_by, input.attempt_number);
+  if (!input.race.claim()) co_return hedgeLost();
   if (co_await writer.send(beast_http::status::ok, header_lines, rendered)) {
     co_return AttemptOutcome{Kind::ClientGone};
   }
@@ -169,6 +171,10 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     co_return failed(FailureKind::MalformedResponse, why, 200);
   }
 
+  if (!input.race.claim()) {
+    connection->close();
+    co_return hedgeLost();
+  }
   writer.beginStream(beast_http::status::ok, streamHeaderLines(input.served_by, input.attempt_number));
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
@@ -208,7 +214,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     // Read what follows the end marker so the connection can serve again.
     std::string rest;
     if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
-    if (connection->reusable()) pool.release(std::move(connection));
+    if (connection->reusable()) releaseConnection(pool, std::move(connection), input.client, input.race);
     co_return outcome;
   }
   canonical::Error error{502, canonical::ErrorCategory::Server, {}, {}, "stream_interrupted"};
@@ -253,7 +259,8 @@ boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInpu
   const std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(input.head),
                                                         boost::asio::buffer(input.body)};
   UnwatchOnExit unwatch{input.client};
-  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client);
+  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client,
+                                      input.race.slot());
   if (!opened.connection) co_return std::move(opened.failure);
   const int status = static_cast<int>(opened.connection->header().result_int());
   if (status < 200 || status >= 300) {

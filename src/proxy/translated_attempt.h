@@ -35,6 +35,7 @@ struct TranslatedInput {
   canonical::Arena& arena;
   bool context_fallback = false;  // see AttemptInput::context_fallback
   BrokenStream* broken = nullptr;  // see AttemptInput::broken
+  HedgeRacer race{};
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

@@ -48,7 +48,8 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
       boost::asio::buffer(input.endpoint.quoted_model),
       boost::asio::buffer(body.data() + input.model_span.end, body.size() - input.model_span.end)};
   UnwatchOnExit unwatch{input.client};
-  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client);
+  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client,
+                                      input.race.slot());
   if (!opened.connection) co_return std::move(opened.failure);
   std::unique_ptr<http::UpstreamConnection> connection = std::move(opened.connection);
   const SteadyTime attempt_deadline = opened.attempt_deadline;
@@ -57,7 +58,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   if (input.stream && status == 200) {
     auto outcome = co_await relayStream(input, *connection, writer, opened.first_token_deadline);
     if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) {
-      pool.release(std::move(connection));
+      releaseConnection(pool, std::move(connection), input.client, input.race);
     }
     co_return outcome;
   }
@@ -76,14 +77,14 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
     canonical::Arena arena(1024);
     const canonical::Error error = input.context_fallback->decodeError(status, answer, arena);
     if (error.category == canonical::ErrorCategory::ContextLengthExceeded) {
-      pool.release(std::move(connection));
+      releaseConnection(pool, std::move(connection), input.client, input.race);
       co_return failed(FailureKind::ContextLength, upstreamErrorDetail(status, answer), status);
     }
   }
   if (!success && resilience::isFailoverStatus(status)) {
     auto outcome = failed(FailureKind::UpstreamStatus, upstreamErrorDetail(status, answer), status);
     outcome.retry_after = retryAfterOf(connection->header());
-    pool.release(std::move(connection));
+    releaseConnection(pool, std::move(connection), input.client, input.race);
     co_return outcome;
   }
 
@@ -93,7 +94,8 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   const std::string header_lines = answerHeaderLines(
       content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
       input.attempt_number);
-  pool.release(std::move(connection));
+  releaseConnection(pool, std::move(connection), input.client, input.race);
+  if (!input.race.claim()) co_return hedgeLost();
   if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
     co_return AttemptOutcome{Kind::ClientGone};
   }

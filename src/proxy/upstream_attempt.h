@@ -21,6 +21,27 @@
 namespace switchyard::proxy {
 
 struct BrokenStream;
+
+// Hedging: two attempts race; the first to have something for the client (first token, whole
+// answer) claims it, and the other's upstream connection is closed at once.
+struct HedgeGate {
+  int winner = -1;
+  http::UpstreamConnection* active[2] = {nullptr, nullptr};
+  // True when `racer` may write to the client (it won, now or before).
+  bool claim(int racer) {
+    if (winner >= 0) return winner == racer;
+    winner = racer;
+    if (auto* other = active[1 - racer]) other->close();
+    return true;
+  }
+};
+struct HedgeRacer {
+  HedgeGate* gate = nullptr;  // null: not racing
+  int racer = 0;
+  bool claim() const { return gate == nullptr || gate->claim(racer); }
+  http::UpstreamConnection** slot() const { return gate == nullptr ? nullptr : &gate->active[racer]; }
+};
+
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct AttemptInput {
@@ -42,6 +63,7 @@ struct AttemptInput {
   // open and described here (the flow continues it on another target) instead of being ended.
   struct BrokenStream* broken = nullptr;
   const providers::TargetCodec* codec = nullptr;  // reads this target's stream back (for `broken`)
+  HedgeRacer race{};
 };
 
 struct AttemptOutcome {

@@ -85,6 +85,12 @@ void CircuitBreaker::recordFailure(SteadyTime now, Admission admission) {
   if (admission == Admission::Probe && state_ == BreakerState::HalfOpen) trip(now);
 }
 
+void CircuitBreaker::forceClose() { close(); }
+
+void CircuitBreaker::forceOpen(SteadyTime now) {
+  if (state(now) != BreakerState::Open) trip(now);
+}
+
 void CircuitBreaker::trip(SteadyTime now) {
   open_until_ = now + openInterval();
   ++trips_;

@@ -46,6 +46,11 @@ class CircuitBreaker {
   void recordFailure(SteadyTime now, Admission admission);
   // A request admitted as Probe that ended without an outcome (client left): frees its slot.
   void releaseProbe();
+  // An active health check's verdict, overriding the request-driven state machine: forceClose
+  // closes from any state (window, trips and probe slots cleared, as a closing probe would);
+  // forceOpen trips at `now` unless already open (the interval grows like any other trip).
+  void forceClose();
+  void forceOpen(SteadyTime now);
 
   BreakerState state(SteadyTime now) const;  // Open reads as HalfOpen once its interval is over
   // When the current open interval ends (meaningful while Open).

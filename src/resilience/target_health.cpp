@@ -32,6 +32,25 @@ void TargetHealth::recordFailure(SteadyTime now, Admission admission, base::Fail
   updateIncident(now, before, failure, detail);
 }
 
+void TargetHealth::healthCheckPassed(SteadyTime now) {
+  std::lock_guard lock(mutex_);
+  // A pass while closed proves nothing about the model's answers, so it is not a success in the
+  // window: only user requests can clear a run of failures there.
+  if (breaker_.state(now) != BreakerState::Closed) breaker_.forceClose();
+  if (open_incident_) {
+    incidents_.close(*open_incident_, std::chrono::system_clock::now());
+    open_incident_.reset();
+  }
+}
+
+void TargetHealth::healthCheckFailed(SteadyTime now, base::FailureKind failure, std::string_view detail) {
+  std::lock_guard lock(mutex_);
+  const BreakerState before = breaker_.state(now);
+  // While open the breaker is left alone: re-tripping would grow the interval on every probe.
+  if (before == BreakerState::Closed) breaker_.recordFailure(now, Admission::Allowed);
+  updateIncident(now, before, failure, detail);
+}
+
 void TargetHealth::updateIncident(SteadyTime now, BreakerState before, base::FailureKind failure,
                                   std::string_view detail) {
   // Only a trip from Closed starts an incident: a failed probe re-opening a half-open breaker is

@@ -68,6 +68,11 @@ class TargetHealth {
   void recordFailure(SteadyTime now, Admission admission, base::FailureKind failure, std::string_view detail);
   // An admitted attempt that ended without an outcome for this target (the client left, a hedge lost).
   void recordAbandoned(Admission admission);
+  // An active health check's verdict (proxy/health_checker.h). A pass closes an open or half-open
+  // breaker at once (and its incident); a failure counts like an admitted request's failure while
+  // closed (so the breaker can open before users pile up), and only in the incident while open.
+  void healthCheckPassed(SteadyTime now);
+  void healthCheckFailed(SteadyTime now, base::FailureKind failure, std::string_view detail);
   // A request that wanted this target while its incident is open (counted into that incident).
   void noteEffect(IncidentEffect effect);
 

@@ -13,7 +13,10 @@
 namespace switchyard::sim {
 namespace {
 
+// The model lists a gateway's health checks ask for: OpenAI's and Anthropic's, Gemini's, Azure's.
 constexpr std::string_view kModelsPath = "/v1/models";
+constexpr std::string_view kGeminiModelsPath = "/v1beta/models";
+constexpr std::string_view kAzureModelsPath = "/openai/models";
 constexpr int64_t kModelsCreated = 1715367049;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -55,6 +58,16 @@ asio::awaitable<void> rejectUnparsable(tcp::socket& socket, const boost::system:
   co_await writeResponse(socket, response);
 }
 
+bool isModelList(std::string_view path) {
+  return path == kModelsPath || path == kGeminiModelsPath || path == kAzureModelsPath;
+}
+
+std::string geminiModelsJson() {
+  return R"({"models":[{"name":"models/gemini-2.5-flash","displayName":"Gemini 2.5 Flash",)"
+         R"("inputTokenLimit":1048576,"outputTokenLimit":65536,)"
+         R"("supportedGenerationMethods":["generateContent","countTokens"]}]})";
+}
+
 asio::awaitable<After> dispatch(tcp::socket& socket, const StringRequest& request,
                                 SimState& state) {
   const std::string_view path = pathOf(request.target());
@@ -82,7 +95,18 @@ asio::awaitable<After> dispatch(tcp::socket& socket, const StringRequest& reques
   }
   std::string body;
   unsigned status = 200;
-  if (path == kModelsPath && request.method() == http::verb::get) {
+  const bool model_list = isModelList(path) && request.method() == http::verb::get;
+  if (model_list && state.health) {
+    // /_sim/health takes the provider's health down without touching the chat fault queue.
+    if (state.health->reset) {
+      resetConnection(socket);
+      co_return After::Close;
+    }
+    status = state.health->status;
+    body = errorJson(errorForStatus(status, ""));
+  } else if (model_list && path == kGeminiModelsPath) {
+    body = geminiModelsJson();
+  } else if (model_list) {
     body = modelsJson({"gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"}, kModelsCreated);
   } else {
     status = 404;

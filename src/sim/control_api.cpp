@@ -54,9 +54,45 @@ ControlResponse listFaults(const SimState& state) {
   return ok({{"faults", std::move(faults)}, {"loop", state.faults.loop()}});
 }
 
+ControlResponse showHealth(const SimState& state) {
+  if (!state.health) return ok({{"health", nullptr}});
+  json::object health;
+  if (state.health->status != 0) health["status"] = state.health->status;
+  if (state.health->reset) health["reset"] = true;
+  return ok({{"health", std::move(health)}});
+}
+
 ControlResponse stats(const SimState& state) {
   return ok({{"chat_requests", state.stats.chat_requests},
              {"faults_served", state.stats.faults_served}});
+}
+
+// Body: {"status": NNN} or {"reset": true}. Replaces whatever was set.
+ControlResponse setHealth(std::string_view text, SimState& state) {
+  boost::system::error_code ec;
+  json::value body = json::parse(text, ec);
+  if (ec) return failure(400, "body is not valid JSON: " + ec.message());
+  const auto* object = body.if_object();
+  constexpr std::string_view kShape = R"(expected {"status":NNN} or {"reset":true})";
+  if (object == nullptr || object->empty()) return failure(400, std::string(kShape));
+  HealthOverride health;
+  for (const auto& [key, value] : *object) {
+    if (key == "status") {
+      const auto* status = value.if_int64();
+      if (status == nullptr || *status < 100 || *status > 599) {
+        return failure(400, "\"status\" must be an HTTP status (100-599)");
+      }
+      health.status = static_cast<unsigned>(*status);
+    } else if (key == "reset") {
+      if (!value.is_bool()) return failure(400, "\"reset\" must be true or false");
+      health.reset = value.get_bool();
+    } else {
+      return failure(400, "unknown field \"" + std::string(key) + "\": " + std::string(kShape));
+    }
+  }
+  if (health.status == 0 && !health.reset) return failure(400, std::string(kShape));
+  state.health = health;
+  return showHealth(state);
 }
 
 }  // namespace
@@ -90,8 +126,17 @@ ControlResponse handleControl(std::string_view method, std::string_view path, st
     }
     return methodNotAllowed(method, path);
   }
+  if (path == "/_sim/health") {
+    if (method == "POST") return setHealth(body, state);
+    if (method == "GET") return showHealth(state);
+    if (method == "DELETE") {
+      state.health.reset();
+      return ok({{"cleared", true}});
+    }
+    return methodNotAllowed(method, path);
+  }
   return failure(404, "unknown control endpoint " + std::string(path) +
-                          " (known: /_sim/faults, /_sim/requests, /_sim/stats)");
+                          " (known: /_sim/faults, /_sim/requests, /_sim/stats, /_sim/health)");
 }
 
 }  // namespace switchyard::sim

@@ -19,7 +19,8 @@ struct ControlResponse {
 bool isControlTarget(std::string_view path);
 
 // POST/DELETE /_sim/faults, GET /_sim/faults (what is still queued), GET/DELETE /_sim/requests,
-// GET/DELETE /_sim/stats. Anything else under /_sim/ is a 404; a bad fault list is a 400.
+// GET/DELETE /_sim/stats, POST/GET/DELETE /_sim/health ({"status":503} or {"reset":true}: what the
+// model-list GETs answer until deleted). Anything else under /_sim/ is a 404; a bad fault list is a 400.
 ControlResponse handleControl(std::string_view method, std::string_view path, std::string_view body,
                               SimState& state);
 

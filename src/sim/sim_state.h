@@ -5,6 +5,7 @@
 #include "sim/request_log.h"
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -15,6 +16,13 @@ struct SimStats {
   uint64_t faults_served = 0;  // chat requests that got a fault other than "ok"
 };
 
+// What the model-list GETs (a gateway's health probes) answer instead of the list, set through
+// /_sim/health. Kept apart from the fault queue so probes never take a chat request's fault.
+struct HealthOverride {
+  unsigned status = 0;  // answer with this status and an OpenAI error body
+  bool reset = false;   // or close with RST
+};
+
 struct SimState {
   explicit SimState(std::string sim_name)
       : name(std::move(sim_name)), random(std::random_device{}()) {}
@@ -23,6 +31,7 @@ struct SimState {
   FaultQueue faults;
   RequestLog requests;
   SimStats stats;
+  std::optional<HealthOverride> health;  // unset: the model lists answer normally
   std::mt19937_64 random;
 };
 

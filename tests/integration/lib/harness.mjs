@@ -582,6 +582,13 @@ export class Sim {
     return (await this.#control('GET', '/_sim/stats')).json;
   }
 
+  // What the model-list GETs (a gateway's health checks) answer: a status such as 503, 'reset'
+  // for a connection reset, or null to answer normally again. Chat requests are not affected.
+  setHealth(status) {
+    if (status === null) return this.#control('DELETE', '/_sim/health');
+    return this.#control('POST', '/_sim/health', status === 'reset' ? { reset: true } : { status });
+  }
+
   async reset() {
     await this.clearFaults();
     await this.clearRequests();

@@ -83,6 +83,44 @@ TEST(ControlApi, UnknownEndpointsAndMethodsAreJsonErrors) {
   EXPECT_EQ(handleControl("PUT", "/_sim/stats", "", state).status, 405u);
 }
 
+TEST(ControlApi, HealthOverrideIsSetShownAndCleared) {
+  SimState state("sim");
+  EXPECT_FALSE(state.health);
+  EXPECT_EQ(handleControl("GET", "/_sim/health", "", state).body, R"({"health":null})");
+  const auto set = handleControl("POST", "/_sim/health", R"({"status":503})", state);
+  EXPECT_EQ(set.status, 200u);
+  EXPECT_EQ(set.body, R"({"health":{"status":503}})");
+  ASSERT_TRUE(state.health);
+  EXPECT_EQ(state.health->status, 503u);
+  EXPECT_FALSE(state.health->reset);
+  handleControl("POST", "/_sim/health", R"({"reset":true})", state);  // replaces, not merges
+  EXPECT_EQ(handleControl("GET", "/_sim/health", "", state).body, R"({"health":{"reset":true}})");
+  EXPECT_EQ(handleControl("DELETE", "/_sim/health", "", state).status, 200u);
+  EXPECT_FALSE(state.health);
+}
+
+TEST(ControlApi, HealthOverrideNeverTouchesTheChatFaultQueue) {
+  SimState state("sim");
+  handleControl("POST", "/_sim/faults", R"({"faults":[{"status":500}]})", state);
+  handleControl("POST", "/_sim/health", R"({"status":503})", state);
+  handleControl("DELETE", "/_sim/health", "", state);
+  EXPECT_EQ(state.faults.next()->status, 500u);
+  handleControl("POST", "/_sim/health", R"({"status":429})", state);
+  handleControl("DELETE", "/_sim/faults", "", state);
+  EXPECT_EQ(state.health->status, 429u);
+}
+
+TEST(ControlApi, BadHealthOverrideIsA400AndKeepsThePreviousOne) {
+  SimState state("sim");
+  handleControl("POST", "/_sim/health", R"({"status":502})", state);
+  for (const char* bad : {"{", "[]", "{}", R"({"status":"503"})", R"({"status":42})", R"({"status":600})",
+                          R"({"reset":1})", R"({"reset":false})", R"({"stauts":503})"}) {
+    EXPECT_EQ(handleControl("POST", "/_sim/health", bad, state).status, 400u) << bad;
+  }
+  EXPECT_EQ(state.health->status, 502u);
+  EXPECT_EQ(handleControl("PUT", "/_sim/health", "", state).status, 405u);
+}
+
 TEST(ControlApi, OnlySimPathsAreControlTargets) {
   EXPECT_TRUE(isControlTarget("/_sim/faults"));
   EXPECT_FALSE(isControlTarget("/v1/chat/completions"));
