@@ -1,0 +1,69 @@
+// Anthropic's POST /v1/messages/count_tokens: the route's Anthropic target counts, else an estimate.
+#include "canonical/arena.h"
+#include "proxy/client_errors.h"
+#include "proxy/gateway_handler.h"
+#include "proxy/plan_steps.h"
+#include "proxy/response_headers.h"
+#include "proxy/upstream_attempt.h"
+#include "surfaces/anthropic/messages.h"
+#include "surfaces/openai/chat_request.h"
+
+namespace switchyard::proxy {
+
+namespace beast_http = boost::beast::http;
+using canonical::Dialect;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Anthropic's count_tokens, estimated: about four characters per token for text and JSON, plus a
+// few tokens of framing per turn. Exact counts need the target's own tokenizer.
+std::int64_t estimateTokens(const canonical::ChatRequest& request) {
+  std::size_t characters = 0;
+  for (const auto& text : request.system) characters += text.size();
+  for (const auto& part : request.parts) {
+    characters += part.text.size() + part.arguments.size() + part.name.size();
+    if (part.type == canonical::PartType::Image) characters += 6000;  // ~1,500 tokens per image
+  }
+  for (const auto& tool : request.tools) characters += tool.name.size() + tool.description.size() + tool.parameters.size();
+  return static_cast<std::int64_t>((characters + 3) / 4 + 4 * request.messages.size());
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request, http::ResponseWriter& writer) {
+  canonical::Arena arena;
+  canonical::ChatRequest parsed(arena);
+  if (auto error = surfaces::anthropic::parseCountTokensRequest(request.body(), arena, parsed)) {
+    co_await writer.send(providerError(Dialect::Anthropic, *error));
+    co_return;
+  }
+  const routing::RouteSpec* route = state_.routes.find(parsed.model);
+  if (route == nullptr) {
+    co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model));
+    co_return;
+  }
+  // The route's Anthropic targets count exactly; the first one that answers does.
+  const auto probe = surfaces::openai::parseChatRequest(request.body());
+  const auto* chat = std::get_if<surfaces::openai::ChatRequest>(&probe);
+  ClientWatch unwatched(io_);
+  int attempts = 0;
+  for (const auto& target : route->targets) {
+    const auto& endpoint = state_.count_tokens[target.slot];
+    if (!endpoint || chat == nullptr) continue;
+    const std::string extra_head = anthropicHeadLines(request, *endpoint);
+    const SteadyTime deadline = Clock::now() + route->timeouts.attempt;
+    const AttemptInput input{*route, target, *endpoint, extra_head, state_.served_by[target.slot], request,
+                             chat->model_span, false, ++attempts, deadline, unwatched};
+    const auto outcome = co_await runAttempt(input, *pools_[target.provider], writer);
+    if (outcome.kind != AttemptOutcome::Kind::Failed) co_return;
+  }
+  http::Response response{http::Status::ok, 11};
+  response.set(beast_http::field::content_type, "application/json");
+  setSwitchyardHeaders(response, route->name, {}, attempts);
+  response.set(kTokenCountHeader, "estimate");
+  response.body() = "{\"input_tokens\":" + std::to_string(estimateTokens(parsed)) + "}";
+  co_await writer.send(std::move(response));
+}
+
+}  // namespace switchyard::proxy

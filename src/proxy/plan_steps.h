@@ -1,0 +1,63 @@
+#pragma once
+// The decisions a chat request's attempt loop takes between attempts, kept apart from the loop so
+// each reads on its own: what a target's health learns, the context-window and diversity moves on
+// the plan, hedging's pieces, mid-stream failover's candidates, and incident accounting.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/server.h"
+#include "proxy/gateway_state.h"
+#include "proxy/target_plan.h"
+#include "proxy/translated_attempt.h"
+#include "proxy/upstream_attempt.h"
+#include "resilience/retry_state.h"
+
+namespace switchyard::proxy {
+
+// Headers a client's Anthropic request carries to an Anthropic target (anthropic-version, -beta).
+std::string anthropicHeadLines(const http::Request& request, const providers::ForwardEndpoint& endpoint);
+
+// What the target's health record learns from one attempt. Failures that say nothing about the
+// target's health (it could not carry the request, the prompt is too long for it, a lost hedge, the
+// client left) only free the breaker's probe slot.
+void recordOutcome(resilience::TargetHealth& health, resilience::Admission admission, const AttemptOutcome& outcome,
+                   SteadyTime started, SteadyTime ended);
+
+// Whether a plan position not yet excluded holds a target with a larger context window.
+bool hasLargerContextWindow(const routing::RouteSpec& route, const RequestPlan& plan,
+                            const resilience::RetryState& retry, const routing::TargetRef& current);
+// After "context length exceeded": targets whose window is no larger would fail the same way.
+void excludeSmallerWindows(const routing::RouteSpec& route, const RequestPlan& plan, resilience::RetryState& retry,
+                           const routing::TargetRef& current);
+// Diversity: after a failure, the next attempt of the round goes to another failure domain when
+// one is left (the round's remaining targets are reordered; `failed` indexes plan.order).
+void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const resilience::RetryState& retry,
+                       std::size_t failed);
+
+// One attempt, ready to run: forwarded (same dialect) or translated.
+struct PreparedAttempt {
+  std::optional<AttemptInput> forwarded;
+  std::optional<TranslatedInput> translated;
+  void race(HedgeRacer racer) {
+    if (forwarded) forwarded->race = racer;
+    if (translated) translated->race = racer;
+  }
+};
+boost::asio::awaitable<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
+                                                   http::ResponseWriter& writer);
+// The hedge delay: fixed, or the target's observed p95 time to first token (the fixed delay, else
+// one second, until it has been measured).
+std::chrono::milliseconds hedgeDelay(const routing::RouteSpec& route, const resilience::TargetHealth& health);
+
+// Mid-stream failover's candidates: the plan's targets after the broken one, then those before it.
+std::vector<std::size_t> continuationCandidates(const RequestPlan& plan, std::size_t broken_position);
+
+// Every target that was skipped or failed while its incident is open counts this request.
+void noteIncidentEffects(const GatewayState& state, std::vector<std::size_t>& troubled,
+                         const routing::TargetRef* served_by, bool forced);
+
+}  // namespace switchyard::proxy
