@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "canonical/json_probe.h"
 #include "http/sse.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
@@ -25,24 +26,28 @@ struct StreamScan {
   bool saw_data = false;  // the first event that carries the answer (the "first token")
   bool saw_done = false;
   bool saw_error = false;
+  bool malformed = false;  // the error is a chunk that is not JSON
   bool first_data_is_error = false;
 };
 
 // What one event means for the relay, per dialect. OpenAI: every data event is the answer, `[DONE]`
 // ends it, {"error":...} breaks it. Anthropic: message_start, content_block_start and ping come
 // before any token and do not count as the answer yet; message_stop ends it; `event: error` breaks it.
-enum class EventRole { Preamble, Answer, Done, Error };
+enum class EventRole { Preamble, Answer, Done, Error, Malformed };
 
 EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event) {
   if (dialect == canonical::Dialect::Anthropic) {
     if (event.name == "message_stop") return EventRole::Done;
     if (event.name == "error") return EventRole::Error;
+    if (event.has_data && !canonical::isValidJson(event.first_data)) return EventRole::Malformed;
     if (event.name == "content_block_delta" || event.name == "message_delta") return EventRole::Answer;
     return EventRole::Preamble;
   }
   if (!event.has_data) return EventRole::Preamble;
   if (http::isOpenAiDone(event)) return EventRole::Done;
   if (http::isOpenAiError(event)) return EventRole::Error;
+  // A chunk that is not JSON breaks the stream as surely as a cut: the client's SDK could not read it.
+  if (!canonical::isValidJson(event.first_data)) return EventRole::Malformed;
   return EventRole::Answer;
 }
 
@@ -56,6 +61,9 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
     switch (roleOf(scan.dialect, event)) {
       case EventRole::Preamble: continue;
       case EventRole::Done: scan.saw_done = true; break;
+      case EventRole::Malformed:
+        scan.malformed = true;
+        [[fallthrough]];
       case EventRole::Error:
         scan.saw_error = true;
         scan.error_start = start;
@@ -101,8 +109,10 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   }
   if (scan.first_data_is_error) {
     const auto end = http::findSseEventEnd(pending, 0);
-    co_return failed(FailureKind::UpstreamError,
-                     "error event: " + pending.substr(0, std::min<std::size_t>(end, kDetailMax)), 200);
+    co_return failed(scan.malformed ? FailureKind::MalformedResponse : FailureKind::UpstreamError,
+                     (scan.malformed ? "malformed chunk: " : "error event: ") +
+                         pending.substr(0, std::min<std::size_t>(end, kDetailMax)),
+                     200);
   }
 
   if (!input.race.claim()) {
@@ -119,10 +129,12 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   BrokenStream* const broken = input.broken;
   for (;;) {
     // A continuable stream keeps an upstream error event from the client: the continuation replaces it.
-    const std::size_t deliver = broken != nullptr && scan.saw_error ? scan.error_start : scan.scanned;
+    // A malformed chunk never reaches the client either: its SDK could not read it.
+    const bool hold_back = scan.saw_error && (broken != nullptr || scan.malformed);
+    const std::size_t deliver = hold_back ? scan.error_start : scan.scanned;
     if (deliver > 0) {
       // The event that ends the stream leaves with the terminating chunk, in one write.
-      const bool last = scan.saw_done || (scan.saw_error && broken == nullptr);
+      const bool last = scan.saw_done || (scan.saw_error && !hold_back);
       const std::string_view bytes = std::string_view(pending).substr(0, deliver);
       if (co_await writer.writeChunk(bytes, last)) co_return AttemptOutcome{Kind::ClientGone};
       if (broken != nullptr) broken->relayed.append(bytes);
@@ -153,7 +165,10 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     co_return outcome;
   }
   connection.close();
-  if (scan.saw_error) {
+  if (scan.saw_error && scan.malformed) {
+    outcome.failure = FailureKind::MalformedResponse;
+    outcome.detail = "malformed chunk after " + std::to_string(relayed) + " bytes";
+  } else if (scan.saw_error) {
     outcome.failure = FailureKind::UpstreamError;
     outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";
     if (broken == nullptr) co_return outcome;  // the provider's error event ended the client's stream

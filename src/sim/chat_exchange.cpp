@@ -96,8 +96,15 @@ asio::awaitable<After> sendCompletion(Exchange& exchange, const SimReply& reply)
 }
 
 // Returns true when the fault cuts the stream once `sent` content chunks are out (and cuts it).
-asio::awaitable<bool> cutStreamAt(Exchange& exchange, size_t sent) {
+asio::awaitable<bool> cutStreamAt(Exchange& exchange, size_t sent, SimStream& stream) {
   const Fault& fault = exchange.fault;
+  const bool error_now = fault.error_after && sent == *fault.error_after;
+  if (error_now || (fault.malformed_after && sent == *fault.malformed_after)) {
+    const std::string piece = error_now ? stream.errorEvent() : stream.malformed();
+    if (co_await writeChunk(exchange.socket, piece)) co_await writeLastChunk(exchange.socket);
+    closeConnection(exchange.socket);
+    co_return true;
+  }
   if (fault.truncate_after && sent == *fault.truncate_after) {
     closeConnection(exchange.socket);
     co_return true;
@@ -133,7 +140,7 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
   // A tool call is one piece; text is one piece per word.
   const size_t pieces = reply.tool_call ? 1 : reply.words.size();
   for (size_t sent = 0; sent < pieces; ++sent) {
-    if (co_await cutStreamAt(exchange, sent)) co_return After::Close;
+    if (co_await cutStreamAt(exchange, sent, *stream)) co_return After::Close;
     if (sent > 0) co_await sleepFor(fault.token_delay);
     // The start goes out with the first content piece, so that stall_after 0 means "headers,
     // then silence" (a first-token timeout).
@@ -141,7 +148,7 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
     bytes += reply.tool_call ? stream->toolCall(*reply.tool_call) : stream->text(reply.words[sent]);
     if (!co_await writeChunk(socket, bytes)) co_return After::Close;
   }
-  if (co_await cutStreamAt(exchange, pieces)) co_return After::Close;
+  if (co_await cutStreamAt(exchange, pieces, *stream)) co_return After::Close;
   co_await sleepFor(fault.token_delay);
 
   std::string tail = pieces == 0 ? stream->start(reply) : std::string();

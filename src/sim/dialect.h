@@ -78,6 +78,11 @@ class SimStream {
   virtual std::string finish(const SimReply& reply) = 0;
   // A piece whose framing is right but whose JSON is not.
   virtual std::string malformed() = 0;
+  // The provider's in-stream error event (OpenAI's `data: {"error":...}` unless the dialect says otherwise).
+  virtual std::string errorEvent() {
+    return "data: {\"error\":{\"message\":\"The server had an error while processing your request.\","
+           "\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
+  }
 };
 
 class SimDialect {

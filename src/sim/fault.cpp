@@ -74,14 +74,17 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
       return fieldError(key, "a non-negative number of milliseconds");
     }
     (key == "delay_ms" ? fault.delay : fault.token_delay) = std::chrono::milliseconds(*ms);
-  } else if (key == "stall_after" || key == "truncate_after") {
+  } else if (key == "stall_after" || key == "truncate_after" || key == "error_after" || key == "malformed_after") {
     auto count = smallCount(value);
     if (!count) return fieldError(key, "a non-negative number of chunks");
-    (key == "stall_after" ? fault.stall_after : fault.truncate_after) = *count;
+    (key == "stall_after"      ? fault.stall_after
+     : key == "truncate_after" ? fault.truncate_after
+     : key == "error_after"    ? fault.error_after
+                               : fault.malformed_after) = *count;
   } else {
     return "unknown fault field \"" + std::string(key) +
            "\" (known: status, retry_after, body, reset, hang, delay_ms, token_delay_ms, "
-           "stall_after, truncate_after, malformed, ok)";
+           "stall_after, truncate_after, error_after, malformed_after, malformed, ok)";
   }
   return {};
 }
@@ -181,6 +184,8 @@ json::object faultToJson(const Fault& fault) {
   if (fault.token_delay.count() != 0) out["token_delay_ms"] = fault.token_delay.count();
   if (fault.stall_after) out["stall_after"] = *fault.stall_after;
   if (fault.truncate_after) out["truncate_after"] = *fault.truncate_after;
+  if (fault.error_after) out["error_after"] = *fault.error_after;
+  if (fault.malformed_after) out["malformed_after"] = *fault.malformed_after;
   return out;
 }
 

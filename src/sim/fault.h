@@ -28,6 +28,10 @@ struct Fault {
   // the headers (with the full Content-Length) and half the body instead.
   std::optional<unsigned> stall_after;
   std::optional<unsigned> truncate_after;
+  // Streams: after K content chunks, send the provider's error event / a malformed chunk, then end
+  // the HTTP response properly (the break is in the stream's content, not its framing).
+  std::optional<unsigned> error_after;
+  std::optional<unsigned> malformed_after;
 
   // True when the fault changes nothing ({} or {"ok":true}).
   bool isNormal() const;

@@ -41,6 +41,11 @@ describe('streaming', { timeout: 120_000 }, () => {
           timeouts: { attempt: '2s', first_token: '2s', total: '20s' },
         },
         lonely: { targets: ['c/model-c'], timeouts: { attempt: '5s', first_token: '5s', total: '30s' } },
+        pair_quick: {
+          targets: ['a/model-a', 'b/model-b'],
+          retry: { max_attempts: 2, backoff_base: '10ms', backoff_max: '50ms' },
+          timeouts: { attempt: '2s', first_token: '2s', inter_token: '300ms', total: '20s' },
+        },
         pair_strict: {
           targets: ['a/model-a', 'b/model-b'],
           retry: { max_attempts: 2, backoff_base: '10ms', backoff_max: '50ms' },
@@ -97,6 +102,24 @@ describe('streaming', { timeout: 120_000 }, () => {
     assert.ok(full.startsWith(last.content.trim()), `B is given A's partial answer: ${last.content}`);
     assert.match(sent.messages.at(-1).content, /Continue it exactly where it stopped/);
   });
+
+  for (const [fault, what] of [
+    [{ error_after: 3, token_delay_ms: 20 }, 'an upstream error event'],
+    [{ malformed_after: 3, token_delay_ms: 20 }, 'a malformed chunk'],
+    [{ stall_after: 3 }, 'silence past inter_token'],
+  ]) {
+    it(`continues a stream broken by ${what} after bytes reached the client`, opts, async () => {
+      await a.setFaults([fault]);
+      const res = await gw.stream(chatBody('pair_quick', LONG_TEXT), { timeoutMs: 8000 });
+      const where = `raw:\n${res.raw.slice(0, 3000)}`;
+      assert.equal(res.status, 200, where);
+      assert.equal(res.errors.length, 0, `no error event reaches the client: ${where}`);
+      assert.equal(res.unparsable.length, 0, `no malformed chunk reaches the client: ${where}`);
+      assert.equal(res.doneCount, 1, where);
+      assert.ok(res.content.startsWith('Hello from A:'), where);
+      assert.ok(res.content.includes('Hello from B'), where);
+    });
+  }
 
   it('continues a translated stream (Anthropic client, OpenAI targets) cut mid-way, in Anthropic events', opts, async () => {
     await a.setFaults([{ truncate_after: 3, token_delay_ms: 50 }]);

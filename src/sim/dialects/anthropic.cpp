@@ -137,6 +137,9 @@ class AnthropicStream final : public SimStream {
     return out;
   }
 
+  std::string errorEvent() override {
+    return "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+  }
   std::string malformed() override {
     return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\n\n";
   }
