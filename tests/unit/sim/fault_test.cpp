@@ -46,7 +46,7 @@ TEST(Fault, ReadsTheInStreamBreaks) {
   const Fault fault = parsed(R"({"error_after":2,"malformed_after":5})");
   EXPECT_EQ(fault.error_after, 2u);
   EXPECT_EQ(fault.malformed_after, 5u);
-  EXPECT_EQ(parseFault(faultToJson(fault)).value(), fault);
+  EXPECT_EQ(*parseFault(faultToJson(fault)), fault);
 }
 
 TEST(Fault, RetryAfterMayBeANumber) { EXPECT_EQ(parsed(R"({"retry_after":7})").retry_after, "7"); }
