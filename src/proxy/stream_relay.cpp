@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "canonical/json_probe.h"
 #include "http/sse.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
@@ -35,11 +34,18 @@ struct StreamScan {
 // before any token and do not count as the answer yet; message_stop ends it; `event: error` breaks it.
 enum class EventRole { Preamble, Answer, Done, Error, Malformed };
 
+// A chunk cut off or garbled on the way has lost its closing brace: checking the ends costs nothing,
+// where validating every event's JSON on the forwarded path would cost more than relaying it.
+bool looksLikeJsonObject(std::string_view data) {
+  while (!data.empty() && (data.back() == ' ' || data.back() == '\r')) data.remove_suffix(1);
+  return data.size() >= 2 && data.front() == '{' && data.back() == '}';
+}
+
 EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event) {
   if (dialect == canonical::Dialect::Anthropic) {
     if (event.name == "message_stop") return EventRole::Done;
     if (event.name == "error") return EventRole::Error;
-    if (event.has_data && !canonical::isValidJson(event.first_data)) return EventRole::Malformed;
+    if (event.has_data && !looksLikeJsonObject(event.first_data)) return EventRole::Malformed;
     if (event.name == "content_block_delta" || event.name == "message_delta") return EventRole::Answer;
     return EventRole::Preamble;
   }
@@ -47,7 +53,7 @@ EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event) {
   if (http::isOpenAiDone(event)) return EventRole::Done;
   if (http::isOpenAiError(event)) return EventRole::Error;
   // A chunk that is not JSON breaks the stream as surely as a cut: the client's SDK could not read it.
-  if (!canonical::isValidJson(event.first_data)) return EventRole::Malformed;
+  if (!looksLikeJsonObject(event.first_data)) return EventRole::Malformed;
   return EventRole::Answer;
 }
 

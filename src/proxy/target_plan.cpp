@@ -15,7 +15,7 @@ routing::TargetView viewOf(const GatewayState& state, std::size_t health_index, 
                            std::int64_t context_window,
                            std::chrono::steady_clock::time_point now) {
   const auto& provider = state.config.providers[provider_index];
-  const auto snapshot = state.health[health_index]->snapshot(now);
+  const auto snapshot = state.health[health_index]->planState(now);
   routing::TargetView view;
   view.provider = provider.name;
   view.cloud = labelOf(provider, "cloud");
@@ -33,15 +33,17 @@ routing::TargetView viewOf(const GatewayState& state, std::size_t health_index, 
 RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
                         std::chrono::steady_clock::time_point now) {
   RequestPlan plan;
-  plan.views.reserve(route.targets.size());
-  for (const auto& target : route.targets) {
-    plan.views.push_back(viewOf(state, target.health, target.provider, target.context_window, now));
-  }
+  // Every target's state is read once per request; the route's views are copies of its own.
   const auto& known = state.routes.healthTargets();
   std::vector<routing::TargetView> all;
   all.reserve(known.size());
   for (std::size_t i = 0; i < known.size(); ++i) {
     all.push_back(viewOf(state, i, known[i].provider, known[i].context_window, now));
+  }
+  plan.views.reserve(route.targets.size());
+  for (const auto& target : route.targets) {
+    plan.views.push_back(all[target.health]);
+    plan.views.back().context_window = target.context_window;
   }
   plan.order = routing::planOrder(plan.views, all, route.plan, now);
   plan.forced = plan.order.size() == 1 && plan.views[plan.order[0]].breaker == resilience::BreakerState::Open;

@@ -106,6 +106,11 @@ TargetSnapshot TargetHealth::snapshot(SteadyTime now) const {
   return snapshot;
 }
 
+PlanState TargetHealth::planState(SteadyTime now) const {
+  std::lock_guard lock(mutex_);
+  return PlanState{breaker_.state(now), breaker_.reopensAt(), latency_.firstTokenEwmaMs(), latency_.samples()};
+}
+
 double TargetHealth::firstTokenP95Ms() const {
   std::lock_guard lock(mutex_);
   return latency_.firstTokenQuantileMs(0.95);

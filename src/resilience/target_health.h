@@ -53,6 +53,14 @@ struct TargetSnapshot {
   std::optional<std::uint64_t> open_incident;  // its id
 };
 
+// What the planner reads on every request: cheap to take (no copies, no percentiles).
+struct PlanState {
+  BreakerState breaker = BreakerState::Closed;
+  SteadyTime reopens_at{};
+  double ttft_ewma_ms = 0;
+  std::uint64_t samples = 0;
+};
+
 class IncidentLog;
 
 class TargetHealth {
@@ -80,6 +88,7 @@ class TargetHealth {
   void attemptEnded() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
 
   TargetSnapshot snapshot(SteadyTime now) const;
+  PlanState planState(SteadyTime now) const;
   // The p95 of time to first token (hedging's "p95" delay); 0 when unknown.
   double firstTokenP95Ms() const;
 
