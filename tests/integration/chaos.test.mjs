@@ -251,7 +251,11 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
     }
   });
 
-  it('p99 stays under 1.5 s while P answers 503 or resets connections', () => {
+  // A sanitizer build (Debug, ASan+UBSan) runs this suite for memory safety; its latencies say nothing.
+  const sanitized = /asan/.test(process.env.SWITCHYARD_BIN ?? '');
+  it('p99 stays under 1.5 s while P answers 503 or resets connections', {
+    skip: sanitized ? 'latency is not measured on the sanitizer build' : false,
+  }, () => {
     for (const name of ['503s', 'resets']) {
       assert.ok(phases[name].p99 < 1500, `${name}: p99 ${phases[name].p99} ms`);
     }
