@@ -13,16 +13,11 @@
 #include "canonical/chat.h"
 #include "canonical/stream_codec.h"
 
+#include "../support/golden.h"
+
 namespace switchyard::anthropic_test {
 
-inline std::string readGolden(std::string_view name) {
-  const std::string path = std::string(SY_GOLDEN_DIR) + "/" + std::string(name);
-  std::ifstream file(path, std::ios::binary);
-  EXPECT_TRUE(file.good()) << "missing golden file " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using switchyard::unit_testing::readGolden;
 
 inline boost::json::value parseJson(std::string_view text) {
   boost::system::error_code ec;

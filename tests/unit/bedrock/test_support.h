@@ -14,15 +14,12 @@
 #include "config/config.h"
 #include "providers/bedrock/codec.h"
 
+#include "../support/golden.h"
+
 namespace switchyard::providers::bedrock::testing {
 
-inline std::string readGolden(const std::string& name) {
-  std::ifstream in(std::string(SY_GOLDEN_DIR) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing golden " << name;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using switchyard::unit_testing::readGolden;
+using switchyard::unit_testing::finishName;
 
 // Parsed comparison (whitespace-free) that also holds key order: serialize() keeps it.
 inline void expectSameJson(const std::string& expected, const std::string& actual) {
@@ -58,22 +55,6 @@ inline constexpr const char* kHaiku = "anthropic.claude-3-haiku-20240307-v1:0";
 
 inline std::unique_ptr<TargetCodec> haikuCodec(std::string session_token = "") {
   return makeBedrockCodec(bedrockProvider(std::move(session_token)), kHaiku, [] { return fixedTime(); });
-}
-
-inline std::string_view finishName(canonical::FinishReason finish) {
-  switch (finish) {
-    case canonical::FinishReason::EndTurn:
-      return "end_turn";
-    case canonical::FinishReason::StopSequence:
-      return "stop_sequence";
-    case canonical::FinishReason::MaxTokens:
-      return "max_tokens";
-    case canonical::FinishReason::ToolUse:
-      return "tool_use";
-    case canonical::FinishReason::ContentFilter:
-      return "content_filter";
-  }
-  return "?";
 }
 
 // Each event as one line: "start model", "text Hello", "tool_start 0 id name", "tool_delta 0 {..",

@@ -12,15 +12,12 @@
 #include "canonical/stream_codec.h"
 #include "config/config.h"
 
+#include "../support/golden.h"
+
 namespace switchyard::providers::gemini::testing {
 
-inline std::string readGolden(const std::string& name) {
-  std::ifstream file(std::string(SY_GOLDEN_DIR) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(file.good()) << "missing golden file " << name;
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using switchyard::unit_testing::readGolden;
+using switchyard::unit_testing::finishName;
 
 // Compares JSON values (whitespace-insensitive); on mismatch prints both.
 inline void expectSameJson(std::string_view actual, std::string_view expected) {
@@ -50,22 +47,6 @@ inline config::Provider geminiProvider(std::string base_path = "", std::string k
   provider.endpoint.base_path = std::move(base_path);
   provider.api_key = std::move(key);
   return provider;
-}
-
-inline const char* finishName(canonical::FinishReason finish) {
-  switch (finish) {
-    case canonical::FinishReason::EndTurn:
-      return "end_turn";
-    case canonical::FinishReason::StopSequence:
-      return "stop_sequence";
-    case canonical::FinishReason::MaxTokens:
-      return "max_tokens";
-    case canonical::FinishReason::ToolUse:
-      return "tool_use";
-    case canonical::FinishReason::ContentFilter:
-      return "content_filter";
-  }
-  return "?";
 }
 
 inline boost::json::object usageJson(const canonical::Usage& usage) {

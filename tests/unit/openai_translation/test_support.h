@@ -16,17 +16,14 @@
 #include "canonical/json_writer.h"
 #include "canonical/stream_codec.h"
 
+#include "../support/golden.h"
+
 namespace switchyard::openai_translation_test {
 
-inline std::string goldenPath(const std::string& name) { return std::string(SY_GOLDEN_DIR) + "/" + name; }
+using switchyard::unit_testing::readGolden;
+using switchyard::unit_testing::finishName;
 
-inline std::string readGolden(const std::string& name) {
-  std::ifstream in(goldenPath(name), std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing golden " << goldenPath(name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+inline std::string goldenPath(const std::string& name) { return std::string(SY_GOLDEN_DIR) + "/" + name; }
 
 // SY_UPDATE_GOLDENS=1 rewrites expected files from the actual output (review the diff after).
 inline bool updatingGoldens() { return std::getenv("SY_UPDATE_GOLDENS") != nullptr; }
@@ -64,22 +61,6 @@ inline std::string quoted(std::string_view text) {
   std::string out;
   canonical::appendQuoted(out, text);
   return out;
-}
-
-inline std::string_view finishName(canonical::FinishReason finish) {
-  switch (finish) {
-    case canonical::FinishReason::EndTurn:
-      return "end_turn";
-    case canonical::FinishReason::StopSequence:
-      return "stop_sequence";
-    case canonical::FinishReason::MaxTokens:
-      return "max_tokens";
-    case canonical::FinishReason::ToolUse:
-      return "tool_use";
-    case canonical::FinishReason::ContentFilter:
-      return "content_filter";
-  }
-  return "?";
 }
 
 inline std::string dumpPart(const canonical::Part& part) {
