@@ -168,6 +168,22 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   bool deadline_hit = false;
   BrokenStream broken;
   BrokenStream* const continuable = chat.stream && route->mid_stream_failover ? &broken : nullptr;
+  // One attempt at `target`, forwarded (same API) or translated (`head`/`body` already encoded).
+  const auto prepare = [&](PreparedAttempt& out, const routing::TargetRef& target, std::string& extra,
+                           const std::string& head, const std::string& body, bool larger_window) {
+    const auto& forward = state_.forward[target.slot];
+    const providers::TargetCodec* codec = state_.codecs[target.slot].get();
+    if (forward && forward->dialect == surface) {
+      extra = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
+      out.forwarded.emplace(AttemptInput{*route, target, *forward, extra, state_.served_by[target.slot], request,
+                                         chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
+                                         larger_window ? codec : nullptr, continuable, codec});
+    } else {
+      out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
+                                             chat.stream, canonical_request->include_usage, head, body,
+                                             retry.attempts(), deadline, *watch, *arena, larger_window, continuable});
+    }
+  };
   for (;;) {
     const auto next = retry.next(Clock::now());
     if (next.decision != resilience::RetryState::Decision::Try) {
@@ -230,19 +246,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     retry.startAttempt();
     const auto attempt_started = Clock::now();
     PreparedAttempt primary;
-    if (same_dialect) {
-      extra_head = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
-      primary.forwarded.emplace(AttemptInput{*route, target, *forward, extra_head, state_.served_by[target.slot], request,
-                                             chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
-                                             larger_window ? state_.codecs[target.slot].get() : nullptr, continuable,
-                                             state_.codecs[target.slot].get()});
-    } else {
-      primary.translated.emplace(TranslatedInput{*route, target, *state_.codecs[target.slot],
-                                                 state_.served_by[target.slot], surface, chat.stream,
-                                                 canonical_request->include_usage, upstream_head, upstream_body,
-                                                 retry.attempts(), deadline, *watch, *arena, larger_window,
-                                                 continuable});
-    }
+    prepare(primary, target, extra_head, upstream_head, upstream_body, larger_window);
     health.attemptStarted();
     const routing::RouteSpec& route_ref = *route;
     const std::size_t route_index = static_cast<std::size_t>(route - state_.routes.routes().data());
@@ -293,18 +297,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           }
           hedge_target = &candidate;
           retry.startAttempt();
-          if (candidate_same) {
-            hedge_extra = surface == Dialect::Anthropic ? anthropicHeadLines(request, *candidate_forward) : std::string();
-            second.forwarded.emplace(AttemptInput{route_ref, candidate, *candidate_forward, hedge_extra,
-                                                  state_.served_by[candidate.slot], request, chat.model_span,
-                                                  chat.stream, retry.attempts(), deadline, *watch, nullptr,
-                                                  continuable, state_.codecs[candidate.slot].get()});
-          } else {
-            second.translated.emplace(TranslatedInput{route_ref, candidate, *state_.codecs[candidate.slot],
-                                                      state_.served_by[candidate.slot], surface, chat.stream,
-                                                      canonical_request->include_usage, hedge_head, hedge_body,
-                                                      retry.attempts(), deadline, *watch, *arena, false, continuable});
-          }
+          prepare(second, candidate, hedge_extra, hedge_head, hedge_body, false);
           second.race(HedgeRacer{&gate, 1});
           hedge_started = Clock::now();
           state_.health[candidate.health]->attemptStarted();

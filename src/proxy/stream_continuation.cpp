@@ -16,6 +16,11 @@ using base::FailureKind;
 using canonical::DecodeState;
 using Kind = AttemptOutcome::Kind;
 
+std::unique_ptr<canonical::StreamEncoder> makeClientEncoder(canonical::Dialect surface, bool include_usage) {
+  if (surface == canonical::Dialect::Anthropic) return surfaces::anthropic::makeStreamEncoder();
+  return surfaces::openai::makeStreamEncoder(include_usage);
+}
+
 std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code) {
   if (dialect == canonical::Dialect::Anthropic) {
     const canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, code};
@@ -28,11 +33,6 @@ std::string streamErrorEvent(canonical::Dialect dialect, std::string_view messag
 }
 
 namespace {
-
-std::unique_ptr<canonical::StreamEncoder> makeEncoder(canonical::Dialect surface, bool include_usage) {
-  if (surface == canonical::Dialect::Anthropic) return surfaces::anthropic::makeStreamEncoder();
-  return surfaces::openai::makeStreamEncoder(include_usage);
-}
 
 // Records what the client got and keeps the client's encoder in step, output thrown away: how a
 // forwarded stream's state is rebuilt from the bytes the client received.
@@ -159,7 +159,7 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
   result.outcome.detail = broken.detail;
   // A forwarded stream: rebuild what the client got, and an encoder in the same state, from its bytes.
   if (!broken.encoder) {
-    broken.encoder = makeEncoder(input.surface, input.include_usage);
+    broken.encoder = makeClientEncoder(input.surface, input.include_usage);
     broken.partial = std::make_unique<canonical::PartialAnswer>();
     ReplaySink replay(*broken.partial, *broken.encoder);
     if (broken.relayed_codec != nullptr) broken.relayed_codec->streamDecoder()->decode(broken.relayed, replay);

@@ -62,6 +62,9 @@ struct ContinuationOutcome {
 boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInput& input, BrokenStream& broken,
                                                            http::ResponseWriter& writer);
 
+// The client's stream encoder for its API.
+std::unique_ptr<canonical::StreamEncoder> makeClientEncoder(canonical::Dialect surface, bool include_usage);
+
 // Ends a broken stream that will not be continued: the dialect's error event, then the end of the
 // response. Used by the attempts themselves when mid-stream failover is off.
 std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code);

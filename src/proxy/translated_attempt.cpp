@@ -31,11 +31,6 @@ void renderResponse(canonical::Dialect surface, const canonical::ChatResponse& r
   }
 }
 
-std::unique_ptr<canonical::StreamEncoder> makeEncoder(canonical::Dialect surface, bool include_usage) {
-  if (surface == canonical::Dialect::Anthropic) return surfaces::anthropic::makeStreamEncoder();
-  return surfaces::openai::makeStreamEncoder(include_usage);
-}
-
 std::string errorDetail(int status, const canonical::Error& error) {
   std::string detail = "HTTP " + std::to_string(status);
   if (!error.message.empty()) {
@@ -136,7 +131,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
                                                      std::unique_ptr<http::UpstreamConnection> connection,
                                                      SteadyTime first_token_deadline, http::ResponseWriter& writer) {
   auto decoder = input.codec.streamDecoder();
-  auto encoder = makeEncoder(input.surface, input.include_usage);
+  auto encoder = makeClientEncoder(input.surface, input.include_usage);
   // Only a continuable stream records what the client got.
   auto partial = input.broken != nullptr ? std::make_unique<canonical::PartialAnswer>() : nullptr;
   std::string pending;  // upstream bytes not yet decoded
