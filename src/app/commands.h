@@ -15,6 +15,8 @@ struct SimCommandOptions {
   std::string listen = "127.0.0.1:9001";
   std::string name = "sim";
   std::string schedule;
+  std::string voice;                // empty: the name
+  std::string prefill = "continue";  // continue, reject or restart
 };
 
 int runServe(const std::string& config_path, const CommonOptions& options);

@@ -31,7 +31,13 @@ int main(int argc, char** argv) {
   SimCommandOptions sim;
   auto* sim_command = app.add_subcommand("sim", "Run the upstream simulator (an OpenAI-compatible fake provider with fault injection)");
   sim_command->add_option("--listen", sim.listen, "HOST:PORT to listen on (port 0 picks one)");
-  sim_command->add_option("--name", sim.name, "name shown in answers and logs");
+  sim_command->add_option("--name", sim.name, "name shown in logs, and in answers unless --voice is set");
+  sim_command->add_option("--voice", sim.voice,
+                          "name shown in answers (\"Hello from VOICE: ...\"); sims with one voice answer alike");
+  sim_command->add_option("--prefill", sim.prefill,
+                          "what a request ending with an assistant turn gets: continue (the rest of the answer), "
+                          "reject (400) or restart (the whole answer, ignoring continuation turns)")
+      ->check(CLI::IsMember({"continue", "reject", "restart"}));
   sim_command->add_option("--schedule", sim.schedule,
                           "faults applied in a loop, e.g. \"503,ok\" (tokens: ok, NNN, reset, hang, malformed, delay:MS, truncate:K, stall:K)");
   add_logging(sim_command);

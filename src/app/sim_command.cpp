@@ -21,6 +21,13 @@ int runSim(const SimCommandOptions& command, const CommonOptions& common) {
     return 2;
   }
   options.name = command.name;
+  options.voice = command.voice;
+  const auto prefill = sim::parsePrefillMode(command.prefill);
+  if (!prefill) {
+    std::cerr << "switchyard sim: --prefill wants continue, reject or restart, got '" << command.prefill << "'\n";
+    return 2;
+  }
+  options.prefill = *prefill;
   options.schedule = command.schedule;
   options.log_format = common.log_format;
   return sim::runSimulator(options);

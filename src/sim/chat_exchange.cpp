@@ -2,11 +2,10 @@
 
 #include "sim/chat_request.h"
 #include "sim/fault.h"
+#include "sim/reply.h"
 #include "sim/response_builder.h"
 
 #include <boost/json.hpp>
-
-#include <ctime>
 
 namespace switchyard::sim {
 namespace {
@@ -157,34 +156,6 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
   co_return exchange.request.keep_alive() ? After::KeepAlive : After::Close;
 }
 
-// The deterministic answer: a tool call when tools are offered to a user's text, an echo of a
-// tool's result after one, otherwise "Hello from NAME: " and the user's text.
-SimReply replyFor(Exchange& exchange, const SimChat& chat) {
-  SimReply reply;
-  reply.id = exchange.dialect.newId(exchange.state.random);
-  reply.created = static_cast<int64_t>(std::time(nullptr));
-  reply.model = chat.model;
-  reply.fingerprint = fingerprintFor(exchange.state.name);
-  reply.input_tokens = chat.prompt_tokens;
-  if (!chat.first_tool_name.empty() && !chat.last_turn_is_tool_result) {
-    json::object arguments{{"input", chat.last_user_text}};
-    reply.tool_call = SimToolCall{exchange.dialect.newToolCallId(exchange.state.random), chat.first_tool_name,
-                                  json::serialize(arguments)};
-    reply.finish = SimFinish::ToolUse;
-    reply.output_tokens = 1 + countWords(chat.last_user_text);
-    return reply;
-  }
-  const std::string text = chat.last_turn_is_tool_result ? "Tool result: " + chat.tool_result_text
-                                                         : replyText(exchange.state.name, chat.last_user_text);
-  reply.words = splitWords(text);
-  if (chat.max_tokens && *chat.max_tokens < reply.words.size()) {
-    reply.words.resize(*chat.max_tokens);
-    reply.finish = SimFinish::Length;
-  }
-  reply.output_tokens = reply.words.size();
-  return reply;
-}
-
 }  // namespace
 
 asio::awaitable<After> answerChat(tcp::socket& socket, const StringRequest& request,
@@ -229,7 +200,12 @@ asio::awaitable<After> answerChat(tcp::socket& socket, const StringRequest& requ
     const SimError error = chat.error();
     co_return co_await sendError(exchange, error);
   }
-  const SimReply reply = replyFor(exchange, *chat);
+  const auto answer = replyFor(*chat, dialect, state);
+  if (!answer) {
+    const SimError error = answer.error();
+    co_return co_await sendError(exchange, error);
+  }
+  const SimReply& reply = *answer;
   if (chat->stream) co_return co_await sendStream(exchange, *chat, reply);
   co_return co_await sendCompletion(exchange, reply);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The parts of a chat-completions request the simulator acts on, validated the way OpenAI
-// validates them, and the deterministic reply it gives.
+// validates them (and, for continuations, the way vLLM and DeepSeek check their prefill switches),
+// and the deterministic reply it gives.
 #include "sim/openai_responses.h"
 
 #include <boost/json/fwd.hpp>
@@ -25,6 +26,9 @@ struct ChatRequest {
   std::string first_tool_name;       // tools[0].function.name; empty without tools
   bool last_turn_is_tool_result = false;  // the last message has role "tool"
   std::string tool_result_text;      // ... and this content
+  std::optional<std::string> prefill_text;  // as in SimChat (sim/dialect.h)
+  std::optional<std::string> question;
+  bool question_is_tool_result = false;
 };
 
 using ChatRequestResult = boost::system::result<ChatRequest, ErrorInfo>;

@@ -31,6 +31,14 @@ struct SimChat {
   std::string first_tool_name;         // empty when the request offers no tools
   bool last_turn_is_tool_result = false;
   std::string tool_result_text;
+  // Continuations, answered as --prefill says (sim/reply.cpp; sim/conversation_tail.h finds them).
+  // prefill_text: set when the last turn is the assistant's, to its text (the answer's start).
+  // question: set when the conversation ends with an assistant turn, or with one followed by a
+  // single user text turn (a "continue where you stopped" instruction): the user text that assistant
+  // turn answered, or, when question_is_tool_result, the text of the tool result it answered.
+  std::optional<std::string> prefill_text;
+  std::optional<std::string> question;
+  bool question_is_tool_result = false;
 };
 
 // A provider's error: HTTP status plus what its error body says.
@@ -113,6 +121,11 @@ class SimDialect {
   // that is not JSON.
   virtual SimError errorForStatus(unsigned status, std::string_view model) const = 0;
   virtual SimError invalidJson() const = 0;
+  // The 400 of a model that cannot continue an assistant prefill (--prefill reject); llama.cpp
+  // server's, as OpenAI-compatible servers go, unless the dialect says otherwise.
+  virtual SimError prefillRejected() const {
+    return {400, "Assistant response prefill is incompatible with enable_thinking.", "invalid_request_error", {}, {}};
+  }
 };
 
 // The dialects, one per provider wire format. Requests are routed to them by path:

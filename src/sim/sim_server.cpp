@@ -79,6 +79,8 @@ std::string listenOn(tcp::acceptor& acceptor, const SimOptions& options) {
 
 int runSimulator(const SimOptions& options) {
   SimState state(options.name);
+  if (!options.voice.empty()) state.voice = options.voice;
+  state.prefill = options.prefill;
   if (!options.schedule.empty()) {
     auto schedule = parseSchedule(options.schedule);
     if (!schedule) {

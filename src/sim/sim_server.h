@@ -4,12 +4,16 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/prefill_mode.h"
+
 namespace switchyard::sim {
 
 struct SimOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;           // 0 picks a free port; the "listening" line tells which
-  std::string name = "sim";    // appears in every reply: "Hello from NAME: ..."
+  std::string name = "sim";    // in logs, and in every reply unless a voice is set
+  std::string voice;           // in every reply: "Hello from VOICE: ..."; empty: the name
+  PrefillMode prefill = PrefillMode::Continue;  // what a request ending with an assistant turn gets
   std::string schedule;        // --schedule SPEC, looped forever as the fault queue; empty: none
   std::string log_format = "json";  // "json" or "text", for the "listening" line
 };

@@ -2,6 +2,7 @@
 // Everything one simulator remembers between requests. The simulator runs on one thread, so the
 // state is plain data owned by runSimulator and shared by reference with its connections.
 #include "sim/fault_queue.h"
+#include "sim/prefill_mode.h"
 #include "sim/request_log.h"
 
 #include <cstdint>
@@ -25,9 +26,13 @@ struct HealthOverride {
 
 struct SimState {
   explicit SimState(std::string sim_name)
-      : name(std::move(sim_name)), random(std::random_device{}()) {}
+      : name(std::move(sim_name)), voice(name), random(std::random_device{}()) {}
 
   std::string name;
+  // The model the answers come from ("Hello from VOICE: ..."): sims with one voice answer one
+  // question alike, as one model served by two providers does.
+  std::string voice;
+  PrefillMode prefill = PrefillMode::Continue;
   FaultQueue faults;
   RequestLog requests;
   SimStats stats;

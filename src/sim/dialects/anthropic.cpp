@@ -177,6 +177,13 @@ class AnthropicDialect final : public SimDialect {
     return SimError{400, "There was an issue with the body of your request: it is not valid JSON.",
                     std::string(kInvalidRequest), {}, {}};
   }
+
+  // What the Messages API answers for models that cannot continue a prefill (those with extended
+  // thinking on, and the newest models).
+  SimError prefillRejected() const override {
+    return SimError{400, "This model does not support assistant message prefill. The conversation must end with a user "
+                         "message.", std::string(kInvalidRequest), {}, {}};
+  }
 };
 
 }  // namespace

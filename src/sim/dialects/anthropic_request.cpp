@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "sim/conversation_tail.h"
 #include "sim/dialects/anthropic_wire.h"
 
 namespace switchyard::sim::anthropic {
@@ -71,6 +72,9 @@ std::optional<SimError> readMessages(const json::value* messages, SimChat& chat)
   if (!messages->is_array()) return invalid("messages: Input should be a valid list");
   if (messages->get_array().empty()) return invalid("messages: at least one message is required");
   std::size_t index = 0;
+  ConversationTail tail;
+  std::string last_text;
+  bool last_is_user = false;
   for (const auto& message : messages->get_array()) {
     const std::string path = "messages." + std::to_string(index++);
     const auto* object = message.if_object();
@@ -86,17 +90,31 @@ std::optional<SimError> readMessages(const json::value* messages, SimChat& chat)
     if (!content->is_string() && !content->is_array()) {
       return invalid(path + ".content: Input should be a valid list");
     }
-    const std::string text = textOf(*content);
+    std::string text = textOf(*content);
     chat.prompt_tokens += countWords(text);
     chat.last_turn_is_tool_result = false;
-    if (!user) continue;
+    last_is_user = user;
+    if (!user) {
+      tail.assistant(text);
+      last_text = std::move(text);
+      continue;
+    }
     if (auto result = toolResultOf(*content)) {
       chat.last_turn_is_tool_result = true;
       chat.tool_result_text = std::move(*result);
+      tail.toolResult(chat.tool_result_text);
     } else {
       chat.last_user_text = text;
+      tail.user(text);
     }
   }
+  // The Messages API refuses a prefill that ends with a blank (a gateway continuing a partial
+  // answer must trim it; the model then writes the blank itself).
+  constexpr std::string_view kBlanks = " \t\n\r";
+  if (!last_is_user && !last_text.empty() && kBlanks.find(last_text.back()) != std::string_view::npos) {
+    return invalid("messages: final assistant content cannot end with trailing whitespace");
+  }
+  tail.fill(chat);
   return std::nullopt;
 }
 

@@ -240,6 +240,11 @@ class BedrockDialect final : public SimDialect {
     error.message = "Unable to parse request body as JSON.";
     return error;
   }
+
+  SimError prefillRejected() const override {
+    return bedrock::validationError(
+        "This model does not support assistant message prefill. The conversation must end with a user message.");
+  }
 };
 
 }  // namespace

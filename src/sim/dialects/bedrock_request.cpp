@@ -1,5 +1,7 @@
 #include "sim/dialects/bedrock_request.h"
 
+#include "sim/conversation_tail.h"
+
 #include <boost/json.hpp>
 
 namespace switchyard::sim::bedrock {
@@ -144,6 +146,7 @@ Result parseConverseRequest(const json::value& body, std::string_view path) {
   if (list.empty()) return validationError(std::string(kStartWithUser));
 
   bool tool_blocks = false;
+  ConversationTail tail;
   std::string_view previous_role;
   for (std::size_t m = 0; m < list.size(); ++m) {
     if (!list[m].is_object())
@@ -174,8 +177,16 @@ Result parseConverseRequest(const json::value& body, std::string_view path) {
       chat.last_turn_is_tool_result = blocks->has_tool_result;
       chat.tool_result_text = blocks->tool_result;
     }
+    if (role != "user") {
+      tail.assistant(blocks->text);
+    } else if (blocks->has_tool_result) {
+      tail.toolResult(blocks->tool_result);
+    } else {
+      tail.user(blocks->text);
+    }
   }
   if (previous_role != "user") chat.last_turn_is_tool_result = false;
+  tail.fill(chat);
 
   if (const auto* system = root.if_contains("system"); system != nullptr && system->is_array()) {
     for (const auto& block : system->get_array()) {

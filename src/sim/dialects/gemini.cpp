@@ -112,6 +112,11 @@ class GeminiDialect final : public SimDialect {
   SimError invalidJson() const override {
     return gemini::invalidArgument("Invalid JSON payload received. Unexpected token.");
   }
+
+  SimError prefillRejected() const override {
+    return gemini::invalidArgument(
+        "This model does not support model response prefill. The contents must end with a user turn.");
+  }
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <optional>
 
+#include "sim/conversation_tail.h"
 #include "sim/dialects/gemini_wire.h"
 
 namespace switchyard::sim::gemini {
@@ -177,6 +178,7 @@ std::optional<SimError> scanContents(const json::object& body, SimChat& chat) {
         "Invalid value at 'contents' (type.googleapis.com/google.ai.generativelanguage.v1beta.Content)");
   }
   const auto& turns = contents->get_array();
+  ConversationTail tail;
   for (std::size_t i = 0; i < turns.size(); ++i) {
     const std::string where = "contents[" + std::to_string(i) + "]";
     const auto* content = turns[i].if_object();
@@ -209,7 +211,15 @@ std::optional<SimError> scanContents(const json::object& body, SimChat& chat) {
     } else {
       chat.last_turn_is_tool_result = false;
     }
+    if (role_name != "user") {
+      tail.assistant(turn.text);
+    } else if (turn.has_function_response) {
+      tail.toolResult(turn.function_response_text);
+    } else {
+      tail.user(chat.last_user_text);
+    }
   }
+  tail.fill(chat);
   return std::nullopt;
 }
 

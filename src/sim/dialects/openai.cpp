@@ -73,6 +73,9 @@ class OpenAiDialect final : public SimDialect {
     chat.first_tool_name = parsed->first_tool_name;
     chat.last_turn_is_tool_result = parsed->last_turn_is_tool_result;
     chat.tool_result_text = parsed->tool_result_text;
+    chat.prefill_text = parsed->prefill_text;
+    chat.question = parsed->question;
+    chat.question_is_tool_result = parsed->question_is_tool_result;
     return chat;
   }
 

@@ -1,5 +1,7 @@
 #include "sim/chat_request.h"
 
+#include "sim/conversation_tail.h"
+
 #include <boost/json.hpp>
 
 namespace switchyard::sim {
@@ -67,6 +69,38 @@ std::optional<ErrorInfo> readMaxTokens(const json::object& body, ChatRequest& re
   return std::nullopt;
 }
 
+ErrorInfo invalidRequest(std::string message, std::optional<std::string> param = std::nullopt) {
+  return {std::move(message), std::string(kInvalidRequest), std::move(param), std::nullopt};
+}
+
+bool isTrue(const json::value* value) { return value != nullptr && value->is_bool() && value->get_bool(); }
+
+// OpenAI-compatible servers' prefill switches, checked as those servers check them; what the answer
+// is stays --prefill's decision. DeepSeek's (and Mistral's) "prefix": true marks the last message,
+// which must be the assistant's (the wording is the simulator's own).
+std::optional<ErrorInfo> checkPrefix(const json::object& message, std::size_t index, std::size_t count,
+                                     std::string_view role) {
+  if (!isTrue(message.if_contains("prefix")) || (index + 1 == count && role == "assistant")) return std::nullopt;
+  const std::string param = "messages[" + std::to_string(index) + "].prefix";
+  return invalidRequest("Invalid '" + param + "': only the last message may set prefix, and it must be an "
+                        "assistant message.", param);
+}
+
+// vLLM's "continue_final_message": true wants "add_generation_prompt": false, which defaults to
+// true (vLLM's request validator, or the chat template after it, refuses the pair), and a final
+// assistant message to continue.
+std::optional<ErrorInfo> checkContinueFinalMessage(const json::object& body, std::string_view last_role) {
+  if (!isTrue(body.if_contains("continue_final_message"))) return std::nullopt;
+  const auto* generation_prompt = body.if_contains("add_generation_prompt");
+  if (generation_prompt == nullptr || generation_prompt->is_null() || isTrue(generation_prompt)) {
+    return invalidRequest("Cannot set both `continue_final_message` and `add_generation_prompt` to True.");
+  }
+  if (last_role != "assistant") {
+    return invalidRequest("continue_final_message is set but the final message is not an assistant message.");
+  }
+  return std::nullopt;
+}
+
 std::optional<ErrorInfo> readStreamFlags(const json::object& body, ChatRequest& request) {
   if (const auto* stream = body.if_contains("stream"); stream != nullptr && !stream->is_null()) {
     if (!stream->is_bool()) return invalidType("stream", "a boolean", *stream);
@@ -122,19 +156,35 @@ ChatRequestResult parseChatRequest(const json::value& value) {
                       "but got an empty array instead.",
                       std::string(kInvalidRequest), "messages", "empty_array"}};
   }
-  for (const auto& message : messages->get_array()) {
-    const auto* object = message.if_object();
-    if (object == nullptr) return {in_place_error, invalidType("messages", "an array of objects", message)};
+  const json::array& list = messages->get_array();
+  ConversationTail tail;
+  std::string_view role_name;
+  for (std::size_t index = 0; index < list.size(); ++index) {
+    const auto* object = list[index].if_object();
+    if (object == nullptr) return {in_place_error, invalidType("messages", "an array of objects", list[index])};
     const auto* role = object->if_contains("role");
-    const std::string_view role_name = role != nullptr && role->is_string() ? std::string_view(role->get_string()) : "";
+    role_name = role != nullptr && role->is_string() ? std::string_view(role->get_string()) : "";
+    if (auto error = checkPrefix(*object, index, list.size(), role_name)) return {in_place_error, std::move(*error)};
     request.last_turn_is_tool_result = role_name == "tool";
     const auto* content = object->if_contains("content");
-    if (content == nullptr) continue;
-    const std::string text = contentText(*content);
-    request.prompt_tokens += countWords(text);
-    if (role_name == "user") request.last_user_text = text;
-    if (role_name == "tool") request.tool_result_text = text;
+    const std::string text = content != nullptr ? contentText(*content) : std::string();
+    if (content != nullptr) {
+      request.prompt_tokens += countWords(text);
+      if (role_name == "user") request.last_user_text = text;
+      if (role_name == "tool") request.tool_result_text = text;
+    }
+    if (role_name == "user") {
+      tail.user(request.last_user_text);
+    } else if (role_name == "tool") {
+      tail.toolResult(text);
+    } else if (role_name == "assistant") {
+      tail.assistant(text);
+    } else {
+      tail.other();
+    }
   }
+  if (auto error = checkContinueFinalMessage(body, role_name)) return {in_place_error, std::move(*error)};
+  tail.fill(request);
   if (const auto* tools = body.if_contains("tools"); tools != nullptr && tools->is_array() &&
                                                      !tools->get_array().empty()) {
     const auto* function = tools->get_array()[0].is_object()
