@@ -30,8 +30,9 @@ class StreamDecoder {
   // (the caller drops them and keeps the rest for the next call). Views in emitted events are valid
   // only during onEvent. After Done, Error or Malformed nothing more is decoded.
   virtual std::size_t decode(std::string_view buffered, EventSink& sink) = 0;
-  // The upstream body ended (cleanly). Providers whose streams have no end marker (Gemini) finish
-  // here; for the others an end without the marker is Malformed.
+  // The upstream body ended (cleanly). A stream that has not given its end (OpenAI's finish chunk
+  // and [DONE], Anthropic's message_stop, Bedrock's messageStop; Gemini, which has no end marker,
+  // a finishReason) is Malformed: a missing end is a cut, never a complete answer.
   virtual void endOfBody(EventSink& sink) = 0;
   virtual DecodeState state() const = 0;
   virtual const Error& error() const = 0;

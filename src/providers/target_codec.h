@@ -25,8 +25,15 @@ class TargetCodec {
 
   // Builds the upstream request for `request` (request.stream says which endpoint): `head` gets the
   // whole request head (request line, Host, credentials, Content-Type, Content-Length, the blank
-  // line), `body` the JSON body. A request the target cannot carry (a field with no equivalent that
-  // cannot be dropped harmlessly) returns an Error naming that field.
+  // line), `body` the JSON body. Both are replaced, never appended to: whatever they held before
+  // (a previous candidate's request, another codec's) is cleared first, so callers may reuse the
+  // same buffers for every target they try. A request the target cannot carry (a field with no
+  // equivalent that cannot be dropped harmlessly) returns an Error naming that field; `head` and
+  // `body` then hold nothing meaningful (never a previous request).
+  //
+  // request.prefill says how a continuation whose last turn is the assistant's asks the target to
+  // go on from that text; codecs whose dialect has one way only (Anthropic, Bedrock, Gemini: the
+  // trailing assistant turn itself) ignore it.
   virtual std::optional<canonical::Error> encode(const canonical::ChatRequest& request,
                                                  canonical::Arena& arena, std::string& head,
                                                  std::string& body) const = 0;

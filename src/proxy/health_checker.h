@@ -1,11 +1,13 @@
 #pragma once
 // Active health checks (issue 4, item 2): for every provider with health_check enabled, one cheap
 // GET of its model list every `interval`, whose verdict goes to every health target of that
-// provider (TargetHealth::healthCheckPassed / healthCheckFailed). A pass closes an open breaker at
-// once; failures open it before user requests pile up on a provider that went down.
+// provider (TargetHealth::healthCheckPassed / healthCheckFailed). A pass only re-admits: an open
+// breaker turns half-open at once and its real requests decide (a model list that answers 200 says
+// the provider is up, not that every model behind it answers); failures open it before user
+// requests pile up on a provider that went down.
 //
-// Envoy does the same with active health checking next to outlier detection (a passing check
-// un-ejects a host: successful_active_health_check_uneject_host, on by default).
+// Envoy un-ejects a host outright on a passing check (successful_active_health_check_uneject_host);
+// that would let a failing model back in every interval and defeat the growing open interval.
 #include <memory>
 #include <string>
 #include <vector>

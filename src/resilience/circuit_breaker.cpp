@@ -85,6 +85,15 @@ void CircuitBreaker::recordFailure(SteadyTime now, Admission admission) {
   if (admission == Admission::Probe && state_ == BreakerState::HalfOpen) trip(now);
 }
 
+void CircuitBreaker::admitProbesNow(SteadyTime now) {
+  if (state_ != BreakerState::Open) return;
+  // As admit() does when the interval runs out: a fresh half-open round, in-flight probes keeping
+  // their slots. open_until_ moves to now so that reopensAt() does not promise a later end.
+  open_until_ = std::min(open_until_, now);
+  state_ = BreakerState::HalfOpen;
+  probe_successes_ = 0;
+}
+
 void CircuitBreaker::forceClose() { close(); }
 
 void CircuitBreaker::forceOpen(SteadyTime now) {

@@ -46,8 +46,14 @@ class CircuitBreaker {
   void recordFailure(SteadyTime now, Admission admission);
   // A request admitted as Probe that ended without an outcome (client left): frees its slot.
   void releaseProbe();
-  // An active health check's verdict, overriding the request-driven state machine: forceClose
-  // closes from any state (window, trips and probe slots cleared, as a closing probe would);
+  // A passing health check on an open breaker: the open interval ends at `now`, so the breaker is
+  // half-open and its next requests are probes that decide (a closing run closes it, a failure
+  // re-opens it with the doubled interval). Trips are kept: a health check only says the provider
+  // answers, not that this model's requests succeed, so it re-admits probes but never closes.
+  // Closed and half-open breakers are left as they are.
+  void admitProbesNow(SteadyTime now);
+  // Forced transitions, overriding the request-driven state machine: forceClose closes from any
+  // state (window, trips and probe slots cleared, as a closing probe would; an operator's reset);
   // forceOpen trips at `now` unless already open (the interval grows like any other trip).
   void forceClose();
   void forceOpen(SteadyTime now);

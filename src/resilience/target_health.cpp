@@ -34,13 +34,13 @@ void TargetHealth::recordFailure(SteadyTime now, Admission admission, base::Fail
 
 void TargetHealth::healthCheckPassed(SteadyTime now) {
   std::lock_guard lock(mutex_);
-  // A pass while closed proves nothing about the model's answers, so it is not a success in the
-  // window: only user requests can clear a run of failures there.
-  if (breaker_.state(now) != BreakerState::Closed) breaker_.forceClose();
-  if (open_incident_) {
-    incidents_.close(*open_incident_, std::chrono::system_clock::now());
-    open_incident_.reset();
-  }
+  // A pass proves the provider answers, not that this model's requests succeed (a model can keep
+  // failing while the model list answers 200). So it only ends the open interval early: real
+  // requests probe, and they close the breaker and the incident (recordSuccess) or re-open it
+  // with a doubled interval, within the same incident. Closing here would let a failing model
+  // back in every check interval and open a new incident each time. While closed a pass is not a
+  // success in the window either: only user requests can clear a run of failures there.
+  breaker_.admitProbesNow(now);
 }
 
 void TargetHealth::healthCheckFailed(SteadyTime now, base::FailureKind failure, std::string_view detail) {

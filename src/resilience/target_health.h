@@ -76,9 +76,13 @@ class TargetHealth {
   void recordFailure(SteadyTime now, Admission admission, base::FailureKind failure, std::string_view detail);
   // An admitted attempt that ended without an outcome for this target (the client left, a hedge lost).
   void recordAbandoned(Admission admission);
-  // An active health check's verdict (proxy/health_checker.h). A pass closes an open or half-open
-  // breaker at once (and its incident); a failure counts like an admitted request's failure while
-  // closed (so the breaker can open before users pile up), and only in the incident while open.
+  // An active health check's verdict (proxy/health_checker.h). A pass re-admits at once: an open
+  // breaker turns half-open (its trips kept), so that real requests probe and decide; the breaker
+  // and its incident close only when probes close them, so a model that keeps failing while its
+  // provider's model list answers stays in one incident whose open interval keeps doubling. A
+  // pass leaves closed and half-open breakers alone. A failure counts like an admitted request's
+  // failure while closed (so the breaker can open before users pile up), and only in the incident
+  // while open.
   void healthCheckPassed(SteadyTime now);
   void healthCheckFailed(SteadyTime now, base::FailureKind failure, std::string_view detail);
   // A request that wanted this target while its incident is open (counted into that incident).

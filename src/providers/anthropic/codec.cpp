@@ -23,6 +23,8 @@ class AnthropicCodec final : public TargetCodec {
 
   std::optional<canonical::Error> encode(const canonical::ChatRequest& request, canonical::Arena& arena,
                                          std::string& head, std::string& body) const override {
+    head.clear();
+    body.clear();
     if (auto error = encodeMessagesBody(request, upstreamModel(), arena, body)) return error;
     head.reserve(head_prefix_.size() + 80);
     head.append(head_prefix_);

@@ -4,6 +4,7 @@
 // A body that is not Anthropic's (a proxy's HTML page, an empty 529) is classified by its status.
 #include <boost/json.hpp>
 
+#include "canonical/context_limit.h"
 #include "providers/anthropic/codec_parts.h"
 #include "providers/anthropic/wire_read.h"
 
@@ -18,9 +19,10 @@ constexpr std::size_t kMaxQuotedBody = 200;  // how much of a foreign body a mes
 
 bool categoryForErrorType(std::string_view type, std::string_view message, ErrorCategory& out) {
   if (type == "invalid_request_error") {
-    const bool too_long = message.find("prompt is too long") != std::string_view::npos ||
-                          message.find("exceed context limit") != std::string_view::npos;
-    out = too_long ? ErrorCategory::ContextLengthExceeded : ErrorCategory::InvalidRequest;
+    // "prompt is too long: N tokens > M maximum", "input length and `max_tokens` exceed context
+    // limit: ...", and the wordings of Anthropic-compatible servers in front of other models.
+    out = canonical::saysContextLengthExceeded(message) ? ErrorCategory::ContextLengthExceeded
+                                                        : ErrorCategory::InvalidRequest;
   } else if (type == "authentication_error") {
     out = ErrorCategory::Authentication;
   } else if (type == "permission_error" || type == "billing_error") {

@@ -45,6 +45,8 @@ class BedrockCodec final : public TargetCodec {
 
   std::optional<canonical::Error> encode(const canonical::ChatRequest& request, canonical::Arena& arena,
                                          std::string& head, std::string& body) const override {
+    head.clear();
+    body.clear();
     if (auto error = writeConverseBody(request, upstreamModel(), arena, body)) return error;
     writeHead(request.stream, body, head);
     return std::nullopt;

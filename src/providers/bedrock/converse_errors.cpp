@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "canonical/context_limit.h"
 #include "providers/bedrock/converse.h"
 
 namespace switchyard::providers::bedrock {
@@ -24,13 +25,14 @@ bool containsNoCase(std::string_view text, std::string_view needle) {
 }
 
 // Bedrock's wordings ("Input is too long for requested model.", "...exceeds the context window",
-// "too many input tokens"...) and those of the models it relays.
+// "too many input tokens"...) and those of the models it relays (Claude's "prompt is too long",
+// Mistral's "too large for model with N maximum context length"...).
 bool saysContextTooLong(std::string_view message) {
   for (const std::string_view needle : {"too long", "context window", "context length",
                                         "too many input tokens", "too many tokens", "maximum context"}) {
     if (containsNoCase(message, needle)) return true;
   }
-  return false;
+  return canonical::saysContextLengthExceeded(message);
 }
 
 std::string_view messageOf(std::string_view body, canonical::Arena& arena) {

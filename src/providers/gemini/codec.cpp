@@ -59,6 +59,7 @@ class GeminiCodec final : public TargetCodec {
 
   std::optional<canonical::Error> encode(const canonical::ChatRequest& request, canonical::Arena& arena,
                                          std::string& head, std::string& body) const override {
+    head.clear();
     body.clear();
     if (auto error = encodeRequestBody(request, arena, body)) return error;
     head = request.stream ? stream_head_ : unary_head_;

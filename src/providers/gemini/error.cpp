@@ -3,6 +3,8 @@
 #include <boost/json/value.hpp>
 #include <string>
 
+#include "canonical/context_limit.h"
+
 namespace switchyard::providers::gemini {
 namespace {
 
@@ -21,10 +23,11 @@ bool contains(std::string_view text, std::string_view word) {
   return text.find(word) != std::string_view::npos;
 }
 
-// Google says "The input token count (N) exceeds the maximum number of tokens allowed (M)".
+// Google says "The input token count (N) exceeds the maximum number of tokens allowed (M)";
+// Vertex AI's partner models (Claude, Llama, Mistral) say it in their own words.
 bool isContextLength(std::string_view message) {
-  return contains(message, "exceeds the maximum number of tokens") ||
-         contains(message, "input token count") || contains(message, "context window");
+  return contains(message, "exceeds the maximum number of tokens") || contains(message, "input token count") ||
+         contains(message, "context window") || canonical::saysContextLengthExceeded(message);
 }
 
 ErrorCategory categoryForToken(std::string_view token, std::string_view message, int status) {
@@ -41,7 +44,10 @@ ErrorCategory categoryForToken(std::string_view token, std::string_view message,
   if (token == "INTERNAL" || token == "UNKNOWN" || token == "DATA_LOSS") return ErrorCategory::Server;
   if (token == "UNAVAILABLE") return ErrorCategory::Overloaded;
   if (token == "DEADLINE_EXCEEDED") return ErrorCategory::Timeout;
-  return canonical::categoryForStatus(status);
+  // No status token (a proxy's or a partner model's body): the wording still tells an overflow.
+  const auto by_status = canonical::categoryForStatus(status);
+  if (by_status == ErrorCategory::InvalidRequest && isContextLength(message)) return ErrorCategory::ContextLengthExceeded;
+  return by_status;
 }
 
 // The google.rpc.Status object of a body: {"error":{...}}, or the first element of the array that

@@ -76,6 +76,13 @@ class GeminiStreamDecoder final : public canonical::StreamDecoder {
       fail(DecodeState::Malformed, "Gemini stream ended before its first event");
       return;
     }
+    // The body is Gemini's only end marker, and a connection cut between events ends it just as
+    // cleanly: only a finish reason (or a blocked prompt, which gets no candidates) says the
+    // answer is whole.
+    if (!finish_seen_ && !blocked_) {
+      fail(DecodeState::Malformed, "Gemini stream ended without finishReason");
+      return;
+    }
     StreamEvent finish;
     finish.type = EventType::Finish;
     finish.finish = finishReasonOf(finish_reason_, calls_ > 0);
@@ -126,6 +133,11 @@ class GeminiStreamDecoder final : public canonical::StreamDecoder {
     }
     const auto* candidates = root->if_contains("candidates");
     if (candidates == nullptr || !candidates->is_array() || candidates->get_array().empty()) return;
+    for (const auto& other : candidates->get_array()) {
+      if (const auto* object = other.if_object(); object != nullptr && !stringAt(*object, "finishReason").empty()) {
+        finish_seen_ = true;
+      }
+    }
     const auto* candidate = candidates->get_array().front().if_object();
     if (candidate == nullptr) return;
     if (const auto reason = stringAt(*candidate, "finishReason"); !reason.empty()) finish_reason_ = reason;
@@ -183,6 +195,7 @@ class GeminiStreamDecoder final : public canonical::StreamDecoder {
   DecodeState state_ = DecodeState::More;
   bool started_ = false;
   bool blocked_ = false;
+  bool finish_seen_ = false;  // some candidate sent a finishReason: the answer is complete
   int calls_ = 0;
   std::string response_id_;
   std::string finish_reason_;

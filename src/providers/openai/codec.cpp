@@ -44,6 +44,7 @@ class OpenAiCodec final : public TargetCodec {
 
   std::optional<canonical::Error> encode(const canonical::ChatRequest& request, canonical::Arena& /*arena*/,
                                          std::string& head, std::string& body) const override {
+    head.clear();
     body.clear();
     if (auto error = wire::appendRequestBody(request, {upstreamModel(), max_completion_tokens_}, body)) return error;
     char tail[kRequestHeadTailMax];

@@ -8,6 +8,14 @@
 // - an Assistant turn -> one "assistant" message: its text, then its tool calls.
 // Dropped harmlessly: top_k (OpenAI has none), ToolResult.is_error (OpenAI tool messages have no
 // error flag; the text still says what went wrong).
+//
+// Prefill (a continuation whose last turn is the assistant's text so far): that last assistant
+// message's text parts are joined into one string (the model goes on from their concatenation;
+// servers that flatten an array of parts put newlines between them), and the server's way of
+// continuing it is added: vLLM's "continue_final_message":true with "add_generation_prompt":false
+// (ContinueFinalMessage), DeepSeek's and Mistral's "prefix":true on the message (PrefixFlag). The
+// trailing assistant message alone is the way of llama.cpp, Ollama, Groq and OpenRouter
+// (TrailingAssistant): nothing is added.
 #include "canonical/json_writer.h"
 #include "providers/openai/codec_wire.h"
 
@@ -103,8 +111,15 @@ std::optional<canonical::Error> appendUserTurn(const canonical::ChatRequest& req
   return std::nullopt;
 }
 
+// True when `request` asks the target to continue its last (assistant) message.
+bool continuesFinalMessage(const canonical::ChatRequest& request) {
+  return request.prefill != canonical::Prefill::None && !request.messages.empty() &&
+         request.messages.back().role == canonical::Role::Assistant;
+}
+
+// `prefilled`: this is the final assistant message, which the target is asked to continue.
 std::optional<canonical::Error> appendAssistantTurn(const canonical::ChatRequest& request,
-                                                    const canonical::Message& turn, std::string& out) {
+                                                    const canonical::Message& turn, bool prefilled, std::string& out) {
   const auto begin = request.parts.begin() + turn.first;
   const auto end = begin + turn.count;
   std::size_t texts = 0;
@@ -124,6 +139,12 @@ std::optional<canonical::Error> appendAssistantTurn(const canonical::ChatRequest
     for (auto part = begin; part != end; ++part) {
       if (part->type == PartType::Text) appendQuoted(out, part->text);
     }
+  } else if (prefilled) {
+    std::string joined;
+    for (auto part = begin; part != end; ++part) {
+      if (part->type == PartType::Text) joined.append(part->text);
+    }
+    appendQuoted(out, joined);
   } else {
     // Several text blocks (Anthropic's content blocks) stay apart as text parts.
     out.push_back('[');
@@ -155,6 +176,7 @@ std::optional<canonical::Error> appendAssistantTurn(const canonical::ChatRequest
     }
     out.push_back(']');
   }
+  if (prefilled && request.prefill == canonical::Prefill::PrefixFlag) out.append(R"(,"prefix":true)");
   out.push_back('}');
   return std::nullopt;
 }
@@ -166,14 +188,16 @@ std::optional<canonical::Error> appendMessages(const canonical::ChatRequest& req
     appendSystem(request, out);
     first = false;
   }
-  for (const auto& turn : request.messages) {
+  const bool prefill = continuesFinalMessage(request);
+  for (std::size_t m = 0; m < request.messages.size(); ++m) {
+    const auto& turn = request.messages[m];
     std::optional<canonical::Error> error;
     if (turn.role == canonical::Role::User) {
       error = appendUserTurn(request, turn, first, out);
     } else {
       if (!first) out.push_back(',');
       first = false;
-      error = appendAssistantTurn(request, turn, out);
+      error = appendAssistantTurn(request, turn, prefill && m + 1 == request.messages.size(), out);
     }
     if (error) return error;
   }
@@ -273,6 +297,10 @@ std::optional<canonical::Error> appendRequestBody(const canonical::ChatRequest& 
   if (!request.user.empty()) {
     out.append(R"(,"user":)");
     appendQuoted(out, request.user);
+  }
+  if (request.prefill == canonical::Prefill::ContinueFinalMessage && continuesFinalMessage(request)) {
+    // vLLM refuses continue_final_message together with its default add_generation_prompt=true.
+    out.append(R"(,"continue_final_message":true,"add_generation_prompt":false)");
   }
   if (request.stream) {
     // Always asked for, whatever the client asked: the gateway accounts every stream's tokens.

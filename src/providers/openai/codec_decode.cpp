@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "canonical/context_limit.h"
 #include "providers/openai/codec_wire.h"
 
 namespace switchyard::providers::openai::wire {
@@ -48,11 +49,11 @@ ErrorCategory categoryForType(std::string_view type) {
 
 ErrorCategory categoryOf(int status, std::string_view code, std::string_view type, std::string_view message) {
   const bool client_side = status == 0 || status < 500;
-  // vLLM and llama.cpp say it only in the message ("This model's maximum context length is...",
-  // "the request exceeds the available context size").
-  const auto has = [&](std::string_view words) { return message.find(words) != std::string_view::npos; };
-  const bool overflow =
-      code == "context_length_exceeded" || has("maximum context length") || (has("context") && has("exceed"));
+  // OpenAI says it in `code`, llama.cpp in `type`; vLLM, Mistral, DeepSeek, Ollama and the rest
+  // only in the message ("This model's maximum context length is...", "... too large for model
+  // with 32768 maximum context length", "the request exceeds the available context size").
+  const bool overflow = code == "context_length_exceeded" || type == "exceed_context_size_error" ||
+                        canonical::saysContextLengthExceeded(message);
   if (client_side && overflow) return ErrorCategory::ContextLengthExceeded;
   if (code == "invalid_api_key") return ErrorCategory::Authentication;
   if (code == "rate_limit_exceeded" || code == "insufficient_quota") return ErrorCategory::RateLimited;
@@ -171,13 +172,15 @@ canonical::Error decodeError(int status, std::string_view body, canonical::Arena
     const auto* error = object.if_contains("error");
     if (error != nullptr && error->is_object()) return errorOf(status, error->get_object());  // OpenAI
     if (stringAt(object, "object") == "error") return errorOf(status, object);                // vLLM
-    // Ollama: {"error":"..."}; FastAPI-based servers: {"detail":"..."}.
+    // Ollama: {"error":"..."}; FastAPI-based servers: {"detail":"..."}; Mistral and some gateways:
+    // {"message":"...","type":"..."}.
     std::string_view message =
         error != nullptr && error->is_string() ? view(error->get_string()) : stringAt(object, "detail");
+    if (message.empty()) message = stringAt(object, "message");
     if (!message.empty()) {
       canonical::Error out;
       out.message = message;
-      out.category = categoryOf(status, {}, {}, message);
+      out.category = categoryOf(status, {}, stringAt(object, "type"), message);
       out.status = canonical::statusForCategory(out.category);
       return out;
     }

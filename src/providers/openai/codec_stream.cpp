@@ -1,7 +1,9 @@
 // OpenAI's chat.completion.chunk server-sent events read into canonical stream events.
 //
 // Framing: events end at a blank line (\n or \r\n line ends); their `data:` lines are joined with
-// \n; comment lines (": keep-alive") and other fields are ignored. `data: [DONE]` ends the stream.
+// \n; comment lines (": keep-alive") and other fields are ignored. `data: [DONE]` ends the stream,
+// and only a stream in which a chunk carried a finish_reason ends well: a body that ends without
+// [DONE], or a [DONE] before any finish_reason, was cut (Malformed).
 // Usage is held back until [DONE] and emitted once, after Finish: OpenAI sends it in a last chunk
 // with no choices, vLLM may send it in every chunk or beside the finish_reason.
 #include <array>
@@ -230,21 +232,14 @@ class ChunkDecoder final : public canonical::StreamDecoder {
     return static_cast<std::int64_t>(fallback);
   }
 
-  // [DONE]: whatever the server left out (a first chunk, a finish_reason) is supplied, so the
-  // events always follow the canonical order.
+  // [DONE] ends a whole answer only after a chunk carried its finish_reason: a server that lost
+  // its generation midway (a worker crash behind a proxy that still closes the stream politely)
+  // sends [DONE] all the same, and passing that off as a normal end would hand the client half an
+  // answer as if it were whole.
   void done(canonical::EventSink& sink) {
-    if (!started_) {
-      started_ = true;
-      StreamEvent start;
-      start.type = EventType::Start;
-      sink.onEvent(start);
-    }
     if (!finished_) {
-      finished_ = true;
-      StreamEvent finish;
-      finish.type = EventType::Finish;
-      finish.finish = calls_.empty() ? canonical::FinishReason::EndTurn : canonical::FinishReason::ToolUse;
-      sink.onEvent(finish);
+      malformed("the stream ended without a finish_reason");
+      return;
     }
     if (has_usage_) {
       StreamEvent usage;

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "canonical/context_limit.h"
 #include "providers/anthropic/codec.h"
 #include "test_support.h"
 
@@ -177,6 +178,61 @@ TEST(AnthropicCodecEncode, InvalidToolArgumentsAndJsonModeAreRefusedWithTheirPar
   EXPECT_NE(std::string_view(encoded.error->message).find("cannot guarantee JSON"), std::string::npos);
 }
 
+// The gateway reuses its buffers from one candidate target to the next: an encode replaces what
+// they held, whether another request, another codec's output or garbage.
+TEST(AnthropicCodecEncode, ReplacesWhateverHeadAndBodyHeld) {
+  Arena arena;
+  ChatRequest request(arena);
+  addText(request, Role::User, "Hi");
+  addText(request, Role::Assistant, "Hello!");
+  addText(request, Role::User, "Tell me more");
+  request.stream = true;
+  const auto codec = makeAnthropicCodec(provider(), "claude-haiku-4-5");
+  std::string fresh_head, fresh_body;
+  ASSERT_FALSE(codec->encode(request, arena, fresh_head, fresh_body));
+  for (const auto& [old_head, old_body] : std::vector<std::pair<std::string, std::string>>{
+           {"garbage\r\n", "{\"not\":\"closed\""},
+           {"POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n\r\n", R"({"model":"gpt-4o"})"}}) {
+    std::string head = old_head;
+    std::string body = old_body;
+    ASSERT_FALSE(codec->encode(request, arena, head, body));
+    EXPECT_EQ(head, fresh_head);
+    EXPECT_EQ(body, fresh_body);
+  }
+  // The same buffers, one request after the other (as the hedge and failover paths use them).
+  ChatRequest other(arena);
+  addText(other, Role::User, "Something else entirely");
+  std::string head, body;
+  ASSERT_FALSE(codec->encode(other, arena, head, body));
+  ASSERT_FALSE(codec->encode(request, arena, head, body));
+  EXPECT_EQ(head, fresh_head);
+  EXPECT_EQ(body, fresh_body);
+  // A request it cannot carry leaves nothing of the previous one behind.
+  request.response_format = canonical::ResponseFormat::JsonObject;
+  EXPECT_TRUE(codec->encode(request, arena, head, body));
+  EXPECT_TRUE(head.empty());
+  EXPECT_TRUE(body.empty());
+}
+
+// A continuation's trailing assistant turn is Anthropic's prefill as it is: whatever way of
+// prefilling the request names, the body is the same and ends with that assistant turn (the
+// gateway trims its trailing whitespace before, which Anthropic would refuse).
+TEST(AnthropicCodecEncode, TrailingAssistantTurnIsThePrefillWhateverTheMode) {
+  Arena arena;
+  ChatRequest request(arena);
+  addText(request, Role::User, "Tell a story");
+  addText(request, Role::Assistant, "Once upon");
+  const auto plain = encode(request, arena);
+  ASSERT_FALSE(plain.error);
+  const auto messages = parseJson(plain.body).at("messages");
+  EXPECT_EQ(messages.as_array().back(), parseJson(R"({"role":"assistant","content":"Once upon"})"));
+  for (const auto mode : {canonical::Prefill::TrailingAssistant, canonical::Prefill::ContinueFinalMessage,
+                          canonical::Prefill::PrefixFlag}) {
+    request.prefill = mode;
+    EXPECT_EQ(encode(request, arena).body, plain.body);
+  }
+}
+
 TEST(AnthropicCodecDecode, StopReasonsMapToFinishReasons) {
   using canonical::FinishReason;
   const std::vector<std::pair<std::string, FinishReason>> cases{
@@ -267,6 +323,32 @@ TEST(AnthropicStreamDecoder, BrokenJsonAndEarlyEndAreMalformed) {
   EXPECT_EQ(events.size(), 1u);
 }
 
+// A stream is whole only once message_stop arrived: even after message_delta gave the stop reason,
+// an end of body is a cut (the usage and the end marker never came).
+TEST(AnthropicStreamDecoder, EndOfBodyWithoutMessageStopIsACut) {
+  const std::string head =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\"}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+      "{\"type\":\"text\",\"text\":\"\"}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+      "{\"type\":\"text_delta\",\"text\":\"Hel\"}}\n\n";
+  const std::string delta =
+      "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+      "\"usage\":{\"output_tokens\":2}}\n\n";
+  for (const std::string& stream : {head, head + delta}) {
+    auto decoder = makeAnthropicCodec(provider(), "m")->streamDecoder();
+    RecordingSink sink;
+    EXPECT_EQ(decoder->decode(stream, sink), stream.size());
+    ASSERT_EQ(decoder->state(), DecodeState::More);
+    decoder->endOfBody(sink);
+    EXPECT_EQ(decoder->state(), DecodeState::Malformed);
+    EXPECT_NE(std::string_view(decoder->error().message).find("message_stop"), std::string_view::npos)
+        << decoder->error().message;
+    EXPECT_EQ(decoder->error().status, 502);
+  }
+}
+
 TEST(AnthropicStreamDecoder, MultiLineDataIsJoined) {
   const auto events = decodeAll("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\n"
                                 "data: \"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n"
@@ -298,6 +380,30 @@ TEST(AnthropicCodecErrors, ErrorTypesMapToCategories) {
     EXPECT_EQ(error.status, client_status) << type;
     EXPECT_EQ(error.message, message);
     EXPECT_EQ(error.code, type);
+  }
+}
+
+TEST(AnthropicCodecErrors, EveryContextOverflowWordingIsContextLengthExceeded) {
+  const std::vector<std::pair<std::string, std::optional<std::int64_t>>> cases{
+      {"prompt is too long: 208310 tokens > 200000 maximum", 200000},
+      {"input length and `max_tokens` exceed context limit: 197626 + 8192 > 200000, decrease input length or "
+       "`max_tokens` and try again",
+       200000},
+      // Anthropic-compatible servers in front of other models say it their own way.
+      {"This model's maximum context length is 32768 tokens. However, you requested 40000 tokens.", 32768},
+      {"Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length",
+       32768},
+  };
+  for (const auto& [message, limit] : cases) {
+    Arena arena;
+    const std::string body =
+        R"({"type":"error","error":{"type":"invalid_request_error","message":")" + message + R"("}})";
+    const auto error = makeAnthropicCodec(provider(), "m")->decodeError(400, body, arena);
+    EXPECT_EQ(error.category, ErrorCategory::ContextLengthExceeded) << message;
+    EXPECT_EQ(error.status, 400);
+    EXPECT_EQ(error.message, message);
+    EXPECT_EQ(canonical::contextLimitFromError(body), limit) << message;
+    EXPECT_EQ(canonical::contextLimitFromError(error.message), limit) << message;
   }
 }
 

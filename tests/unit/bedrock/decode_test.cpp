@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "canonical/arena.h"
+#include "canonical/context_limit.h"
 #include "canonical/json_writer.h"
+#include "providers/bedrock/converse.h"
 #include "test_support.h"
 
 namespace switchyard::providers::bedrock {
@@ -149,6 +151,27 @@ TEST(BedrockErrors, ContextLengthErrorCarriesTheOpenAiCode) {
   const auto error = testing::haikuCodec()->decodeError(
       400, R"({"message":"Input is too long for requested model."})", arena);
   EXPECT_EQ(error.code, "context_length_exceeded");
+}
+
+TEST(BedrockErrors, EveryContextOverflowWordingIsContextLengthExceeded) {
+  const std::vector<std::pair<std::string, std::optional<std::int64_t>>> cases{
+      {"Input is too long for requested model.", std::nullopt},  // Bedrock states no limit
+      {"prompt is too long: 208310 tokens > 200000 maximum", 200000},
+      {"Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length",
+       32768},
+      {"This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", 8192},
+      {"The input token count (1234567) exceeds the maximum number of tokens allowed (1048576).", 1048576},
+  };
+  for (const auto& [message, limit] : cases) {
+    canonical::Arena arena;
+    const std::string body = R"({"message":")" + message + R"("})";
+    const auto error = testing::haikuCodec()->decodeError(400, body, arena);
+    EXPECT_EQ(error.category, ErrorCategory::ContextLengthExceeded) << message;
+    EXPECT_EQ(error.code, "context_length_exceeded");
+    EXPECT_EQ(canonical::contextLimitFromError(error.message), limit) << message;
+    // Inside a stream the same words arrive as a validationException.
+    EXPECT_EQ(errorOfException("validationException", message).category, ErrorCategory::ContextLengthExceeded);
+  }
 }
 
 TEST(BedrockErrors, LongNonJsonBodyIsCutShort) {

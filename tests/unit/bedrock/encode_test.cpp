@@ -305,5 +305,56 @@ TEST(BedrockEncode, TurnWithNothingToSayIsRefused) {
   EXPECT_EQ(encodeError(*testing::haikuCodec(), builder.request, arena).param, "messages[0].content");
 }
 
+// The gateway reuses its buffers from one candidate target to the next: an encode replaces what
+// they held, whether another request, another codec's output or garbage.
+TEST(BedrockEncode, ReplacesWhateverHeadAndBodyHeld) {
+  canonical::Arena arena;
+  RequestBuilder first(arena);
+  first.text(Role::User, "Hello");
+  first.request.stream = true;
+  RequestBuilder second(arena);
+  addToolHistory(second);
+  addWeatherTools(second.request);
+  const auto codec = testing::haikuCodec();
+  std::string fresh_head, fresh_body;
+  ASSERT_FALSE(codec->encode(second.request, arena, fresh_head, fresh_body));
+  for (const auto& [old_head, old_body] : std::vector<std::pair<std::string, std::string>>{
+           {"garbage\r\n", "{\"not\":\"closed\""},
+           {"POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n\r\n", R"({"model":"gpt-4o"})"}}) {
+    std::string head = old_head;
+    std::string body = old_body;
+    ASSERT_FALSE(codec->encode(second.request, arena, head, body));
+    EXPECT_EQ(head, fresh_head);
+    EXPECT_EQ(body, fresh_body);
+  }
+  // The same buffers, one request after the other (as the hedge and failover paths use them).
+  std::string head, body;
+  ASSERT_FALSE(codec->encode(first.request, arena, head, body));
+  ASSERT_FALSE(codec->encode(second.request, arena, head, body));
+  EXPECT_EQ(head, fresh_head);
+  EXPECT_EQ(body, fresh_body);
+  // A request it cannot carry leaves nothing of the previous one behind.
+  second.request.response_format = canonical::ResponseFormat::JsonObject;
+  EXPECT_TRUE(codec->encode(second.request, arena, head, body));
+  EXPECT_TRUE(head.empty());
+  EXPECT_TRUE(body.empty());
+}
+
+// A continuation's trailing assistant turn is Bedrock's prefill as it is: whatever way of prefilling
+// the request names, the body is the same, ending with that assistant message.
+TEST(BedrockEncode, TrailingAssistantTurnIsThePrefillWhateverTheMode) {
+  canonical::Arena arena;
+  RequestBuilder builder(arena);
+  builder.text(Role::User, "Tell a story").text(Role::Assistant, "Once upon");
+  const auto codec = testing::haikuCodec();
+  const std::string plain = encodeBody(*codec, builder.request, arena);
+  EXPECT_NE(plain.find(R"({"role":"assistant","content":[{"text":"Once upon"}]}])"), std::string::npos) << plain;
+  for (const auto mode : {canonical::Prefill::TrailingAssistant, canonical::Prefill::ContinueFinalMessage,
+                          canonical::Prefill::PrefixFlag}) {
+    builder.request.prefill = mode;
+    EXPECT_EQ(encodeBody(*codec, builder.request, arena), plain);
+  }
+}
+
 }  // namespace
 }  // namespace switchyard::providers::bedrock

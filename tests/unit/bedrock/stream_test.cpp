@@ -195,6 +195,24 @@ TEST(BedrockStream, EndOfBodyBeforeMessageStopIsMalformed) {
   EXPECT_EQ(state, DecodeState::Malformed);
 }
 
+// A tool call cut after its last delta (contentBlockStop seen, messageStop not) is still a cut.
+TEST(BedrockStream, EndOfBodyAfterTheLastBlockButBeforeMessageStopIsACut) {
+  std::string bytes = eventFrame("messageStart", R"({"role":"assistant"})");
+  bytes += eventFrame("contentBlockStart",
+                      R"({"contentBlockIndex":0,"start":{"toolUse":{"name":"a","toolUseId":"tooluse_1"}}})");
+  bytes += eventFrame("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{}"}}})");
+  bytes += eventFrame("contentBlockStop", R"({"contentBlockIndex":0})");
+  auto decoder = testing::haikuCodec()->streamDecoder();
+  testing::RecordingSink sink;
+  EXPECT_EQ(decoder->decode(bytes, sink), bytes.size());
+  ASSERT_EQ(decoder->state(), DecodeState::More);
+  decoder->endOfBody(sink);
+  EXPECT_EQ(decoder->state(), DecodeState::Malformed);
+  EXPECT_EQ(decoder->error().message, "Bedrock stream ended before messageStop");
+  EXPECT_EQ(decoder->error().status, 502);
+  EXPECT_EQ(sink.lines.back(), "tool_delta 0 {}");  // no finish was made up
+}
+
 TEST(BedrockStream, CorruptFrameInTheStreamIsMalformed) {
   std::string bytes = simStream(textReply());
   bytes[40] = static_cast<char>(bytes[40] ^ 0x20);

@@ -270,5 +270,37 @@ TEST_F(EncodeTest, RequestWithoutContentIsRejected) {
   EXPECT_EQ(encodeError().param, "messages");
 }
 
+// The gateway reuses its buffers from one candidate target to the next: an encode replaces what
+// they held, whether another request, another codec's output or garbage.
+TEST_F(EncodeTest, ReplacesWhateverHeadAndBodyHeld) {
+  addTurn(request_, Role::User, {text("Weather in Paris?")});
+  addTurn(request_, Role::Assistant, {toolCall("c1", "get_weather", R"({"city":"Paris"})")});
+  addTurn(request_, Role::User, {toolResult("c1", "get_weather", "18C")});
+  std::string fresh_head, fresh_body;
+  ASSERT_FALSE(codec_->encode(request_, arena_, fresh_head, fresh_body));
+  for (const auto& [old_head, old_body] : std::vector<std::pair<std::string, std::string>>{
+           {"garbage\r\n", "{\"not\":\"closed\""},
+           {"POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n", R"({"model":"claude"})"}}) {
+    std::string head = old_head;
+    std::string body = old_body;
+    ASSERT_FALSE(codec_->encode(request_, arena_, head, body));
+    EXPECT_EQ(head, fresh_head);
+    EXPECT_EQ(body, fresh_body);
+  }
+  // Stream and unary requests into the same buffers, one after the other.
+  std::string head, body;
+  request_.stream = true;
+  ASSERT_FALSE(codec_->encode(request_, arena_, head, body));
+  request_.stream = false;
+  ASSERT_FALSE(codec_->encode(request_, arena_, head, body));
+  EXPECT_EQ(head, fresh_head);
+  EXPECT_EQ(body, fresh_body);
+  // A request it cannot carry leaves nothing of the previous one behind.
+  request_.tools.push_back({"f", "", "not json"});
+  EXPECT_TRUE(codec_->encode(request_, arena_, head, body));
+  EXPECT_TRUE(head.empty());
+  EXPECT_EQ(body.find(fresh_body), std::string::npos);
+}
+
 }  // namespace
 }  // namespace switchyard::providers::gemini

@@ -1,6 +1,7 @@
 // Gemini error bodies (google.rpc.Status) and non-JSON error answers in canonical terms.
 #include <gtest/gtest.h>
 
+#include "canonical/context_limit.h"
 #include "gemini_test_support.h"
 #include "providers/gemini/codec.h"
 
@@ -65,6 +66,34 @@ TEST(ErrorTest, ContextLengthAndBadKeyCarryMachineCodes) {
             "context_length_exceeded");
   EXPECT_EQ(codec->decodeError(400, googleError(400, "INVALID_ARGUMENT", "API key not valid."), arena).code,
             "invalid_api_key");
+}
+
+TEST(ErrorTest, EveryContextOverflowWordingIsContextLengthExceeded) {
+  struct Overflow {
+    const char* token;
+    std::string message;
+    std::optional<std::int64_t> limit;
+  };
+  const Overflow cases[] = {
+      {"INVALID_ARGUMENT", "The input token count (1234567) exceeds the maximum number of tokens allowed (1048576).",
+       1048576},
+      {"INVALID_ARGUMENT", "The input token count exceeds the maximum number of tokens allowed 1048576.", 1048576},
+      // Vertex AI's partner models answer in their own words.
+      {"INVALID_ARGUMENT", "prompt is too long: 208310 tokens > 200000 maximum", 200000},
+      {"FAILED_PRECONDITION", "This model's maximum context length is 131072 tokens.", 131072},
+      // A body without a status token is still read by its wording.
+      {"", "The input token count (1234567) exceeds the maximum number of tokens allowed (1048576).", 1048576},
+  };
+  const auto codec = makeGeminiCodec(testing::geminiProvider(), "m");
+  for (const auto& c : cases) {
+    canonical::Arena arena;
+    const std::string body = googleError(400, c.token, c.message);
+    const auto error = codec->decodeError(400, body, arena);
+    EXPECT_EQ(error.category, ErrorCategory::ContextLengthExceeded) << c.message;
+    EXPECT_EQ(error.status, 400);
+    EXPECT_EQ(error.code, "context_length_exceeded");
+    EXPECT_EQ(canonical::contextLimitFromError(body), c.limit) << c.message;
+  }
 }
 
 TEST(ErrorTest, ArrayWrappedErrorIsRead) {

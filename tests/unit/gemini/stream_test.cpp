@@ -138,6 +138,56 @@ TEST(StreamTest, BodyWithoutEventsIsMalformed) {
   EXPECT_TRUE(sink.events.empty());
 }
 
+// Gemini has no end marker: a body cut between two events ends as cleanly as a whole one, so only
+// a finishReason tells a whole answer from half of one.
+TEST(StreamTest, BodyEndingWithoutFinishReasonIsACut) {
+  const std::string_view cut = kTextStream.substr(0, kTextStream.rfind("data: "));
+  RecordingSink sink;
+  auto decoder = makeStreamDecoder();
+  EXPECT_EQ(decoder->decode(cut, sink), cut.size());
+  ASSERT_EQ(decoder->state(), DecodeState::More);
+  decoder->endOfBody(sink);
+  ASSERT_EQ(decoder->state(), DecodeState::Malformed);
+  EXPECT_EQ(decoder->error().message, "Gemini stream ended without finishReason");
+  EXPECT_EQ(decoder->error().status, 502);
+  EXPECT_EQ(sink.text(), "Hello wörld");  // what arrived was passed on; no finish was made up
+  for (const auto& event : sink.events) EXPECT_NE(event.at("type"), "finish");
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    RecordingSink sliced;
+    EXPECT_EQ(feedSliced(cut, sliced, seed), DecodeState::Malformed) << "seed " << seed;
+  }
+}
+
+TEST(StreamTest, FinishReasonFollowedByAUsageOnlyEventThenEndIsDone) {
+  RecordingSink sink;
+  const std::string body =
+      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}]},\"finishReason\": \"STOP\"}],"
+      "\"responseId\": \"u\"}\r\n\r\n"
+      "data: {\"usageMetadata\": {\"promptTokenCount\": 2,\"candidatesTokenCount\": 1,\"totalTokenCount\": 3},"
+      "\"responseId\": \"u\"}\r\n\r\n";
+  ASSERT_EQ(feedSliced(body, sink, 7), DecodeState::Done);
+  ASSERT_EQ(sink.events.size(), 4u);
+  EXPECT_EQ(sink.events[2], (boost::json::object{{"type", "finish"}, {"finish", "end_turn"}}));
+  EXPECT_EQ(sink.events[3].at("usage"), testing::usageJson({2, 1, 0, 0}));
+}
+
+TEST(StreamTest, FinishReasonOnAnyCandidateEndsTheAnswer) {
+  RecordingSink sink;
+  const std::string body =
+      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"A\"}]},\"index\": 0},"
+      "{\"content\": {\"parts\": [{\"text\": \"B\"}]},\"finishReason\": \"STOP\",\"index\": 1}],"
+      "\"responseId\": \"c\"}\r\n\r\n";
+  EXPECT_EQ(feedSliced(body, sink, 11), DecodeState::Done);
+}
+
+TEST(StreamTest, EventsWithoutCandidatesOrFinishThenEndAreACut) {
+  RecordingSink sink;
+  const std::string body =
+      "data: {\"usageMetadata\": {\"promptTokenCount\": 2,\"totalTokenCount\": 2},\"responseId\": \"e\"}\r\n\r\n";
+  EXPECT_EQ(feedSliced(body, sink, 2), DecodeState::Malformed);
+  ASSERT_EQ(sink.events.size(), 1u);  // Start only
+}
+
 TEST(StreamTest, IncompleteEventIsLeftBuffered) {
   RecordingSink sink;
   auto decoder = makeStreamDecoder();

@@ -1,5 +1,6 @@
-// What an active health check's verdict does to a target's breaker and incident: the forced
-// transitions of CircuitBreaker and TargetHealth's healthCheckPassed/healthCheckFailed.
+// What an active health check's verdict does to a target's breaker and incident: CircuitBreaker's
+// admitProbesNow and forced transitions, and TargetHealth's healthCheckPassed/healthCheckFailed. A
+// pass only re-admits (open -> half-open, trips kept); real requests probing decide the rest.
 #include "resilience/circuit_breaker.h"
 #include "resilience/target_health.h"
 
@@ -86,6 +87,62 @@ TEST(BreakerForceClose, LeavesAClosedBreakerClosed) {
   EXPECT_EQ(breaker.state(kStart), BreakerState::Closed);
 }
 
+TEST(BreakerAdmitProbesNow, EndsTheOpenIntervalAtOnceAndKeepsTheTrips) {
+  CircuitBreaker breaker(config());
+  tripBreaker(breaker, kStart);
+  const SteadyTime soon = kStart + 100ms;  // long before the open interval ends
+  ASSERT_EQ(breaker.admit(soon), Admission::Rejected);
+  breaker.admitProbesNow(soon);
+  EXPECT_EQ(breaker.state(soon), BreakerState::HalfOpen);
+  EXPECT_EQ(breaker.trips(), 1);
+  EXPECT_EQ(breaker.reopensAt(), soon);
+  EXPECT_EQ(breaker.openInterval(), Millis(2000));  // the next trip still doubles
+  EXPECT_EQ(breaker.admit(soon), Admission::Probe);
+  EXPECT_EQ(breaker.admit(soon), Admission::Rejected);  // probes are limited as in any half-open round
+}
+
+TEST(BreakerAdmitProbesNow, ProbesDecideAfterwards) {
+  CircuitBreaker breaker(config());
+  tripBreaker(breaker, kStart);
+  SteadyTime now = kStart + 100ms;
+  breaker.admitProbesNow(now);
+  // A failed probe re-opens it with the doubled interval.
+  breaker.recordFailure(now, breaker.admit(now));
+  EXPECT_EQ(breaker.state(now), BreakerState::Open);
+  EXPECT_EQ(breaker.trips(), 2);
+  EXPECT_EQ(breaker.reopensAt(), now + 2s);
+  // probes_to_close successful probes close it, trips forgotten.
+  now += 100ms;
+  breaker.admitProbesNow(now);
+  breaker.recordSuccess(now, breaker.admit(now));
+  EXPECT_EQ(breaker.state(now), BreakerState::HalfOpen);
+  breaker.recordSuccess(now, breaker.admit(now));
+  EXPECT_EQ(breaker.state(now), BreakerState::Closed);
+  EXPECT_EQ(breaker.trips(), 0);
+}
+
+TEST(BreakerAdmitProbesNow, LeavesClosedAndHalfOpenBreakersAlone) {
+  CircuitBreaker breaker(config());
+  breaker.recordFailure(kStart, breaker.admit(kStart));
+  breaker.admitProbesNow(kStart);
+  EXPECT_EQ(breaker.state(kStart), BreakerState::Closed);
+  EXPECT_EQ(breaker.windowFailures(kStart), 1);
+  breaker.recordFailure(kStart, breaker.admit(kStart));
+  breaker.recordFailure(kStart, breaker.admit(kStart));
+  ASSERT_EQ(breaker.state(kStart), BreakerState::Open);  // the run of failures was not cleared
+
+  // Half-open with one of two closing probes done: a pass does not start the round over.
+  const SteadyTime later = kStart + 1s;
+  breaker.recordSuccess(later, breaker.admit(later));
+  ASSERT_EQ(breaker.state(later), BreakerState::HalfOpen);
+  const Admission in_flight = breaker.admit(later);
+  ASSERT_EQ(in_flight, Admission::Probe);
+  breaker.admitProbesNow(later);
+  EXPECT_EQ(breaker.admit(later), Admission::Rejected);  // the in-flight probe keeps its slot
+  breaker.recordSuccess(later, in_flight);
+  EXPECT_EQ(breaker.state(later), BreakerState::Closed);
+}
+
 TEST(BreakerForceOpen, OpensAClosedBreakerAsATripWould) {
   CircuitBreaker breaker(config());
   breaker.forceOpen(kStart);
@@ -117,22 +174,41 @@ TEST(BreakerForceOpen, ReopensAHalfOpenBreakerWithALongerInterval) {
 
 // ------------------------------------------------------------------ TargetHealth
 
-TEST(HealthCheckPassed, ClosesAnOpenBreakerAtOnceAndClosesItsIncident) {
+// A pass proves the provider answers, not that this model's requests succeed: it lets probes in
+// at once, and they close the breaker and the incident.
+TEST(HealthCheckPassed, TurnsAnOpenBreakerHalfOpenAndProbesCloseItAndTheIncident) {
   IncidentLog log;
   TargetHealth health("a/m", config(), log);
   tripHealth(health, kStart);
   ASSERT_EQ(health.snapshot(kStart).breaker, BreakerState::Open);
-  health.healthCheckPassed(kStart + 100ms);  // long before the open interval ends
-  const auto snapshot = health.snapshot(kStart + 100ms);
+  const SteadyTime soon = kStart + 100ms;  // long before the open interval ends
+  health.healthCheckPassed(soon);
+  auto snapshot = health.snapshot(soon);
+  EXPECT_EQ(snapshot.breaker, BreakerState::HalfOpen);
+  EXPECT_EQ(snapshot.trips, 1);
+  ASSERT_TRUE(snapshot.open_incident);
+  EXPECT_FALSE(log.all().at(0).closed);
+
+  // probes_to_close (2) successful probes, one at a time (half_open_probes is 1).
+  const Admission first = health.admit(soon);
+  ASSERT_EQ(first, Admission::Probe);
+  EXPECT_EQ(health.admit(soon), Admission::Rejected);
+  health.recordSuccess(soon, first, 100ms, 400ms);
+  EXPECT_EQ(health.snapshot(soon).breaker, BreakerState::HalfOpen);
+  EXPECT_FALSE(log.all().at(0).closed);
+  const Admission second = health.admit(soon + 50ms);
+  ASSERT_EQ(second, Admission::Probe);
+  health.recordSuccess(soon + 50ms, second, 100ms, 400ms);
+  snapshot = health.snapshot(soon + 50ms);
   EXPECT_EQ(snapshot.breaker, BreakerState::Closed);
   EXPECT_FALSE(snapshot.open_incident);
   const auto incidents = log.all();
   ASSERT_EQ(incidents.size(), 1u);
   EXPECT_TRUE(incidents[0].closed);
-  EXPECT_EQ(health.admit(kStart + 100ms), Admission::Allowed);
+  EXPECT_EQ(health.admit(soon + 50ms), Admission::Allowed);
 }
 
-TEST(HealthCheckPassed, ClosesAHalfOpenBreakerWithoutWaitingForProbes) {
+TEST(HealthCheckPassed, LeavesAHalfOpenBreakerToItsProbes) {
   IncidentLog log;
   TargetHealth health("a/m", config(), log);
   tripHealth(health, kStart);
@@ -140,12 +216,48 @@ TEST(HealthCheckPassed, ClosesAHalfOpenBreakerWithoutWaitingForProbes) {
   const Admission probe = health.admit(later);
   ASSERT_EQ(probe, Admission::Probe);
   health.healthCheckPassed(later);
-  EXPECT_EQ(health.snapshot(later).breaker, BreakerState::Closed);
-  EXPECT_TRUE(log.all()[0].closed);
-  // The user probe that was in flight ends later as a failure: counted, but one is not a trip.
+  EXPECT_EQ(health.snapshot(later).breaker, BreakerState::HalfOpen);
+  EXPECT_FALSE(log.all()[0].closed);
+  // The user probe that was in flight fails: the breaker re-opens, longer, in the same incident.
   health.recordFailure(later, probe, FailureKind::ConnectionReset, "");
-  EXPECT_EQ(health.snapshot(later).breaker, BreakerState::Closed);
-  EXPECT_EQ(log.all().size(), 1u);
+  const auto snapshot = health.snapshot(later);
+  EXPECT_EQ(snapshot.breaker, BreakerState::Open);
+  EXPECT_EQ(snapshot.trips, 2);
+  EXPECT_EQ(snapshot.reopens_at, later + 2s);
+  ASSERT_EQ(log.all().size(), 1u);
+  EXPECT_FALSE(log.all()[0].closed);
+}
+
+// One model keeps failing while its provider's model list answers 200 on every check: each pass
+// lets a probe in, each probe fails. The breaker's trips grow and its interval doubles (up to
+// open_max), and all of it is one incident, not one per check interval.
+TEST(HealthCheck, AModelThatKeepsFailingWhileChecksPassIsOneIncidentWithAGrowingInterval) {
+  IncidentLog log;
+  TargetHealth health("a/m", config(), log);
+  tripHealth(health, kStart);
+  constexpr auto kCheckInterval = 500ms;
+  SteadyTime now = kStart;
+  std::vector<Millis> intervals;
+  for (int round = 0; round < 5; ++round) {
+    now += kCheckInterval;
+    health.healthCheckPassed(now);
+    ASSERT_EQ(health.snapshot(now).breaker, BreakerState::HalfOpen) << "round " << round;
+    const Admission probe = health.admit(now);
+    ASSERT_EQ(probe, Admission::Probe) << "round " << round;
+    // Requests that are not probes stay out while the probe is in flight.
+    EXPECT_EQ(health.admit(now), Admission::Rejected);
+    health.recordFailure(now, probe, FailureKind::UpstreamStatus, "HTTP 500 (model crashed)");
+    const auto snapshot = health.snapshot(now);
+    ASSERT_EQ(snapshot.breaker, BreakerState::Open) << "round " << round;
+    EXPECT_EQ(snapshot.trips, round + 2);
+    intervals.push_back(std::chrono::duration_cast<Millis>(snapshot.reopens_at - now));
+  }
+  EXPECT_EQ(intervals, (std::vector<Millis>{Millis(2000), Millis(4000), Millis(8000), Millis(8000), Millis(8000)}));
+  const auto incidents = log.all();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_FALSE(incidents[0].closed);
+  EXPECT_EQ(incidents[0].errors_by_kind.at("upstream_status"), 6u);  // the trip's and the 5 probes'
+  EXPECT_EQ(health.snapshot(now).open_incident, incidents[0].id);
 }
 
 TEST(HealthCheckPassed, WhileClosedDoesNotClearARunOfUserFailures) {
@@ -218,13 +330,17 @@ TEST(HealthCheckFailed, WhileHalfOpenLeavesTheProbesToDecide) {
   EXPECT_EQ(health.admit(later), Admission::Probe);
 }
 
-TEST(HealthCheck, AnOutageAndRecoverySeenOnlyByHealthChecksMakeOneIncident) {
+TEST(HealthCheck, AnOutageSeenByHealthChecksAndARecoveryProvedByRequestsMakeOneIncident) {
   IncidentLog log;
   TargetHealth health("a/m", config(), log);
   SteadyTime now = kStart;
   for (int i = 0; i < 10; ++i, now += 200ms) health.healthCheckFailed(now, FailureKind::UpstreamStatus, "HTTP 503");
   health.healthCheckPassed(now);
   health.healthCheckPassed(now + 200ms);  // a second pass changes nothing
+  now += 200ms;
+  EXPECT_EQ(health.snapshot(now).breaker, BreakerState::HalfOpen);
+  EXPECT_FALSE(log.all().at(0).closed);  // the provider answers; whether the model does is not known yet
+  for (int i = 0; i < 2; ++i) health.recordSuccess(now, health.admit(now), 100ms, 300ms);
   const auto incidents = log.all();
   ASSERT_EQ(incidents.size(), 1u);
   EXPECT_TRUE(incidents[0].closed);
@@ -265,7 +381,11 @@ TEST(HealthCheck, ConcurrentVerdictsAndRequestsKeepTheIncidentLogConsistent) {
   if (open == 1) {
     EXPECT_EQ(*snapshot.open_incident, incidents.back().id);
   }
-  health.healthCheckPassed(kStart + std::chrono::milliseconds(kRounds));
+  // A pass re-admits; the closing probes close the last incident.
+  const SteadyTime end = kStart + std::chrono::milliseconds(kRounds);
+  health.healthCheckPassed(end);
+  for (int i = 0; i < 2; ++i) health.recordSuccess(end, health.admit(end), 10ms, 10ms);
+  EXPECT_EQ(health.snapshot(end).breaker, BreakerState::Closed);
   for (const auto& incident : log.all()) EXPECT_TRUE(incident.closed);
 }
 

@@ -2,6 +2,7 @@
 // canonical errors of every category rendered for an OpenAI client by the surface.
 #include <gtest/gtest.h>
 
+#include "canonical/context_limit.h"
 #include "providers/openai/codec.h"
 #include "surfaces/openai/translate.h"
 #include "test_support.h"
@@ -87,6 +88,71 @@ TEST(OpenAiDecodeError, ReadsVllmFlatErrorsAndFindsContextOverflowInTheMessage) 
       R"({"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error"}})",
       arena);
   EXPECT_EQ(llama.category, ErrorCategory::ContextLengthExceeded);
+}
+
+// Every OpenAI-compatible server's "the prompt does not fit" answer, in its own body shape: the
+// category is ContextLengthExceeded and the window it states is read from the body.
+TEST(OpenAiDecodeError, EveryServersContextOverflowIsContextLengthExceeded) {
+  struct Case {
+    std::string who;
+    std::string body;
+    std::optional<std::int64_t> limit;
+  };
+  const Case cases[] = {
+      {"openai", openAiError("This model's maximum context length is 8192 tokens. However, you requested 9000 "
+                             "tokens (8000 in the messages, 1000 in the completion).",
+                             "invalid_request_error", "context_length_exceeded"),
+       8192},
+      {"vllm", R"({"object":"error","message":"This model's maximum context length is 4096 tokens. However, you )"
+               R"(requested 1000 output tokens and your prompt contains at least 3500 input tokens.",)"
+               R"("type":"BadRequestError","param":null,"code":400})",
+       4096},
+      {"vllm engine", R"({"object":"error","message":"The decoder prompt (length 5000) is longer than the maximum )"
+                      R"(model length of 4096.","type":"BadRequestError","param":null,"code":400})",
+       4096},
+      {"deepseek", openAiError("This model's maximum context length is 65536 tokens. However, you requested 70000 "
+                               "tokens (70000 in the messages, 0 in the completion).",
+                               "invalid_request_error", ""),
+       65536},
+      {"mistral", R"({"object":"error","message":"Prompt contains 40000 tokens and 0 draft tokens, too large for )"
+                  R"(model with 32768 maximum context length","type":"invalid_request_error","param":null,)"
+                  R"("code":null})",
+       32768},
+      {"mistral (bare)", R"({"message":"Prompt contains 40000 tokens and 0 draft tokens, too large for model )"
+                         R"(with 32768 maximum context length","type":"invalid_request_error"})",
+       32768},
+      {"llama.cpp", R"j({"error":{"code":400,"message":"request (9000 tokens) exceeds the available context size )j"
+                    R"j((4096 tokens)","type":"exceed_context_size_error","n_prompt_tokens":9000,"n_ctx":4096}})j",
+       4096},
+      {"llama.cpp (type only)", R"({"error":{"code":400,"message":"try increasing it",)"
+                                R"("type":"exceed_context_size_error","n_prompt_tokens":9000,"n_ctx":4096}})",
+       4096},
+      {"ollama", R"({"error":"prompt too long; exceeded max context length by 4096 tokens"})", std::nullopt},
+      {"ollama (input)", R"({"error":"the input length exceeds the context length"})", std::nullopt},
+      {"openrouter", R"({"error":{"message":"This endpoint's maximum context length is 200000 tokens. However, )"
+                     R"(you requested about 250000 tokens.","code":400}})",
+       200000},
+      {"plain text", "Input length 1581 exceeds context length 1500", 1500},
+  };
+  for (const auto& c : cases) {
+    canonical::Arena arena;
+    const auto error = decode(400, c.body, arena);
+    EXPECT_EQ(error.category, ErrorCategory::ContextLengthExceeded) << c.who;
+    EXPECT_EQ(error.status, 400) << c.who;
+    EXPECT_FALSE(error.message.empty()) << c.who;
+    EXPECT_EQ(canonical::contextLimitFromError(c.body), c.limit) << c.who;
+  }
+  // The bare {"message":...} shape gives its message, not the whole body.
+  canonical::Arena arena;
+  const auto mistral = decode(400, R"({"message":"Prompt contains 9 tokens, too large for model with 8 maximum )"
+                                   R"(context length"})", arena);
+  EXPECT_EQ(mistral.message, "Prompt contains 9 tokens, too large for model with 8 maximum context length");
+}
+
+TEST(OpenAiDecodeError, ServerErrorsThatMentionContextStayServerErrors) {
+  canonical::Arena arena;
+  const auto error = decode(500, openAiError("maximum context length is 4096 tokens", "server_error", ""), arena);
+  EXPECT_EQ(error.category, ErrorCategory::Server);
 }
 
 TEST(OpenAiDecodeError, ReadsOllamaStringErrorsAndPlainText) {

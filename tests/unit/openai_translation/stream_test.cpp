@@ -101,6 +101,53 @@ TEST(OpenAiStreamDecoder, BodyEndingWithoutDoneIsMalformed) {
   EXPECT_NE(decoding->error().message.find("[DONE]"), std::string_view::npos);
 }
 
+TEST(OpenAiStreamDecoder, BodyEndingMidEventWithoutDoneIsMalformed) {
+  auto decoding = decoder();
+  RecordingSink sink;
+  EXPECT_EQ(feed("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}]}\n\n"
+                 "data: {\"choices\":[{\"index\":0,\"delta\":{},",
+                 *decoding, sink, 5),
+            canonical::DecodeState::Malformed);
+}
+
+// A server that lost its generation midway may still close the stream with [DONE]: without a
+// finish_reason that is half an answer, not a whole one.
+TEST(OpenAiStreamDecoder, DoneWithoutAFinishReasonIsMalformed) {
+  for (unsigned seed = 1; seed <= 10; ++seed) {
+    auto decoding = decoder();
+    RecordingSink sink;
+    EXPECT_EQ(feed("data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},"
+                   "\"finish_reason\":null}]}\n\n"
+                   "data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n"
+                   "data: [DONE]\n\n",
+                   *decoding, sink, seed),
+              canonical::DecodeState::Malformed)
+        << "seed " << seed;
+    EXPECT_EQ(decoding->error().message,
+              "The upstream stream is malformed: the stream ended without a finish_reason.");
+    EXPECT_EQ(decoding->error().status, 502);
+    EXPECT_EQ(sink.joined(), "start id=\"x\" model=\"\"\ntext \"a\"\n");  // no finish, no usage made up
+  }
+}
+
+TEST(OpenAiStreamDecoder, DoneAloneIsMalformed) {
+  auto decoding = decoder();
+  RecordingSink sink;
+  EXPECT_EQ(feed("data: [DONE]\n\n", *decoding, sink, 1), canonical::DecodeState::Malformed);
+  EXPECT_TRUE(sink.lines.empty());
+}
+
+TEST(OpenAiStreamDecoder, FinishReasonOfAToolCallThenDoneIsDone) {
+  auto decoding = decoder();
+  RecordingSink sink;
+  EXPECT_EQ(feed("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\","
+                 "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                 "data: [DONE]\n\n",
+                 *decoding, sink, 8),
+            canonical::DecodeState::Done);
+  EXPECT_EQ(sink.lines.back(), "finish tool_use");
+}
+
 TEST(OpenAiStreamDecoder, EventThatIsNotJsonIsMalformed) {
   auto decoding = decoder();
   RecordingSink sink;
