@@ -66,6 +66,15 @@ struct ToolChoice {
 
 enum class ResponseFormat : std::uint8_t { Text, JsonObject, JsonSchema };
 
+// How a request whose last turn is the assistant's asks the target to go on from that text
+// (mid-stream failover's "prefill"). Each OpenAI-compatible server has its own documented way.
+enum class Prefill : std::uint8_t {
+  None,                  // no prefill: a trailing assistant turn is sent as is
+  TrailingAssistant,     // the trailing assistant turn alone (Anthropic, Bedrock, llama.cpp, Ollama, Groq, OpenRouter)
+  ContinueFinalMessage,  // vLLM: "continue_final_message": true, "add_generation_prompt": false
+  PrefixFlag,            // DeepSeek (beta), Mistral: "prefix": true on the last assistant message
+};
+
 struct ChatRequest {
   explicit ChatRequest(Arena& arena)
       : system(arena.vec<std::string_view>()), messages(arena.vec<Message>()),
@@ -89,6 +98,7 @@ struct ChatRequest {
   bool stream = false;
   bool include_usage = false;  // OpenAI stream_options.include_usage
   std::string_view user;       // OpenAI `user`, Anthropic metadata.user_id
+  Prefill prefill = Prefill::None;  // set only by mid-stream failover's continuation requests
 
   // Appends a turn holding the parts added since `first_part`.
   void addMessage(Role role, std::size_t first_part) {

@@ -20,6 +20,8 @@ inline constexpr int kDefaultMaxAttempts = 4;  // never fewer than the route's n
 inline constexpr Millis kDefaultBackoffBase{50};
 inline constexpr Millis kDefaultBackoffMax{2000};
 inline constexpr Millis kDefaultRetryAfterMax{10000};
+inline constexpr int kDefaultSameTargetRetries = 0;  // 0: a failure moves to the next target at once
+inline constexpr Millis kDefaultSameTargetWaitMax{2000};
 inline constexpr Millis kDefaultAttemptTimeout{30000};
 inline constexpr Millis kDefaultFirstTokenTimeout{10000};
 inline constexpr Millis kDefaultTotalTimeout{120000};
@@ -73,6 +75,11 @@ struct Provider {
   std::map<std::string, std::string> labels;
   std::vector<std::string> compliance;
   std::string ca_file;   // optional extra trust anchor (PEM); relative paths resolved against the config's directory
+  // Whether (and how) the target can continue a partial assistant turn (mid-stream failover's
+  // prefill): "auto" (the kind's or preset's documented default), "false", or one of the ways:
+  // "trailing_assistant", "continue_final_message" (vLLM), "prefix" (DeepSeek, Mistral).
+  // `prefill: true` is read as the kind's way, trailing_assistant for a generic OpenAI server.
+  std::string prefill = "auto";
   // Active health check: a cheap request (the kind's model list) every `interval`; off unless set.
   struct HealthCheck {
     bool enabled = false;
@@ -87,6 +94,10 @@ struct RetryPolicy {
   Millis backoff_base = kDefaultBackoffBase;
   Millis backoff_max = kDefaultBackoffMax;
   Millis retry_after_max = kDefaultRetryAfterMax;  // cap on an honoured Retry-After
+  // Same-target retry: a transient failure is retried on the same target up to this many times
+  // before the plan moves on, after the backoff or a Retry-After of at most same_target_wait_max.
+  int same_target = kDefaultSameTargetRetries;
+  Millis same_target_wait_max = kDefaultSameTargetWaitMax;
 };
 
 struct Timeouts {
@@ -121,6 +132,9 @@ struct Route {
   std::string diversity = "none";   // none | provider | cloud | region
   HedgePolicy hedge;
   bool mid_stream_failover = true;  // continue a broken stream on the next target
+  // `mid_stream_failover: best_effort`: a target that can neither prefill nor replay the answer
+  // exactly is asked to continue by instruction (its text is another model's guess at the rest).
+  bool best_effort_continuation = false;
   int line = 0;
 };
 

@@ -40,6 +40,7 @@ void describeProvider(std::ostringstream& out, const Provider& provider) {
     out << "\n";
   }
   if (!provider.ca_file.empty()) out << "    ca_file     " << provider.ca_file << "\n";
+  if (provider.prefill != "auto") out << "    prefill     " << provider.prefill << "\n";
 }
 
 void describeRoute(std::ostringstream& out, const Config& config, const Route& route) {
@@ -56,7 +57,15 @@ void describeRoute(std::ostringstream& out, const Config& config, const Route& r
   out << "    retry       max_attempts=" << retry.max_attempts
       << " backoff_base=" << formatDuration(retry.backoff_base)
       << " backoff_max=" << formatDuration(retry.backoff_max)
-      << " retry_after_max=" << formatDuration(retry.retry_after_max) << "\n";
+      << " retry_after_max=" << formatDuration(retry.retry_after_max);
+  if (retry.same_target > 0) {
+    out << " same_target=" << retry.same_target
+        << " same_target_wait_max=" << formatDuration(retry.same_target_wait_max);
+  }
+  out << "\n";
+  if (!route.mid_stream_failover || route.best_effort_continuation) {
+    out << "    mid_stream  " << (route.best_effort_continuation ? "best_effort" : "off") << "\n";
+  }
   const Timeouts& timeouts = route.timeouts;
   out << "    timeouts    attempt=" << formatDuration(timeouts.attempt)
       << " first_token=" << formatDuration(timeouts.first_token)

@@ -190,7 +190,7 @@ class ConfigParser {
     const auto seen = reader_.forEachEntry(
         node,
         {"kind", "base_url", "api_key", "api_version", "region", "aws_access_key_id",
-         "aws_secret_access_key", "aws_session_token", "labels", "compliance", "ca_file", "health_check"},
+         "aws_secret_access_key", "aws_session_token", "labels", "compliance", "ca_file", "health_check", "prefill"},
         [&](const Field& field) { readProviderField(field, provider); });
     if (!seen) return;
     reader_.requireKeys(node, *seen, {"kind"}, "one of: " + providerKindNames());
@@ -258,6 +258,8 @@ class ConfigParser {
       provider.aws_session_token = reader_.readString(field).value_or("");
     } else if (field.key == "health_check") {
       readHealthCheck(field, provider.health_check);
+    } else if (field.key == "prefill") {
+      readPrefill(field, provider);
     } else if (field.key == "labels") {
       if (auto labels = reader_.readStringMap(field)) provider.labels = std::move(*labels);
     } else if (field.key == "compliance") {
@@ -266,6 +268,20 @@ class ConfigParser {
     } else {
       readCaFile(field, provider);
     }
+  }
+
+  // true | false | trailing_assistant | continue_final_message | prefix
+  void readPrefill(const Field& field, Provider& provider) {
+    const std::optional<std::string> value = readRequiredString(field);
+    if (!value) return;
+    static constexpr std::string_view kWays[] = {"true", "false", "trailing_assistant", "continue_final_message",
+                                                 "prefix"};
+    if (std::find(std::begin(kWays), std::end(kWays), *value) == std::end(kWays)) {
+      reader_.fail(field, "unknown prefill '" + *value +
+                              "' (allowed: true, false, trailing_assistant, continue_final_message, prefix)");
+      return;
+    }
+    provider.prefill = *value;
   }
 
   void readKind(const Field& field, Provider& provider) {
@@ -332,7 +348,7 @@ class ConfigParser {
           } else if (field.key == "hedge") {
             readHedge(field, route.hedge);
           } else if (field.key == "mid_stream_failover") {
-            if (auto enabled = reader_.readBool(field)) route.mid_stream_failover = *enabled;
+            readMidStreamFailover(field, route);
           } else if (field.key == "targets") {
             readTargets(field, route);
           } else if (field.key == "retry") {
@@ -350,6 +366,20 @@ class ConfigParser {
           std::max(kDefaultMaxAttempts, static_cast<int>(route.targets.size()));
     }
     config_.routes.push_back(std::move(route));
+  }
+
+  // true | false | best_effort
+  void readMidStreamFailover(const Field& field, Route& route) {
+    const std::optional<std::string> value = readRequiredString(field);
+    if (!value) return;
+    if (*value == "best_effort") {
+      route.mid_stream_failover = true;
+      route.best_effort_continuation = true;
+    } else if (*value == "true" || *value == "false") {
+      route.mid_stream_failover = *value == "true";
+    } else {
+      reader_.fail(field, "must be true, false or best_effort");
+    }
   }
 
   void readStrategy(const Field& field, Route& route) {
@@ -405,8 +435,16 @@ class ConfigParser {
     bool max_attempts_set = false;
     int blame_line = node.line;  // where to report backoff_base > backoff_max
     std::string blame_path = node.path + ".backoff_base";
-    reader_.forEachEntry(node, {"max_attempts", "backoff_base", "backoff_max", "retry_after_max"},
+    reader_.forEachEntry(node,
+                         {"max_attempts", "backoff_base", "backoff_max", "retry_after_max", "same_target",
+                          "same_target_wait_max"},
                          [&](const Field& field) {
+                           if (field.key == "same_target") {
+                             if (auto count = reader_.readInteger(field, 0, kMaxAttemptsLimit)) {
+                               retry.same_target = static_cast<int>(*count);
+                             }
+                             return;
+                           }
                            if (field.key == "max_attempts") {
                              max_attempts_set = true;
                              if (auto attempts = reader_.readInteger(field, 1, kMaxAttemptsLimit)) {
@@ -418,6 +456,10 @@ class ConfigParser {
                            if (!value) return;
                            if (field.key == "retry_after_max") {
                              retry.retry_after_max = *value;
+                             return;
+                           }
+                           if (field.key == "same_target_wait_max") {
+                             retry.same_target_wait_max = *value;
                              return;
                            }
                            (field.key == "backoff_base" ? retry.backoff_base : retry.backoff_max) =

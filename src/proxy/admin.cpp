@@ -38,6 +38,7 @@ http::Response adminTargets(const GatewayState& state) {
   const auto& known = state.routes.healthTargets();
   for (std::size_t i = 0; i < known.size(); ++i) {
     const auto snapshot = state.health[i]->snapshot(now);
+    const std::int64_t learnt_window = state.learned[i]->context_window.load(std::memory_order_relaxed);
     json::object target{
         {"target", snapshot.target},
         {"provider", state.config.providers[known[i].provider].name},
@@ -51,7 +52,10 @@ http::Response adminTargets(const GatewayState& state) {
                                     {"first_token_p95", round1(snapshot.ttft_p95_ms)},
                                     {"total_ewma", round1(snapshot.total_ewma_ms)},
                                     {"samples", snapshot.samples}}},
-        {"context_window", known[i].context_window},
+        // What the provider's own messages stated wins over what was declared.
+        {"context_window", learnt_window > 0 ? learnt_window : known[i].context_window},
+        {"context_window_source", learnt_window > 0 ? "learnt" : (known[i].context_window > 0 ? "declared" : "unknown")},
+        {"prefill", state.learned[i]->refuses_prefill.load(std::memory_order_relaxed) ? "refused" : "as configured"},
     };
     if (snapshot.breaker == resilience::BreakerState::Open) {
       target["reopens_in_ms"] =

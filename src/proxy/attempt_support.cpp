@@ -50,28 +50,25 @@ boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection
   co_return beast::error_code{};
 }
 
-boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
+boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const config::Timeouts& timeouts, SteadyTime deadline,
-                                                    bool stream, ClientWatch& client,
-                                                    http::UpstreamConnection** race_slot) {
+                                                    bool stream) {
   OpenedExchange opened;
   const auto start = std::chrono::steady_clock::now();
   opened.attempt_deadline = std::min(start + timeouts.attempt, deadline);
   opened.first_token_deadline = deadline;
-  auto acquired = co_await pool.acquire(opened.attempt_deadline);
+  auto acquired = co_await lease.pool().acquire(opened.attempt_deadline);
   if (acquired.error) {
     opened.failure = failed(ioFailure(acquired.error, true, opened.attempt_deadline, deadline,
                                       FailureKind::AttemptTimeout),
                             "connect: " + acquired.error.message());
     co_return opened;
   }
-  std::unique_ptr<http::UpstreamConnection> connection = std::move(acquired.connection);
-  // From here until the attempt returns, a client hang-up closes this connection (and so does a
-  // hedge that wins the race).
-  client.active = connection.get();
-  if (race_slot != nullptr) *race_slot = connection.get();
-  if (const auto ec = co_await connection->send(request, opened.attempt_deadline)) {
+  // From here until the lease ends, a client hang-up closes this connection (and so does a hedge
+  // that wins the race).
+  lease.hold(std::move(acquired.connection));
+  if (const auto ec = co_await lease->send(request, opened.attempt_deadline)) {
     opened.failure = failed(ioFailure(ec, false, opened.attempt_deadline, deadline, FailureKind::AttemptTimeout),
                             "send: " + ec.message());
     co_return opened;
@@ -85,20 +82,13 @@ boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
       header_timeout = FailureKind::FirstTokenTimeout;
     }
   }
-  if (const auto ec = co_await connection->readHeader(header_deadline)) {
+  if (const auto ec = co_await lease->readHeader(header_deadline)) {
     opened.failure = failed(ioFailure(ec, false, header_deadline, deadline, header_timeout),
                             "response: " + ec.message());
     co_return opened;
   }
-  opened.connection = std::move(connection);
+  opened.ok = true;
   co_return opened;
-}
-
-void releaseConnection(http::ClientPool& pool, std::unique_ptr<http::UpstreamConnection> connection,
-                       ClientWatch& client, const HedgeRacer& race) {
-  if (client.active == connection.get()) client.active = nullptr;
-  if (auto* slot = race.slot(); slot != nullptr && *slot == connection.get()) *slot = nullptr;
-  pool.release(std::move(connection));
 }
 
 AttemptOutcome hedgeLost() { return failed(FailureKind::HedgeLost, "another attempt answered first"); }

@@ -12,6 +12,7 @@
 #include "http/client.h"
 #include "proxy/client_watch.h"
 #include "proxy/upstream_attempt.h"
+#include "proxy/upstream_lease.h"
 
 namespace switchyard::proxy {
 
@@ -31,35 +32,22 @@ void reserveForBody(const http::UpstreamConnection& connection, std::string& bod
 boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                                std::string& body, SteadyTime deadline);
 
-// An upstream exchange up to its response header: connection (pooled or new), request sent,
-// header read. On success `connection` is set and registered with the client watch, which the
-// caller clears (UnwatchOnExit) when the attempt ends.
+// An upstream exchange up to its response header: connection (pooled or new) held by `lease`,
+// request sent, header read. On failure the lease may still hold the broken connection; it is
+// dropped when the lease ends.
 struct OpenedExchange {
-  std::unique_ptr<http::UpstreamConnection> connection;
-  AttemptOutcome failure;  // when connection is null
+  bool ok = false;
+  AttemptOutcome failure;  // when !ok
   SteadyTime attempt_deadline;
   SteadyTime first_token_deadline;  // streams: the first event must arrive by then
 };
-// `race_slot`, when given, also holds the connection so a winning hedge can close it.
-boost::asio::awaitable<OpenedExchange> openExchange(http::ClientPool& pool,
+boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const config::Timeouts& timeouts, SteadyTime deadline,
-                                                    bool stream, ClientWatch& client,
-                                                    http::UpstreamConnection** race_slot = nullptr);
-
-// Returns a connection to its pool after an exchange, first forgetting it everywhere it was
-// registered for cancellation (client hang-up watch, hedge race): once pooled it may serve another
-// request, which a late cancellation must not touch.
-void releaseConnection(http::ClientPool& pool, std::unique_ptr<http::UpstreamConnection> connection,
-                       ClientWatch& client, const HedgeRacer& race);
+                                                    bool stream);
 
 // The outcome of an attempt that lost a hedge race (its connection is closed, nothing was written).
 AttemptOutcome hedgeLost();
-
-struct UnwatchOnExit {
-  ClientWatch& client;
-  ~UnwatchOnExit() { client.active = nullptr; }
-};
 
 // Retry-After (OpenAI's retry-after-ms first) of an upstream answer.
 std::optional<std::chrono::milliseconds> retryAfterOf(const boost::beast::http::response_header<>& header);

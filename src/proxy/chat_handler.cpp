@@ -12,12 +12,14 @@
 #include "proxy/client_errors.h"
 #include "proxy/client_watch.h"
 #include "proxy/gateway_handler.h"
+#include "proxy/hedge_race.h"
 #include "proxy/plan_steps.h"
 #include "proxy/response_headers.h"
 #include "proxy/stream_continuation.h"
 #include "proxy/target_plan.h"
 #include "proxy/translated_attempt.h"
 #include "proxy/upstream_attempt.h"
+#include "resilience/failover_policy.h"
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/chat_request.h"
 #include "surfaces/openai/translate.h"
@@ -113,6 +115,37 @@ std::optional<canonical::Error> parseCanonical(Dialect surface, std::string_view
   return surfaces::openai::parseChatCompletion(body, arena, out);
 }
 
+// The client's request in canonical form, parsed at most once and only when a target needs it. A
+// request that has none (a field the translation would have to drop or refuse) is not the client's
+// mistake while a same-API target can carry it as it is: only those targets are tried.
+class CanonicalForm {
+ public:
+  CanonicalForm(Dialect surface, std::string_view body) : surface_(surface), body_(body) {}
+  const canonical::ChatRequest* get() {
+    if (!parsed_) {
+      parsed_ = true;
+      arena_.emplace();
+      request_.emplace(*arena_);
+      if (auto error = parseCanonical(surface_, body_, *arena_, *request_)) {
+        error_ = *error;
+        request_.reset();
+      }
+    }
+    return request_ ? &*request_ : nullptr;
+  }
+  // Why there is no canonical form (after get() returned null); its views live on the arena.
+  const canonical::Error& error() const { return *error_; }
+  canonical::Arena& arena() { return *arena_; }
+
+ private:
+  Dialect surface_;
+  std::string_view body_;
+  bool parsed_ = false;
+  std::optional<canonical::Arena> arena_;
+  std::optional<canonical::ChatRequest> request_;
+  std::optional<canonical::Error> error_;
+};
+
 }  // namespace
 
 boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
@@ -152,10 +185,20 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   resilience::RetryState retry(limits, plan.order.size(), deadline, [this] {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   });
-  // The translated path's memory: the canonical request and everything decoded for this client.
-  std::optional<canonical::Arena> arena;
-  std::optional<canonical::ChatRequest> canonical_request;
+  CanonicalForm canonical_form(surface, request.body());
   std::optional<canonical::Error> unsupported;  // the first target that could not carry the request
+  // Encodes the request for a target of another API into `head`/`body` (replaced); the error when
+  // the target cannot carry it.
+  const auto encodeFor = [&](const routing::TargetRef& target, std::string& head,
+                             std::string& body) -> std::optional<canonical::Error> {
+    const canonical::ChatRequest* form = canonical_form.get();
+    if (form == nullptr) return canonical_form.error();
+    return state_.codecs[target.slot]->encode(*form, canonical_form.arena(), head, body);
+  };
+  const auto sameApi = [&](const routing::TargetRef& target) {
+    const auto& forward = state_.forward[target.slot];
+    return forward && forward->dialect == surface;
+  };
   std::string upstream_head;
   std::string upstream_body;
   std::string extra_head;
@@ -170,18 +213,19 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   BrokenStream* const continuable = chat.stream && route->mid_stream_failover ? &broken : nullptr;
   // One attempt at `target`, forwarded (same API) or translated (`head`/`body` already encoded).
   const auto prepare = [&](PreparedAttempt& out, const routing::TargetRef& target, std::string& extra,
-                           const std::string& head, const std::string& body, bool larger_window) {
+                           const std::string& head, const std::string& body, bool context_fallback) {
     const auto& forward = state_.forward[target.slot];
     const providers::TargetCodec* codec = state_.codecs[target.slot].get();
-    if (forward && forward->dialect == surface) {
+    if (sameApi(target)) {
       extra = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
       out.forwarded.emplace(AttemptInput{*route, target, *forward, extra, state_.served_by[target.slot], request,
                                          chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
-                                         larger_window ? codec : nullptr, continuable, codec});
+                                         context_fallback ? codec : nullptr, continuable, codec});
     } else {
       out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
-                                             chat.stream, canonical_request->include_usage, head, body,
-                                             retry.attempts(), deadline, *watch, *arena, larger_window, continuable});
+                                             chat.stream, canonical_form.get()->include_usage, head, body,
+                                             retry.attempts(), deadline, *watch, canonical_form.arena(),
+                                             context_fallback, continuable});
     }
   };
   for (;;) {
@@ -190,28 +234,15 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       deadline_hit = next.decision == resilience::RetryState::Decision::GiveUpDeadline;
       break;
     }
-    const routing::TargetRef& target = route->targets[plan.order[next.target]];
+    const std::size_t position = next.target;
+    const routing::TargetRef& target = route->targets[plan.order[position]];
     resilience::TargetHealth& health = *state_.health[target.health];
-    const auto& forward = state_.forward[target.slot];
-    const bool same_dialect = forward && forward->dialect == surface;
-    if (!same_dialect) {
-      if (!canonical_request) {
-        arena.emplace();
-        canonical_request.emplace(*arena);
-        if (auto error = parseCanonical(surface, request.body(), *arena, *canonical_request)) {
-          stopWatching(client_socket, *watch);
-          logRejected(400, error->message);
-          co_await writer.send(providerError(surface, *error));
-          co_return;
-        }
-      }
-      upstream_head.clear();
-      upstream_body.clear();
-      if (auto error = state_.codecs[target.slot]->encode(*canonical_request, *arena, upstream_head, upstream_body)) {
+    if (!sameApi(target)) {
+      if (auto error = encodeFor(target, upstream_head, upstream_body)) {
         // Not this target's fault and not worth an attempt: the next target may carry it.
         failures.push_back({target.id, base::FailureKind::Unsupported, std::string(error->message)});
         if (!unsupported) unsupported = *error;
-        retry.exclude(next.target);
+        retry.exclude(position);
         continue;
       }
     }
@@ -223,7 +254,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       if (admission == resilience::Admission::Rejected) {
         failures.push_back({target.id, base::FailureKind::BreakerOpen, {}});
         troubled.push_back(target.health);
-        retry.exclude(next.target);
+        retry.exclude(position);
         continue;
       }
     }
@@ -242,13 +273,12 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       outcome.kind = AttemptOutcome::Kind::ClientGone;
       break;
     }
-    const bool larger_window = hasLargerContextWindow(*route, plan, retry, target);
-    retry.startAttempt();
+    const bool context_fallback = mayFitElsewhere(state_, *route, plan, retry, position);
+    retry.startAttempt(next);
     const auto attempt_started = Clock::now();
     PreparedAttempt primary;
-    prepare(primary, target, extra_head, upstream_head, upstream_body, larger_window);
+    prepare(primary, target, extra_head, upstream_head, upstream_body, context_fallback);
     health.attemptStarted();
-    const routing::RouteSpec& route_ref = *route;
     const std::size_t route_index = static_cast<std::size_t>(route - state_.routes.routes().data());
     resilience::RetryBudget* hedge_budget = state_.hedge_budgets[route_index].get();
     const bool hedging = hedge_budget != nullptr && retry.attempts() == 1 && !plan.forced;
@@ -256,79 +286,53 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     if (!hedging) {
       outcome = co_await runPrepared(primary, *pools_[target.provider], writer);
     } else {
-      // Hedging: the primary runs alone until the hedge delay; if it has shown the client nothing by
-      // then, the next target of the plan races it, and the first to have an answer wins.
-      HedgeGate gate;
-      primary.race(HedgeRacer{&gate, 0});
-      boost::asio::steady_timer wake(io_);
-      bool primary_done = false;
-      bool hedge_done = false;
-      AttemptOutcome hedge_outcome;
-      boost::asio::co_spawn(io_, runPrepared(primary, *pools_[target.provider], writer),
-                            [&](std::exception_ptr, AttemptOutcome result) {
-                              outcome = std::move(result);
-                              primary_done = true;
-                              wake.cancel();
-                            });
-      wake.expires_after(hedgeDelay(route_ref, health));
-      co_await wake.async_wait(http::kAwaitTuple);
-      PreparedAttempt second;
-      std::string hedge_head;
-      std::string hedge_body;
-      std::string hedge_extra;
-      const routing::TargetRef* hedge_target = nullptr;
-      auto hedge_admission = resilience::Admission::Allowed;
-      SteadyTime hedge_started{};
-      if (!primary_done && gate.winner < 0) {
-        for (std::size_t p = next.target + 1; p < plan.order.size() && hedge_target == nullptr; ++p) {
+      // The hedge is the plan's next target that can carry the request and is admitted, within the
+      // route's hedge budget and the retry budget.
+      const HedgePicker pick = [&](HedgeEntrant& entrant) {
+        for (std::size_t p = position + 1; p < plan.order.size(); ++p) {
           if (retry.excluded(p)) continue;
           const routing::TargetRef& candidate = route->targets[plan.order[p]];
-          const auto& candidate_forward = state_.forward[candidate.slot];
-          const bool candidate_same = candidate_forward && candidate_forward->dialect == surface;
-          if (!candidate_same) {
-            if (!canonical_request) break;  // the primary was forwarded: no canonical form to encode
-            if (state_.codecs[candidate.slot]->encode(*canonical_request, *arena, hedge_head, hedge_body)) continue;
-          }
-          hedge_admission = state_.health[candidate.health]->admit(Clock::now());
-          if (hedge_admission == resilience::Admission::Rejected) continue;
+          std::string head;
+          std::string body;
+          if (!sameApi(candidate) && encodeFor(candidate, head, body)) continue;
+          auto& candidate_health = *state_.health[candidate.health];
+          const auto candidate_admission = candidate_health.admit(Clock::now());
+          if (candidate_admission == resilience::Admission::Rejected) continue;
           if (!hedge_budget->tryAcquire(Clock::now()) || !state_.retry_budget->tryAcquire(Clock::now())) {
-            state_.health[candidate.health]->recordAbandoned(hedge_admission);
-            break;
+            candidate_health.recordAbandoned(candidate_admission);
+            return false;
           }
-          hedge_target = &candidate;
-          retry.startAttempt();
-          prepare(second, candidate, hedge_extra, hedge_head, hedge_body, false);
-          second.race(HedgeRacer{&gate, 1});
-          hedge_started = Clock::now();
-          state_.health[candidate.health]->attemptStarted();
-          boost::asio::co_spawn(io_, runPrepared(second, *pools_[candidate.provider], writer),
-                                [&](std::exception_ptr, AttemptOutcome result) {
-                                  hedge_outcome = std::move(result);
-                                  hedge_done = true;
-                                  wake.cancel();
-                                });
+          entrant.target = &candidate;
+          entrant.admission = candidate_admission;
+          entrant.pool = pools_[candidate.provider].get();
+          entrant.head = std::move(head);
+          entrant.body = std::move(body);
+          retry.countExtraAttempt();
+          prepare(entrant.attempt, candidate, entrant.extra, entrant.head, entrant.body, false);
+          candidate_health.attemptStarted();
+          return true;
         }
-      }
-      while (!primary_done || (hedge_target != nullptr && !hedge_done)) {
-        wake.expires_after(std::chrono::hours(24));
-        co_await wake.async_wait(http::kAwaitTuple);
-      }
-      if (hedge_target != nullptr) {
-        auto& hedge_health = *state_.health[hedge_target->health];
+        return false;
+      };
+      HedgeRace race(io_, writer);
+      HedgeEntrant hedge;
+      RaceResult result = co_await race.run(primary, *pools_[target.provider], hedgeDelay(*route, health), hedge, pick);
+      outcome = std::move(result.primary);
+      if (result.hedge) {
+        auto& hedge_health = *state_.health[hedge.target->health];
+        AttemptOutcome& hedge_outcome = *result.hedge;
         hedge_health.attemptEnded();
         if (watch->gone) hedge_outcome.kind = AttemptOutcome::Kind::ClientGone;
-        recordOutcome(hedge_health, hedge_admission, hedge_outcome, hedge_started, Clock::now());
+        recordOutcome(hedge_health, hedge.admission, hedge_outcome, hedge.started, Clock::now());
         health.noteEffect(resilience::IncidentEffect::Hedged);
-        const bool hedge_won = gate.winner == 1 || (outcome.kind == AttemptOutcome::Kind::Failed &&
-                                                    hedge_outcome.kind != AttemptOutcome::Kind::Failed);
-        if (hedge_won) {
+        if (result.hedge_won) {
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
           if (outcome.failure != base::FailureKind::HedgeLost) {
             failures.push_back({target.id, outcome.failure, outcome.detail});
           }
           outcome = std::move(hedge_outcome);
-          served_by = hedge_target;
+          served_by = hedge.target;
           if (broken.open) {
             // A hedge's broken stream is not continued (documented): end it in the client's dialect.
             const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
@@ -337,8 +341,9 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           }
           break;
         }
-        if (hedge_outcome.kind == AttemptOutcome::Kind::Failed && hedge_outcome.failure != base::FailureKind::HedgeLost) {
-          failures.push_back({hedge_target->id, hedge_outcome.failure, hedge_outcome.detail});
+        if (hedge_outcome.kind == AttemptOutcome::Kind::Failed &&
+            hedge_outcome.failure != base::FailureKind::HedgeLost) {
+          failures.push_back({hedge.target->id, hedge_outcome.failure, hedge_outcome.detail});
         }
       }
     }
@@ -347,15 +352,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
     if (outcome.kind == AttemptOutcome::Kind::Delivered && broken.open && !watch->gone) {
       // The stream broke after the client got part of it: continue it on the plan's other targets.
-      if (!canonical_request) {
-        arena.emplace();
-        canonical_request.emplace(*arena);
-        if (parseCanonical(surface, request.body(), *arena, *canonical_request)) canonical_request.reset();
-      }
-      if (canonical_request) {
-        const std::vector<std::size_t> candidates = continuationCandidates(plan, next.target);
-        const ContinuationInput input{state_, *route, surface, canonical_request->include_usage, *canonical_request,
-                                      *arena, candidates, pools_, deadline, *watch};
+      if (const canonical::ChatRequest* form = canonical_form.get()) {
+        const std::vector<std::size_t> candidates = continuationCandidates(plan, position);
+        const ContinuationInput input{state_, *route, surface, form->include_usage, *form, canonical_form.arena(),
+                                      candidates, pools_, deadline, *watch};
         const auto continued = co_await continueStream(input, broken, writer);
         outcome.kind = continued.outcome.kind;
         outcome.failure = continued.outcome.failure;
@@ -381,11 +381,12 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       break;
     }
     if (outcome.failure == base::FailureKind::ContextLength) {
-      excludeSmallerWindows(*route, plan, retry, target);
+      excludeNoLargerWindows(state_, *route, plan, retry, position, outcome.context_limit);
       continue;
     }
-    retry.recordFailure(next.target, outcome.retry_after, Clock::now());
-    preferOtherDomain(*route, plan, retry, next.target);
+    retry.recordFailure(position, outcome.retry_after, Clock::now(),
+                        resilience::isTransientFailure(outcome.failure, outcome.status));
+    preferOtherDomain(*route, plan, retry, position);
   }
 
   stopWatching(client_socket, *watch);
@@ -396,11 +397,25 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     noteIncidentEffects(state_, troubled, served_by, plan.forced);
   }
   if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
+    // The client's to fix only when no target of the route could carry the request at all, not
+    // because the ones that could happened to be down.
+    const auto carriable = [&](const routing::TargetRef& target) {
+      std::string head;
+      std::string body;
+      return sameApi(target) || !encodeFor(target, head, body);
+    };
     http::Response response{};
-    if (retry.attempts() == 0 && unsupported) {
-      // No target of the route can carry this request: that is the client's to fix.
+    if (retry.attempts() == 0 && unsupported && std::none_of(route->targets.begin(), route->targets.end(), carriable)) {
       response = providerError(surface, *unsupported);
       setSwitchyardHeaders(response, route->name, {}, 0);
+    } else if (!failures.empty() && failures.back().failure == base::FailureKind::ContextLength) {
+      // The prompt is too long for every target that could have taken it: the client's to shorten.
+      const std::string message = describeFailures(route->name, failures, "the prompt is too long for every target",
+                                                   retry.attempts());
+      const canonical::Error error{400, canonical::ErrorCategory::ContextLengthExceeded, message, "messages",
+                                   "context_length_exceeded"};
+      response = providerError(surface, error);
+      setSwitchyardHeaders(response, route->name, {}, retry.attempts());
     } else {
       const bool timed_out = deadline_hit && Clock::now() >= deadline;
       response = allTargetsFailed(surface, route->name, failures, retry.attempts(), timed_out);

@@ -17,7 +17,9 @@ boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
   const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (got > 0 || (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) co_return;
   watch->gone = true;
-  if (watch->active != nullptr) watch->active->close();
+  for (auto* connection : watch->active) {
+    if (connection != nullptr) connection->close();
+  }
 }
 
 void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch) {

@@ -23,7 +23,9 @@ struct ClientWatch {
   bool gone = false;       // the client closed its connection
   bool finished = false;   // the exchange is over; the watcher must not touch the socket
   bool armed = false;      // the watcher is waiting on the socket
-  http::UpstreamConnection* active = nullptr;  // the attempt in flight, closed when the client goes
+  // The attempts in flight (two while a hedge races), closed when the client goes. Only an
+  // UpstreamLease sets and clears these.
+  http::UpstreamConnection* active[2] = {nullptr, nullptr};
   boost::asio::steady_timer arm_timer;
 };
 

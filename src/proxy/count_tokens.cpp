@@ -1,4 +1,7 @@
 // Anthropic's POST /v1/messages/count_tokens: the route's Anthropic target counts, else an estimate.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "canonical/arena.h"
 #include "proxy/client_errors.h"
 #include "proxy/gateway_handler.h"
@@ -43,20 +46,52 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
     co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model));
     co_return;
   }
-  // The route's Anthropic targets count exactly; the first one that answers does.
+  // The route's Anthropic targets count exactly; the first one that answers does. Each attempt goes
+  // through the same admission as chat: its breaker, the retry budget, the route's total deadline,
+  // and the client's hang-up.
   const auto probe = surfaces::openai::parseChatRequest(request.body());
   const auto* chat = std::get_if<surfaces::openai::ChatRequest>(&probe);
-  ClientWatch unwatched(io_);
+  const auto started = Clock::now();
+  const SteadyTime deadline = started + route->timeouts.total;
+  auto& client_socket = writer.stream().socket();
+  auto watch = std::make_shared<ClientWatch>(io_);
+  boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
+  state_.retry_budget->recordPrimary(started);
   int attempts = 0;
   for (const auto& target : route->targets) {
     const auto& endpoint = state_.count_tokens[target.slot];
     if (!endpoint || chat == nullptr) continue;
+    if (Clock::now() >= deadline || watch->gone) break;
+    auto& health = *state_.health[target.health];
+    const auto admission = health.admit(Clock::now());
+    if (admission == resilience::Admission::Rejected) continue;
+    if (attempts > 0 && !state_.retry_budget->tryAcquire(Clock::now())) {
+      health.recordAbandoned(admission);
+      break;
+    }
     const std::string extra_head = anthropicHeadLines(request, *endpoint);
-    const SteadyTime deadline = Clock::now() + route->timeouts.attempt;
     const AttemptInput input{*route, target, *endpoint, extra_head, state_.served_by[target.slot], request,
-                             chat->model_span, false, ++attempts, deadline, unwatched};
-    const auto outcome = co_await runAttempt(input, *pools_[target.provider], writer);
-    if (outcome.kind != AttemptOutcome::Kind::Failed) co_return;
+                             chat->model_span, false, ++attempts, deadline, *watch};
+    const auto attempt_started = Clock::now();
+    health.attemptStarted();
+    auto outcome = co_await runAttempt(input, *pools_[target.provider], writer);
+    health.attemptEnded();
+    if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
+    recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+    if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
+      stopWatching(client_socket, *watch);
+      writer.abort();
+      co_return;
+    }
+    if (outcome.kind != AttemptOutcome::Kind::Failed) {
+      stopWatching(client_socket, *watch);
+      co_return;
+    }
+  }
+  stopWatching(client_socket, *watch);
+  if (watch->gone) {
+    writer.abort();
+    co_return;
   }
   http::Response response{http::Status::ok, 11};
   response.set(beast_http::field::content_type, "application/json");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "http/client.h"
+#include "providers/prefill_support.h"
 #include "proxy/response_headers.h"
 
 namespace switchyard::proxy {
@@ -14,6 +15,7 @@ GatewayState::GatewayState(config::Config loaded)
     forward.push_back(providers::makeForwardEndpoint(provider, target->model));
     codecs.push_back(providers::makeTargetCodec(provider, target->model));
     count_tokens.push_back(providers::makeCountTokensEndpoint(provider, target->model));
+    prefill.push_back(providers::prefillFor(provider, target->model));
   }
   for (const auto& route : routes.routes()) {
     for (const auto& target : route.targets) {
@@ -29,6 +31,7 @@ GatewayState::GatewayState(config::Config loaded)
   incidents = std::make_unique<resilience::IncidentLog>();
   for (const auto& target : routes.healthTargets()) {
     health.push_back(std::make_unique<resilience::TargetHealth>(target.id, breaker_config, *incidents));
+    learned.push_back(std::make_unique<TargetLearning>());
   }
   const auto& budget = config.resilience.retry_budget;
   retry_budget = std::make_unique<resilience::RetryBudget>(

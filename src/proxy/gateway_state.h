@@ -9,11 +9,13 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "config/config.h"
+#include "canonical/chat.h"
 #include "providers/forward_endpoint.h"
 #include "providers/target_codec.h"
 #include "resilience/retry_budget.h"
 #include "resilience/target_health.h"
 #include "routing/route_table.h"
+#include "proxy/target_learning.h"
 
 namespace switchyard::proxy {
 
@@ -28,12 +30,16 @@ struct GatewayState {
   std::vector<std::unique_ptr<providers::TargetCodec>> codecs;
   // Indexed by TargetRef::slot: Anthropic's count_tokens at anthropic targets.
   std::vector<std::optional<providers::ForwardEndpoint>> count_tokens;
+  // Indexed by TargetRef::slot: how the target continues a partial answer (None: it cannot).
+  std::vector<canonical::Prefill> prefill;
   // Indexed by TargetRef::slot: the x-switchyard-route/-target header lines of its answers.
   std::vector<std::string> served_by;
   // What every worker learns about every target, shared (thread-safe inside): indexed by
   // TargetRef::health. The incident log behind them, and the gateway-wide retry budget.
   std::unique_ptr<resilience::IncidentLog> incidents;
   std::vector<std::unique_ptr<resilience::TargetHealth>> health;
+  // Indexed by TargetRef::health: context windows and prefill refusals learnt from answers.
+  std::vector<std::unique_ptr<TargetLearning>> learned;
   std::unique_ptr<resilience::RetryBudget> retry_budget;
   // Indexed like routes.routes(): each hedging route's budget (null when it does not hedge).
   std::vector<std::unique_ptr<resilience::RetryBudget>> hedge_budgets;

@@ -35,20 +35,32 @@ void recordOutcome(resilience::TargetHealth& health, resilience::Admission admis
   }
 }
 
-// Whether a plan position not yet excluded holds a target with a larger context window.
-bool hasLargerContextWindow(const routing::RouteSpec& route, const RequestPlan& plan,
-                            const resilience::RetryState& retry, const routing::TargetRef& current) {
+std::int64_t knownContextWindow(const GatewayState& state, const routing::TargetRef& target) {
+  const std::int64_t learnt = state.learned[target.health]->context_window.load(std::memory_order_relaxed);
+  return learnt > 0 ? learnt : target.context_window;
+}
+
+bool mayFitElsewhere(const GatewayState& state, const routing::RouteSpec& route, const RequestPlan& plan,
+                     const resilience::RetryState& retry, std::size_t current) {
+  const std::int64_t window = knownContextWindow(state, route.targets[plan.order[current]]);
   for (std::size_t p = 0; p < plan.order.size(); ++p) {
-    if (!retry.excluded(p) && route.targets[plan.order[p]].context_window > current.context_window) return true;
+    if (p == current || retry.excluded(p)) continue;
+    const std::int64_t other = knownContextWindow(state, route.targets[plan.order[p]]);
+    if (other == 0 || window == 0 || other > window) return true;
   }
   return false;
 }
 
-// After "context length exceeded": targets whose window is no larger would fail the same way.
-void excludeSmallerWindows(const routing::RouteSpec& route, const RequestPlan& plan, resilience::RetryState& retry,
-                           const routing::TargetRef& current) {
+void excludeNoLargerWindows(const GatewayState& state, const routing::RouteSpec& route, const RequestPlan& plan,
+                            resilience::RetryState& retry, std::size_t failed, std::optional<std::int64_t> stated) {
+  const routing::TargetRef& target = route.targets[plan.order[failed]];
+  if (stated && *stated > 0) state.learned[target.health]->context_window.store(*stated, std::memory_order_relaxed);
+  retry.exclude(failed);
+  const std::int64_t window = knownContextWindow(state, target);
+  if (window == 0) return;  // nothing known to compare the others with
   for (std::size_t p = 0; p < plan.order.size(); ++p) {
-    if (route.targets[plan.order[p]].context_window <= current.context_window) retry.exclude(p);
+    const std::int64_t other = knownContextWindow(state, route.targets[plan.order[p]]);
+    if (other > 0 && other <= window) retry.exclude(p);
   }
 }
 

@@ -3,6 +3,7 @@
 // each reads on its own: what a target's health learns, the context-window and diversity moves on
 // the plan, hedging's pieces, mid-stream failover's candidates, and incident accounting.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,12 +28,18 @@ std::string anthropicHeadLines(const http::Request& request, const providers::Fo
 void recordOutcome(resilience::TargetHealth& health, resilience::Admission admission, const AttemptOutcome& outcome,
                    SteadyTime started, SteadyTime ended);
 
-// Whether a plan position not yet excluded holds a target with a larger context window.
-bool hasLargerContextWindow(const routing::RouteSpec& route, const RequestPlan& plan,
-                            const resilience::RetryState& retry, const routing::TargetRef& current);
-// After "context length exceeded": targets whose window is no larger would fail the same way.
-void excludeSmallerWindows(const routing::RouteSpec& route, const RequestPlan& plan, resilience::RetryState& retry,
-                           const routing::TargetRef& current);
+// The context window known for a target: what its answers stated (learnt), else what the config or
+// the bundled catalog declares; 0 when unknown.
+std::int64_t knownContextWindow(const GatewayState& state, const routing::TargetRef& target);
+// Whether another plan position not yet excluded might take a prompt too long for `current`: its
+// window is larger, or unknown. Only then does "context length exceeded" move the request on.
+bool mayFitElsewhere(const GatewayState& state, const routing::RouteSpec& route, const RequestPlan& plan,
+                     const resilience::RetryState& retry, std::size_t current);
+// After "context length exceeded" at plan position `failed` (whose window `stated` was learnt
+// from the message, when it said): that target is not tried again, nor any target known to be no
+// larger.
+void excludeNoLargerWindows(const GatewayState& state, const routing::RouteSpec& route, const RequestPlan& plan,
+                            resilience::RetryState& retry, std::size_t failed, std::optional<std::int64_t> stated);
 // Diversity: after a failure, the next attempt of the round goes to another failure domain when
 // one is left (the round's remaining targets are reordered; `failed` indexes plan.order).
 void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const resilience::RetryState& retry,

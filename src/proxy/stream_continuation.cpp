@@ -4,6 +4,8 @@
 
 #include "http/sse.h"
 #include "observability/log.h"
+#include "canonical/resume_filter.h"
+#include "providers/prefill_support.h"
 #include "proxy/attempt_support.h"
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/errors.h"
@@ -67,66 +69,109 @@ class ClientSink final : public canonical::EventSink {
   std::string& out_;
 };
 
-// Anthropic models continue from an assistant prefix (prefill); others are asked to continue.
-canonical::ContinuationStyle styleFor(const providers::TargetCodec& codec) {
-  if (codec.dialect() == canonical::Dialect::Anthropic) return canonical::ContinuationStyle::AssistantPrefix;
-  if (codec.dialect() == canonical::Dialect::Bedrock && codec.upstreamModel().find("anthropic.") != std::string::npos) {
-    return canonical::ContinuationStyle::AssistantPrefix;
+// How one continuation attempt asks a target for the rest of the answer.
+enum class Resume : std::uint8_t {
+  Prefill,      // the partial text as a trailing assistant turn, in the target's documented way
+  Replay,       // the original request again; the repeat of what the client has is discarded
+  Instruction,  // best effort only: the partial text, then a user turn asking to continue it
+};
+
+std::string_view toString(Resume resume) {
+  switch (resume) {
+    case Resume::Prefill: return "prefill";
+    case Resume::Replay: return "replay";
+    case Resume::Instruction: return "instruction";
   }
-  return canonical::ContinuationStyle::Instruction;
+  return "";
 }
 
-enum class Continued { Completed, FailedBeforeText, BrokeAfterText, ClientGone };
+enum class Continued { Completed, FailedBeforeText, BrokeAfterText, PrefillRefused, ClientGone };
 
-// One continuation attempt on `target`: nothing reaches the client before its first text.
-boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, const routing::TargetRef& target,
-                                             canonical::StreamEncoder& encoder, const canonical::PartialAnswer& partial,
-                                             http::ResponseWriter& writer, std::string& why) {
-  const auto& codec = *input.state.codecs[target.slot];
+// The continuation request for `resume`, encoded for `codec` into `head`/`body`.
+std::optional<canonical::Error> encodeContinuation(const ContinuationInput& input, const providers::TargetCodec& codec,
+                                                   canonical::Prefill prefill, Resume resume,
+                                                   const canonical::PartialAnswer& partial, std::string& head,
+                                                   std::string& body) {
   canonical::ChatRequest request(input.arena);
-  canonical::buildContinuation(input.request, partial, styleFor(codec), input.arena, request);
+  if (resume == Resume::Replay) {
+    canonical::buildContinuation(input.request, canonical::PartialAnswer{}, canonical::ContinuationStyle::AssistantPrefix,
+                                 input.arena, request);
+  } else {
+    const auto style = resume == Resume::Prefill ? canonical::ContinuationStyle::AssistantPrefix
+                                                 : canonical::ContinuationStyle::Instruction;
+    canonical::buildContinuation(input.request, partial, style, input.arena, request);
+    if (resume == Resume::Prefill) request.prefill = prefill;
+  }
+  return codec.encode(request, input.arena, head, body);
+}
+
+// One continuation attempt on `target`: nothing reaches the client before the answer is known to go
+// on from what the client has (its first text after a prefill; its first text past the repeat of a
+// replay).
+boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, const routing::TargetRef& target,
+                                             Resume resume, canonical::StreamEncoder& encoder,
+                                             const canonical::PartialAnswer& partial, http::ResponseWriter& writer,
+                                             std::string& why) {
+  const auto& codec = *input.state.codecs[target.slot];
   std::string head;
   std::string body;
-  if (auto error = codec.encode(request, input.arena, head, body)) {
+  if (auto error = encodeContinuation(input, codec, input.state.prefill[target.slot], resume, partial, head, body)) {
     why = "cannot carry the continuation: " + std::string(error->message);
     co_return Continued::FailedBeforeText;
   }
-  auto& pool = *input.pools[target.provider];
   const std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(head), boost::asio::buffer(body)};
-  UnwatchOnExit unwatch{input.client};
-  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, true, input.client);
-  if (!opened.connection) {
+  UpstreamLease connection(*input.pools[target.provider], input.client);
+  const auto opened = co_await openExchange(connection, pieces, input.route.timeouts, input.deadline, true);
+  if (!opened.ok) {
     why = std::string(base::toToken(opened.failure.failure)) + " " + opened.failure.detail;
     co_return Continued::FailedBeforeText;
   }
-  auto& connection = *opened.connection;
-  const int status = static_cast<int>(connection.header().result_int());
+  const int status = static_cast<int>(connection->header().result_int());
   if (status < 200 || status >= 300) {
-    connection.close();
-    why = "HTTP " + std::to_string(status);
+    std::string answer;
+    const bool read = !co_await readWholeBody(*connection, answer, opened.attempt_deadline);
+    const canonical::Error error = codec.decodeError(status, answer, input.arena);
+    why = "HTTP " + std::to_string(status) + " " + std::string(error.message.substr(0, kDetailMax));
+    if (read) connection.release();
+    if (resume == Resume::Prefill && status == 400 && providers::saysPrefillUnsupported(error.message)) {
+      co_return Continued::PrefillRefused;
+    }
     co_return Continued::FailedBeforeText;
   }
   auto decoder = codec.streamDecoder();
   std::string out;
   ClientSink client(encoder, out);
+  // A prefill's answer goes on from the partial text (its repeated overlap removed); a replay's or
+  // an instruction's is matched against it first.
   canonical::ContinuationSplicer splicer(partial, client);
+  const auto mode = resume == Resume::Replay ? canonical::ResumeFilter::Mode::Exact
+                                             : canonical::ResumeFilter::Mode::BestEffort;
+  canonical::ResumeFilter resumer(partial, resume == Resume::Instruction ? static_cast<canonical::EventSink&>(splicer)
+                                                                         : static_cast<canonical::EventSink&>(client),
+                                  mode);
+  canonical::EventSink& sink = resume == Resume::Prefill ? static_cast<canonical::EventSink&>(splicer)
+                                                         : static_cast<canonical::EventSink&>(resumer);
   std::string pending;
   bool done = false;
   bool wrote = false;
   for (;;) {
-    if (done && decoder->state() == DecodeState::More) decoder->endOfBody(splicer);
+    if (done && decoder->state() == DecodeState::More) decoder->endOfBody(sink);
+    if (resumer.state() == canonical::ResumeFilter::State::Diverged) {
+      why = "its answer is not the one the client has (replay diverged)";
+      co_return Continued::FailedBeforeText;
+    }
     const DecodeState state = decoder->state();
     if (state == DecodeState::Done) {
-      splicer.flush();
+      if (resume == Resume::Prefill) splicer.flush();
       encoder.finish(out);
       if (co_await writer.writeChunk(out, true)) co_return Continued::ClientGone;
       std::string rest;
-      if (!done && co_await readWholeBody(connection, rest, input.deadline)) connection.close();
-      if (connection.reusable()) pool.release(std::move(opened.connection));
+      if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
+      connection.release();
       co_return Continued::Completed;
     }
     if (state != DecodeState::More) {
-      connection.close();
+      connection->close();
       why = state == DecodeState::Error ? "error event: " + std::string(decoder->error().message)
                                         : "malformed: " + std::string(decoder->error().message);
       co_return wrote ? Continued::BrokeAfterText : Continued::FailedBeforeText;
@@ -139,13 +184,24 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
     const SteadyTime limit = wrote ? std::min(std::chrono::steady_clock::now() + input.route.timeouts.inter_token,
                                               input.deadline)
                                    : opened.first_token_deadline;
-    if (const auto ec = co_await connection.readSome(pending, done, limit)) {
-      connection.close();
+    if (const auto ec = co_await connection->readSome(pending, done, limit)) {
+      connection->close();
       why = ec == beast::error::timeout ? "no event in time" : ec.message();
       co_return wrote ? Continued::BrokeAfterText : Continued::FailedBeforeText;
     }
-    pending.erase(0, decoder->decode(pending, splicer));
+    pending.erase(0, decoder->decode(pending, sink));
   }
+}
+
+// The ways to ask `target` for the rest, best first: its prefill when it has one (and has not
+// refused it), else a replay, then (best effort only) an instruction.
+std::vector<Resume> resumesFor(const ContinuationInput& input, const routing::TargetRef& target) {
+  std::vector<Resume> resumes;
+  const bool refused = input.state.learned[target.health]->refuses_prefill.load(std::memory_order_relaxed);
+  if (input.state.prefill[target.slot] != canonical::Prefill::None && !refused) resumes.push_back(Resume::Prefill);
+  resumes.push_back(Resume::Replay);
+  if (input.route.best_effort_continuation) resumes.push_back(Resume::Instruction);
+  return resumes;
 }
 
 }  // namespace
@@ -177,31 +233,54 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
   std::string why = broken.detail;
   if (partial.started() && partial.toolCallsStarted() == 0) {
     for (const std::size_t index : input.candidates) {
-      if (std::chrono::steady_clock::now() >= input.deadline || input.client.gone) break;
       const routing::TargetRef& target = input.route.targets[index];
       auto& health = *input.state.health[target.health];
-      const auto admission = health.admit(std::chrono::steady_clock::now());
-      if (admission == resilience::Admission::Rejected) continue;
-      ++result.attempts;
-      const auto started = std::chrono::steady_clock::now();
-      const Continued continued = co_await continueOn(input, target, encoder, partial, writer, why);
-      const auto ended = std::chrono::steady_clock::now();
-      if (continued == Continued::ClientGone) {
-        health.recordAbandoned(admission);
-        result.outcome.kind = Kind::ClientGone;
-        co_return result;
+      std::vector<Resume> resumes = resumesFor(input, target);
+      bool broke_after_text = false;
+      for (std::size_t r = 0; r < resumes.size(); ++r) {
+        if (std::chrono::steady_clock::now() >= input.deadline || input.client.gone) break;
+        const auto admission = health.admit(std::chrono::steady_clock::now());
+        if (admission == resilience::Admission::Rejected) break;
+        ++result.attempts;
+        const auto started = std::chrono::steady_clock::now();
+        const Continued continued = co_await continueOn(input, target, resumes[r], encoder, partial, writer, why);
+        const auto ended = std::chrono::steady_clock::now();
+        if (continued == Continued::ClientGone) {
+          health.recordAbandoned(admission);
+          result.outcome.kind = Kind::ClientGone;
+          co_return result;
+        }
+        if (continued == Continued::Completed) {
+          const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(ended - started);
+          health.recordSuccess(ended, admission, elapsed, elapsed);
+          result.continued_by = &target;
+          result.outcome.failure = FailureKind::None;
+          co_return result;
+        }
+        if (continued == Continued::PrefillRefused) {
+          // Learnt for the process's life; the same target is asked again without a prefill.
+          health.recordAbandoned(admission);
+          if (!input.state.learned[target.health]->refuses_prefill.exchange(true)) {
+            observability::log(observability::LogLevel::Warn, "target refuses assistant prefill",
+                               {{"target", target.id}, {"detail", why}});
+          }
+          continue;
+        }
+        // A replay that says something else is not the target's failure: another model's answer.
+        if (why.find("replay diverged") != std::string::npos) {
+          health.recordAbandoned(admission);
+        } else {
+          health.recordFailure(ended, admission, FailureKind::StreamCut, why);
+        }
+        observability::log(observability::LogLevel::Warn, "continuation failed",
+                           {{"route", input.route.name}, {"target", target.id},
+                            {"resume", std::string(toString(resumes[r]))}, {"detail", why}});
+        if (continued == Continued::BrokeAfterText) {
+          broke_after_text = true;  // the client's stream now holds two parts
+          break;
+        }
       }
-      if (continued == Continued::Completed) {
-        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(ended - started);
-        health.recordSuccess(ended, admission, elapsed, elapsed);
-        result.continued_by = &target;
-        result.outcome.failure = FailureKind::None;
-        co_return result;
-      }
-      health.recordFailure(ended, admission, FailureKind::StreamCut, why);
-      observability::log(observability::LogLevel::Warn, "continuation failed",
-                         {{"route", input.route.name}, {"target", target.id}, {"detail", why}});
-      if (continued == Continued::BrokeAfterText) break;  // the client's stream now holds two parts
+      if (broke_after_text) break;
     }
   }
   const std::string message = "The stream broke (" + broken.detail + ") and could not be continued (" + why +

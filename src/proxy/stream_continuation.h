@@ -1,12 +1,20 @@
 #pragma once
 // Failover in the middle of a stream. When a stream breaks after the client already has part of the
 // answer (the connection drops, no event for timeouts.inter_token, a malformed chunk, an upstream
-// error event), the attempt leaves the client's stream open and hands over a BrokenStream; the next
-// target is asked to continue from the partial answer and its stream is spliced into the same client
-// stream, so the client sees one stream with one id, one finish reason and the combined usage.
+// error event), the attempt leaves the client's stream open and hands over a BrokenStream; another
+// target gives the rest and its stream is spliced into the same client stream, so the client sees
+// one stream with one id, one finish reason and the combined usage.
 //
-// What is guaranteed: text answers continue on the next targets of the plan (up to the request's
-// attempts and total deadline); a stream that broke after its finish event is simply ended properly.
+// The answer stays one model's answer. Each candidate target is asked, in this order:
+//   1. prefill: the partial text as a trailing assistant turn, in the target's documented way
+//      (providers/prefill_support.h); a 400 saying it refuses a prefill is learnt (never shown to
+//      the client) and the same target is asked again by replay;
+//   2. replay: the original request again; while its answer repeats what the client has
+//      (whitespace normalised) it is discarded, then the rest is relayed; an answer that says
+//      something else is refused and the next candidate is tried;
+//   3. instruction (only with `mid_stream_failover: best_effort`): the partial text and a user turn
+//      asking to continue; its text is that model's guess at the rest.
+// When none gives the rest, the stream ends with the dialect's error event and no normal end.
 // Not continued: a stream that has started a tool call (its arguments may be half-sent), and a
 // continuation that itself breaks after sending text; those end with the dialect's error event.
 #include <memory>

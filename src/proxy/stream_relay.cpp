@@ -23,6 +23,8 @@ struct StreamScan {
   std::size_t scanned = 0;
   std::size_t error_start = 0;  // where the error event begins, once saw_error
   bool saw_data = false;  // the first event that carries the answer (the "first token")
+  bool saw_finish = false;  // OpenAI: a chunk carried a finish_reason
+  bool missing_finish = false;  // OpenAI: [DONE] came without one (the "malformed" event is that [DONE])
   bool saw_done = false;
   bool saw_error = false;
   bool malformed = false;  // the error is a chunk that is not JSON
@@ -41,7 +43,16 @@ bool looksLikeJsonObject(std::string_view data) {
   return data.size() >= 2 && data.front() == '{' && data.back() == '}';
 }
 
-EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event) {
+// OpenAI's first chunk names the role and carries no text ({"delta":{"role":"assistant",
+// "content":""}}): providers send it at once and may fail right after, so it is held back with the
+// preamble, and a failure after it is still invisible to the client.
+bool isRoleOnlyChunk(std::string_view data) {
+  return data.find("\"role\"") != std::string_view::npos && data.find("\"content\":\"\"") != std::string_view::npos &&
+         data.find("\"tool_calls\"") == std::string_view::npos &&
+         data.find("\"finish_reason\":null") != std::string_view::npos;
+}
+
+EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event, bool first) {
   if (dialect == canonical::Dialect::Anthropic) {
     if (event.name == "message_stop") return EventRole::Done;
     if (event.name == "error") return EventRole::Error;
@@ -54,7 +65,19 @@ EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event) {
   if (http::isOpenAiError(event)) return EventRole::Error;
   // A chunk that is not JSON breaks the stream as surely as a cut: the client's SDK could not read it.
   if (!looksLikeJsonObject(event.first_data)) return EventRole::Malformed;
+  if (first && isRoleOnlyChunk(event.first_data)) return EventRole::Preamble;
   return EventRole::Answer;
+}
+
+// A non-null "finish_reason" in an OpenAI chunk (whatever the spacing around the colon).
+bool carriesFinishReason(std::string_view data) {
+  constexpr std::string_view kKey = "\"finish_reason\"";
+  for (std::size_t at = data.find(kKey); at != std::string_view::npos; at = data.find(kKey, at + 1)) {
+    std::size_t i = at + kKey.size();
+    while (i < data.size() && (data[i] == ' ' || data[i] == ':')) ++i;
+    if (i < data.size() && data[i] == '"') return true;
+  }
+  return false;
 }
 
 void scanEvents(std::string_view pending, StreamScan& scan) {
@@ -64,7 +87,17 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
     const auto event = http::parseSseEvent(pending.substr(scan.scanned, end - scan.scanned));
     const std::size_t start = scan.scanned;
     scan.scanned = end;
-    switch (roleOf(scan.dialect, event)) {
+    EventRole role = roleOf(scan.dialect, event, !scan.saw_data);
+    if (scan.dialect == canonical::Dialect::OpenAi) {
+      if (role == EventRole::Answer && !scan.saw_finish) scan.saw_finish = carriesFinishReason(event.first_data);
+      // [DONE] without a finish chunk ends an answer that never said it was whole: a cut, and the
+      // [DONE] never reaches the client.
+      if (role == EventRole::Done && !scan.saw_finish) {
+        role = EventRole::Malformed;
+        scan.missing_finish = true;
+      }
+    }
+    switch (role) {
       case EventRole::Preamble: continue;
       case EventRole::Done: scan.saw_done = true; break;
       case EventRole::Malformed:
@@ -173,7 +206,8 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   connection.close();
   if (scan.saw_error && scan.malformed) {
     outcome.failure = FailureKind::MalformedResponse;
-    outcome.detail = "malformed chunk after " + std::to_string(relayed) + " bytes";
+    outcome.detail = (scan.missing_finish ? "[DONE] without a finish_reason after " : "malformed chunk after ") +
+                     std::to_string(relayed) + " bytes";
   } else if (scan.saw_error) {
     outcome.failure = FailureKind::UpstreamError;
     outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";

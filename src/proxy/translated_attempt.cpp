@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "canonical/context_limit.h"
 #include "canonical/stream_codec.h"
 #include "proxy/attempt_support.h"
 #include "proxy/client_errors.h"
@@ -41,8 +42,7 @@ std::string errorDetail(int status, const canonical::Error& error) {
 
 // A non-2xx answer: another target may do better (429, 5xx...), or the client's request is at fault
 // and the client sees the provider's error in its own dialect.
-boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& input, http::ClientPool& pool,
-                                                         std::unique_ptr<http::UpstreamConnection> connection,
+boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& input, UpstreamLease& connection,
                                                          SteadyTime attempt_deadline, http::ResponseWriter& writer) {
   const int status = static_cast<int>(connection->header().result_int());
   std::string answer;
@@ -52,16 +52,18 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
   }
   const canonical::Error error = input.codec.decodeError(status, answer, input.arena);
   if (input.context_fallback && error.category == canonical::ErrorCategory::ContextLengthExceeded) {
-    releaseConnection(pool, std::move(connection), input.client, input.race);
-    co_return failed(FailureKind::ContextLength, errorDetail(status, error), status);
+    connection.release();
+    auto outcome = failed(FailureKind::ContextLength, errorDetail(status, error), status);
+    outcome.context_limit = canonical::contextLimitFromError(answer);
+    co_return outcome;
   }
   if (resilience::isFailoverStatus(status)) {
     auto outcome = failed(FailureKind::UpstreamStatus, errorDetail(status, error), status);
     outcome.retry_after = retryAfterOf(connection->header());
-    releaseConnection(pool, std::move(connection), input.client, input.race);
+    connection.release();
     co_return outcome;
   }
-  releaseConnection(pool, std::move(connection), input.client, input.race);
+  connection.release();
   http::Response response = providerError(input.surface, error);
   setSwitchyardHeaders(response, input.route.name, input.target.id, input.attempt_number);
   AttemptOutcome outcome;
@@ -72,8 +74,7 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
   co_return outcome;
 }
 
-boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input, http::ClientPool& pool,
-                                                    std::unique_ptr<http::UpstreamConnection> connection,
+boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input, UpstreamLease& connection,
                                                     SteadyTime attempt_deadline, http::ResponseWriter& writer) {
   const int status = static_cast<int>(connection->header().result_int());
   std::string answer;
@@ -82,7 +83,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
                      "body: " + ec.message(), status);
   }
-  releaseConnection(pool, std::move(connection), input.client, input.race);
+  connection.release();
   canonical::ChatResponse response(input.arena);
   std::string why;
   if (!input.codec.decodeResponse(answer, input.arena, response, why)) {
@@ -127,8 +128,7 @@ void decodePending(canonical::StreamDecoder& decoder, std::string& pending, Enco
   pending.erase(0, consumed);
 }
 
-boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& input, http::ClientPool& pool,
-                                                     std::unique_ptr<http::UpstreamConnection> connection,
+boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& input, UpstreamLease& connection,
                                                      SteadyTime first_token_deadline, http::ResponseWriter& writer) {
   auto decoder = input.codec.streamDecoder();
   auto encoder = makeClientEncoder(input.surface, input.include_usage);
@@ -209,7 +209,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     // Read what follows the end marker so the connection can serve again.
     std::string rest;
     if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
-    if (connection->reusable()) releaseConnection(pool, std::move(connection), input.client, input.race);
+    connection.release();
     co_return outcome;
   }
   canonical::Error error{502, canonical::ErrorCategory::Server, {}, {}, "stream_interrupted"};
@@ -253,18 +253,15 @@ boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInpu
                                                             http::ResponseWriter& writer) {
   const std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(input.head),
                                                         boost::asio::buffer(input.body)};
-  UnwatchOnExit unwatch{input.client};
-  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client,
-                                      input.race.slot());
-  if (!opened.connection) co_return std::move(opened.failure);
-  const int status = static_cast<int>(opened.connection->header().result_int());
+  UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
+  const auto opened = co_await openExchange(connection, pieces, input.route.timeouts, input.deadline, input.stream);
+  if (!opened.ok) co_return opened.failure;
+  const int status = static_cast<int>(connection->header().result_int());
   if (status < 200 || status >= 300) {
-    co_return co_await handleErrorAnswer(input, pool, std::move(opened.connection), opened.attempt_deadline, writer);
+    co_return co_await handleErrorAnswer(input, connection, opened.attempt_deadline, writer);
   }
-  if (input.stream) {
-    co_return co_await deliverStream(input, pool, std::move(opened.connection), opened.first_token_deadline, writer);
-  }
-  co_return co_await deliverWhole(input, pool, std::move(opened.connection), opened.attempt_deadline, writer);
+  if (input.stream) co_return co_await deliverStream(input, connection, opened.first_token_deadline, writer);
+  co_return co_await deliverWhole(input, connection, opened.attempt_deadline, writer);
 }
 
 }  // namespace switchyard::proxy

@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "canonical/context_limit.h"
 #include "canonical/json_probe.h"
 #include "providers/openai/chat_endpoint.h"
 #include "providers/openai/error_message.h"
@@ -47,19 +48,15 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
       boost::asio::buffer(body.data(), input.model_span.begin),
       boost::asio::buffer(input.endpoint.quoted_model),
       boost::asio::buffer(body.data() + input.model_span.end, body.size() - input.model_span.end)};
-  UnwatchOnExit unwatch{input.client};
-  auto opened = co_await openExchange(pool, pieces, input.route.timeouts, input.deadline, input.stream, input.client,
-                                      input.race.slot());
-  if (!opened.connection) co_return std::move(opened.failure);
-  std::unique_ptr<http::UpstreamConnection> connection = std::move(opened.connection);
+  UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
+  const auto opened = co_await openExchange(connection, pieces, input.route.timeouts, input.deadline, input.stream);
+  if (!opened.ok) co_return opened.failure;
   const SteadyTime attempt_deadline = opened.attempt_deadline;
   const int status = static_cast<int>(connection->header().result_int());
 
   if (input.stream && status == 200) {
     auto outcome = co_await relayStream(input, *connection, writer, opened.first_token_deadline);
-    if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) {
-      releaseConnection(pool, std::move(connection), input.client, input.race);
-    }
+    if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) connection.release();
     co_return outcome;
   }
 
@@ -77,14 +74,16 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
     canonical::Arena arena(1024);
     const canonical::Error error = input.context_fallback->decodeError(status, answer, arena);
     if (error.category == canonical::ErrorCategory::ContextLengthExceeded) {
-      releaseConnection(pool, std::move(connection), input.client, input.race);
-      co_return failed(FailureKind::ContextLength, upstreamErrorDetail(status, answer), status);
+      connection.release();
+      auto outcome = failed(FailureKind::ContextLength, upstreamErrorDetail(status, answer), status);
+      outcome.context_limit = canonical::contextLimitFromError(answer);
+      co_return outcome;
     }
   }
   if (!success && resilience::isFailoverStatus(status)) {
     auto outcome = failed(FailureKind::UpstreamStatus, upstreamErrorDetail(status, answer), status);
     outcome.retry_after = retryAfterOf(connection->header());
-    releaseConnection(pool, std::move(connection), input.client, input.race);
+    connection.release();
     co_return outcome;
   }
 
@@ -94,7 +93,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   const std::string header_lines = answerHeaderLines(
       content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
       input.attempt_number);
-  releaseConnection(pool, std::move(connection), input.client, input.race);
+  connection.release();
   if (!input.race.claim()) co_return hedgeLost();
   if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
     co_return AttemptOutcome{Kind::ClientGone};

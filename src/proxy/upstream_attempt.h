@@ -23,7 +23,8 @@ namespace switchyard::proxy {
 struct BrokenStream;
 
 // Hedging: two attempts race; the first to have something for the client (first token, whole
-// answer) claims it, and the other's upstream connection is closed at once.
+// answer) claims it, and the other's upstream connection is closed at once. `active` is set and
+// cleared only by each racer's UpstreamLease.
 struct HedgeGate {
   int winner = -1;
   http::UpstreamConnection* active[2] = {nullptr, nullptr};
@@ -39,7 +40,6 @@ struct HedgeRacer {
   HedgeGate* gate = nullptr;  // null: not racing
   int racer = 0;
   bool claim() const { return gate == nullptr || gate->claim(racer); }
-  http::UpstreamConnection** slot() const { return gate == nullptr ? nullptr : &gate->active[racer]; }
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -76,6 +76,7 @@ struct AttemptOutcome {
   base::FailureKind failure = base::FailureKind::None;
   int status = 0;                                  // upstream HTTP status, when there was one
   std::optional<std::chrono::milliseconds> retry_after;
+  std::optional<std::int64_t> context_limit;       // ContextLength: the window the provider stated
   std::string detail;                              // short human-readable reason
   // Streams delivered: when the first token reached the client (the target's latency record learns
   // time to first token from it; for whole answers the attempt's end stands in).

@@ -13,6 +13,17 @@ bool isFailoverStatus(int status) {
   }
 }
 
+bool isTransientFailure(base::FailureKind failure, int status) {
+  using base::FailureKind;
+  switch (failure) {
+    case FailureKind::UpstreamStatus: return status == 429 || (status >= 500 && status <= 599);
+    case FailureKind::ConnectionReset:
+    case FailureKind::MalformedResponse:
+    case FailureKind::UpstreamError: return true;
+    default: return false;
+  }
+}
+
 std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);

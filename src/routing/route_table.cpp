@@ -10,7 +10,8 @@ RouteTable::RouteTable(const config::Config& config) {
     RouteSpec spec;
     spec.name = route.name;
     spec.retry = resilience::RetryLimits{route.retry.max_attempts, route.retry.backoff_base,
-                                         route.retry.backoff_max, route.retry.retry_after_max};
+                                         route.retry.backoff_max, route.retry.retry_after_max,
+                                         route.retry.same_target, route.retry.same_target_wait_max};
     spec.timeouts = route.timeouts;
     spec.plan.diversity = route.diversity == "provider" ? Diversity::Provider
                           : route.diversity == "cloud"  ? Diversity::Cloud
@@ -18,6 +19,7 @@ RouteTable::RouteTable(const config::Config& config) {
                                                         : Diversity::None;
     spec.hedge = route.hedge;
     spec.mid_stream_failover = route.mid_stream_failover;
+    spec.best_effort_continuation = route.best_effort_continuation;
     for (const auto& target : route.targets) {
       TargetRef ref;
       ref.id = target.id();

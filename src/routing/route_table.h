@@ -32,6 +32,7 @@ struct RouteSpec {
   PlanPolicy plan;
   config::HedgePolicy hedge;
   bool mid_stream_failover = true;
+  bool best_effort_continuation = false;  // mid_stream_failover: best_effort
 };
 
 // A distinct provider/model: what its health is tracked under.

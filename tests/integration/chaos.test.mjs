@@ -4,10 +4,17 @@
 // recovery. What the clients see, what P receives, and P's breaker (sampled from /admin/targets
 // every 100 ms) are recorded per phase; the assertions come after the whole schedule has run.
 //
+// S and T are the same model as P at other providers (the simulators share P's voice); S claims a
+// prefill it then refuses (learnt on the first continuation), T has none: cut streams are continued
+// by replay. In the phase 'cut-streams-other-model' the only fallback is another model (O): a cut
+// stream there cannot be continued exactly and must end with an error event. Every answer a client
+// receives as a success is checked word for word against the answer of the model that served it:
+// no altered answer may pass as a success.
+//
 // One summary line per phase is printed ("chaos phase=..."), for the figures in the closing note.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack, chatBody, sleep } from './lib/harness.mjs';
+import { Stack, chatBody, simReply, sleep } from './lib/harness.mjs';
 
 const CONCURRENCY = 32;
 const CLIENT_TIMEOUT_MS = 15_000;
@@ -33,6 +40,15 @@ const PHASES = [
   { name: 'brownout', fault: { delay_ms: 5000 }, requests: 1000, seconds: 5, outage: true },
   { name: 'resets', fault: { reset: true }, requests: 1000, seconds: 5, outage: true },
   { name: 'cut-streams', fault: { truncate_after: 2 }, requests: 800, seconds: 5, outage: true, streamOnly: true },
+  {
+    name: 'cut-streams-other-model',
+    fault: { truncate_after: 3 },
+    requests: 300,
+    seconds: 3,
+    streamOnly: true,
+    route: 'chaos_other',
+    honestFailuresAllowed: true,
+  },
   { name: 'recover', fault: null, requests: 1000, seconds: 5 },
 ];
 
@@ -41,27 +57,47 @@ function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)];
 }
 
+// The answers one model alone could have written: P's (S and T share P's voice), or O's on the
+// route where O is a fallback. A replay that repeated P's words and went on as O wrote exactly O's
+// answer, so it is one model's answer; P's start followed by O's continuation is not.
+function singleModelAnswers(route, text) {
+  return route === 'chaos_other' ? [simReply('P', text), simReply('O', text)] : [simReply('P', text)];
+}
+
 // What one request looked like to its client: a failure is a non-200, a body that is not a chat
-// completion, a stream without [DONE] or with an error event, or a transport error.
-async function oneRequest(gw, i, stream) {
-  const body = chatBody('chaos', `request ${i}`);
+// completion, a stream without [DONE] or with an error event, or a transport error. A success whose
+// text is not exactly one model's answer is `altered`; a failed stream that ended with an error
+// event and no [DONE] is `honest`.
+async function oneRequest(gw, i, stream, route = 'chaos') {
+  const text = `request ${i}`;
+  const body = chatBody(route, text);
   const started = Date.now();
   try {
     if (stream) {
       const res = await gw.stream(body, { timeoutMs: CLIENT_TIMEOUT_MS });
-      const ok = res.status === 200 && res.done && res.errors.length === 0 && !res.incomplete && res.chunks.length > 0;
+      const target = res.headers['x-switchyard-target'];
+      const delivered = res.status === 200 && res.done && res.errors.length === 0 && !res.incomplete && res.chunks.length > 0;
+      const altered = delivered && !singleModelAnswers(route, text).includes(res.content);
+      const ok = delivered && !altered;
       return {
         ok,
+        altered,
+        honest: !delivered && res.status === 200 && res.doneCount === 0 && res.errors.length === 1,
         ms: Date.now() - started,
-        target: res.headers['x-switchyard-target'],
-        why: ok ? '' : `stream status ${res.status} done=${res.done} errors=${JSON.stringify(res.errors).slice(0, 200)} incomplete=${res.incomplete}`,
+        target,
+        why: ok
+          ? ''
+          : `stream status ${res.status} done=${res.done} errors=${JSON.stringify(res.errors).slice(0, 200)} incomplete=${res.incomplete}` +
+            (altered ? ` ALTERED: ${JSON.stringify(res.content).slice(0, 200)}` : ''),
       };
     }
     const res = await gw.chat(body, { timeoutMs: CLIENT_TIMEOUT_MS });
-    const ok = res.status === 200 && res.json?.object === 'chat.completion' && typeof res.json.choices?.[0]?.message?.content === 'string';
-    return { ok, ms: Date.now() - started, target: res.headers['x-switchyard-target'], why: ok ? '' : `${res.status} ${res.text.slice(0, 300)}` };
+    const target = res.headers['x-switchyard-target'];
+    const delivered = res.status === 200 && res.json?.object === 'chat.completion' && typeof res.json.choices?.[0]?.message?.content === 'string';
+    const altered = delivered && !singleModelAnswers(route, text).includes(res.json.choices[0].message.content);
+    return { ok: delivered && !altered, altered, honest: false, ms: Date.now() - started, target, why: delivered && !altered ? '' : `${res.status} ${res.text.slice(0, 300)}` };
   } catch (err) {
-    return { ok: false, ms: Date.now() - started, target: undefined, why: `transport: ${err.message.split('\n')[0]}` };
+    return { ok: false, altered: false, honest: false, ms: Date.now() - started, target: undefined, why: `transport: ${err.message.split('\n')[0]}` };
   }
 }
 
@@ -69,7 +105,7 @@ async function oneRequest(gw, i, stream) {
 // (request i no earlier than wave floor(i / CONCURRENCY)'s start), so every wave puts 32 requests
 // in flight at once; a client still busy with its last request is late for the next wave, never
 // more than CONCURRENCY are in flight. Odd requests stream (all of them when streamOnly).
-async function load(gw, total, { seconds, streamOnly = false }) {
+async function load(gw, total, { seconds, streamOnly = false, route = 'chaos' }) {
   const results = [];
   const started = Date.now();
   const waveMs = (seconds * 1000) / Math.ceil(total / CONCURRENCY);
@@ -80,7 +116,7 @@ async function load(gw, total, { seconds, streamOnly = false }) {
       if (i >= total) return;
       const wait = started + Math.floor(i / CONCURRENCY) * waveMs - Date.now();
       if (wait > 0) await sleep(wait);
-      results.push(await oneRequest(gw, i, streamOnly || i % 2 === 1));
+      results.push(await oneRequest(gw, i, streamOnly || i % 2 === 1, route));
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -128,18 +164,25 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
   let p;
   let s;
   let t;
+  let o;
   let gw;
   const phases = {};
   let settle;
 
   before(async () => {
-    [p, s, t] = await Promise.all([stack.sim('P'), stack.sim('S'), stack.sim('T')]);
+    [p, s, t, o] = await Promise.all([
+      stack.sim('P'),
+      stack.sim('S', { voice: 'P', prefill: 'reject' }),
+      stack.sim('T', { voice: 'P' }),
+      stack.sim('O'),
+    ]);
     gw = await stack.gateway({
       resilience: { breaker: BREAKER },
       providers: {
         p: { kind: 'openai', base_url: p.baseUrl, api_key: 'key-p' },
-        s: { kind: 'openai', base_url: s.baseUrl, api_key: 'key-s' },
+        s: { kind: 'openai', base_url: s.baseUrl, api_key: 'key-s', prefill: true },
         t: { kind: 'openai', base_url: t.baseUrl, api_key: 'key-t' },
+        o: { kind: 'openai', base_url: o.baseUrl, api_key: 'key-o' },
       },
       routes: {
         chaos: {
@@ -147,6 +190,11 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
           retry: { max_attempts: 3, backoff_base: '10ms', backoff_max: '100ms' },
           timeouts: { attempt: '1s', first_token: '1s', total: '10s' },
           mid_stream_failover: true,
+        },
+        chaos_other: {
+          targets: [P_TARGET, 'o/model-o'],
+          retry: { max_attempts: 3, backoff_base: '10ms', backoff_max: '100ms' },
+          timeouts: { attempt: '1s', first_token: '1s', total: '10s' },
         },
       },
     });
@@ -174,6 +222,8 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
         durationMs,
         count: results.length,
         failures: failures.length,
+        altered: results.filter((r) => r.altered).length,
+        dishonest: failures.filter((r) => !r.honest).length,
         failureSamples: [...new Set(failures.map((f) => f.why))].slice(0, 5),
         p50: percentile(sorted, 50),
         p99: percentile(sorted, 99),
@@ -185,7 +235,7 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
       };
       phases[phase.name] = record;
       console.log(
-        `chaos phase=${phase.name} requests=${record.count} failures=${record.failures} ` +
+        `chaos phase=${phase.name} requests=${record.count} failures=${record.failures} altered=${record.altered} ` +
           `p50=${record.p50}ms p99=${record.p99}ms duration=${durationMs}ms ` +
           `P_received=${pRequests}${phase.outage ? ` (bound ${bound})` : ''} ` +
           `P_breaker=${fmt(record.breaker)} served_by=${fmt(record.servedBy)}` +
@@ -222,7 +272,20 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
 
   after(() => stack.stop());
 
-  for (const phase of PHASES.filter((x) => x.name !== 'cut-streams')) {
+  for (const phase of PHASES) {
+    it(`no altered answer delivered as a success in phase ${phase.name}`, () => {
+      const record = phases[phase.name];
+      assert.ok(record, 'phase ran');
+      assert.equal(record.altered, 0, `altered answers: ${JSON.stringify(record.failureSamples)}`);
+    });
+  }
+
+  it('a cut stream whose only fallback is another model ends honestly (error event, no [DONE])', () => {
+    const record = phases['cut-streams-other-model'];
+    assert.equal(record.dishonest, 0, `failures that were not an honest error event: ${JSON.stringify(record.failureSamples)}`);
+  });
+
+  for (const phase of PHASES.filter((x) => !x.name.startsWith('cut-streams'))) {
     it(`no client-visible failure in phase ${phase.name}`, () => {
       const record = phases[phase.name];
       assert.ok(record, 'phase ran');

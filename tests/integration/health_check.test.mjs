@@ -1,9 +1,11 @@
 // Active health checks: a provider's model list probed every `interval` opens its breaker before
-// any user request fails, and closes it as soon as the provider is back (the breaker's own open
-// interval is 60 s here, so only a health check can close it within the test).
+// any user request fails, and re-admits the target as soon as the provider is back: the breaker goes
+// half-open (the breaker's own open interval is 60 s here, so only a health check can do that
+// within the test) and its real requests decide whether it closes. A model that keeps failing while
+// the provider's model list answers 200 is therefore not let back in for good every interval.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack, TEST_TIMEOUT_MS, sleep } from './lib/harness.mjs';
+import { Stack, TEST_TIMEOUT_MS, chatBody, sleep } from './lib/harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
 const INTERVAL_MS = 200;
@@ -42,6 +44,7 @@ describe('health checks', { timeout: 120_000 }, () => {
       },
       routes: {
         main: { targets: ['a/model-a'] },
+        broken_model: { targets: ['a/model-broken'], retry: { max_attempts: 1 } },
         others: { targets: ['anth/claude-x', 'gem/gemini-2.5-flash', 'az/deployment-x'] },
       },
       resilience: { breaker: { consecutive_failures: 2, open: '60s' } },
@@ -100,15 +103,21 @@ describe('health checks', { timeout: 120_000 }, () => {
     assert.equal((await breakerOf('anth/claude-x')).breaker, 'closed');
   });
 
-  it('closes the breaker and its incident as soon as the health check passes again', opts, async () => {
+  it('re-admits the target when the health check passes again: half-open, then its requests close it', opts, async () => {
     const opened = await breakerOf('a/model-a');
     assert.equal(opened.breaker, 'open', 'still open from the previous test');
     assert.ok(opened.reopens_in_ms > 30_000, 'the open interval alone would keep it open for long');
     await a.setHealth(null);
-    await eventually('breaker closed', async () => {
+    const readmitted = await eventually('breaker half-open', async () => {
       const t = await breakerOf('a/model-a');
-      return { ok: t.breaker === 'closed' && t.open_incident === null, seen: t };
+      return { ok: t.breaker === 'half_open', seen: t };
     });
+    assert.equal(readmitted.open_incident, opened.open_incident, 'the incident stays open until requests succeed');
+    // Two successful probes (probes_to_close) close it, and its incident.
+    for (let i = 0; i < 2; i++) assert.equal((await gw.chat(chatBody('main'))).status, 200);
+    const closed = await breakerOf('a/model-a');
+    assert.equal(closed.breaker, 'closed', JSON.stringify(closed));
+    assert.equal(closed.open_incident, null);
     const incident = (await gw.get('/admin/incidents')).json.incidents.find((i) => i.id === opened.open_incident);
     assert.equal(incident.state, 'closed', JSON.stringify(incident));
     assert.ok(incident.closed_at, 'closed_at set');
@@ -124,10 +133,37 @@ describe('health checks', { timeout: 120_000 }, () => {
     const incident = (await gw.get('/admin/incidents')).json.incidents.find((i) => i.id === target.open_incident);
     assert.match(incident.first_error, /^connection_reset health check/);
     await a.setHealth(null);
-    await eventually('breaker closed', async () => {
+    await eventually('breaker half-open', async () => {
       const t = await breakerOf('a/model-a');
-      return { ok: t.breaker === 'closed', seen: t };
+      return { ok: t.breaker === 'half_open', seen: t };
     });
+    for (let i = 0; i < 2; i++) assert.equal((await gw.chat(chatBody('main'))).status, 200);
+    assert.equal((await breakerOf('a/model-a')).breaker, 'closed');
+  });
+
+  it('a model that keeps failing while the model list answers 200 stays one incident with a growing interval', opts, async () => {
+    // Only model-broken fails; the provider's model list is healthy all along.
+    await a.setFaults([{ status: 503, body: '{"error":{"message":"model-broken is down","type":"server_error"}}' }], {
+      loop: true,
+    });
+    for (let i = 0; i < 2; i++) await gw.chat(chatBody('broken_model'));
+    const first = await breakerOf('a/model-broken');
+    assert.equal(first.breaker, 'open', JSON.stringify(first));
+    // Each passing check lets one probe in; the probe fails and the breaker re-opens, for longer.
+    for (let round = 0; round < 2; round++) {
+      await eventually('half-open after a passing check', async () => {
+        const t = await breakerOf('a/model-broken');
+        return { ok: t.breaker === 'half_open', seen: t };
+      });
+      await gw.chat(chatBody('broken_model'));
+    }
+    const later = await breakerOf('a/model-broken');
+    assert.equal(later.breaker, 'open', JSON.stringify(later));
+    assert.ok(later.trips >= 3, `the interval grows with each trip: ${JSON.stringify(later)}`);
+    const incidents = (await gw.get('/admin/incidents')).json.incidents.filter((i) => i.target === 'a/model-broken');
+    assert.equal(incidents.length, 1, `one incident, not one per interval: ${JSON.stringify(incidents)}`);
+    assert.equal(incidents[0].state, 'open');
+    await a.clearFaults();
   });
 
   it('never probes faster than once per interval', opts, async () => {

@@ -672,10 +672,13 @@ export class Stack {
     this.children = [];
   }
 
-  // Starts `switchyard sim --listen 127.0.0.1:0 --name NAME [--schedule SPEC]`.
-  async sim(name, { schedule, env } = {}) {
+  // Starts `switchyard sim --listen 127.0.0.1:0 --name NAME [--schedule SPEC] [--voice V] [--prefill MODE]`.
+  // Sims with the same voice give the same answers (one model served by two providers).
+  async sim(name, { schedule, env, voice, prefill } = {}) {
     const args = ['sim', '--listen', `${HOST}:0`, '--name', name];
     if (schedule) args.push('--schedule', schedule);
+    if (voice) args.push('--voice', voice);
+    if (prefill) args.push('--prefill', prefill);
     const child = new Child(`sim ${name}`, args, env);
     this.children.push(child);
     const addr = await child.waitListening();
@@ -758,6 +761,22 @@ export function assertCleanStreamFrom(res, name, text = 'hi there') {
   for (const chunk of res.chunks) assert.equal(chunk.object, 'chat.completion.chunk', `chunk object: ${where}`);
   assert.equal(res.content, simReply(name, text), `assembled text: ${where}`);
   assert.equal(res.incomplete, false, `stream ended cleanly: ${where}`);
+}
+
+// Asserts one well-formed OpenAI stream holding exactly `text` (a stream that broke and was continued
+// included): one id, one finish reason, no error event, exactly one [DONE], last.
+export function assertExactStream(res, text) {
+  const where = `status ${res.status}, raw:\n${res.raw.slice(0, 4000)}`;
+  assert.equal(res.status, 200, where);
+  assert.deepEqual(res.errors, [], `no error events: ${where}`);
+  assert.deepEqual(res.unparsable, [], where);
+  assert.equal(res.doneCount, 1, `one [DONE]: ${where}`);
+  assert.equal(res.events.at(-1).data, '[DONE]', where);
+  assert.equal(res.incomplete, false, where);
+  assert.equal(new Set(res.chunks.map((c) => c.id)).size, 1, `one id: ${where}`);
+  const finishes = res.chunks.flatMap((c) => (c.choices || []).map((ch) => ch.finish_reason)).filter((f) => f != null);
+  assert.deepEqual(finishes, ['stop'], `one finish reason: ${where}`);
+  assert.equal(res.content, text, `exactly one model's answer: ${where}`);
 }
 
 // The number of ESTABLISHED TCP connections whose remote end is 127.0.0.1:port (Linux only;

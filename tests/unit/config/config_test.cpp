@@ -158,6 +158,48 @@ TEST(ConfigLoad, ExplicitValuesOverrideDefaults) {
   EXPECT_EQ(chat.timeouts.total, Millis(3600000));
 }
 
+TEST(ConfigLoad, SameTargetRetryPrefillAndBestEffortContinuation) {
+  const Config config = load(R"(
+providers:
+  local: {kind: vllm, base_url: http://127.0.0.1:8000/v1, prefill: false}
+  other: {kind: openai, base_url: http://127.0.0.1:9000/v1, prefill: continue_final_message}
+  plain: {kind: openai, base_url: http://127.0.0.1:9001/v1}
+routes:
+  chat:
+    targets: [local/m, other/m, plain/m]
+    retry: {same_target: 2, same_target_wait_max: 1500ms}
+    mid_stream_failover: best_effort
+  strict:
+    targets: [plain/m]
+    mid_stream_failover: false
+)");
+  EXPECT_EQ(config.providers[0].prefill, "false");
+  EXPECT_EQ(config.providers[1].prefill, "continue_final_message");
+  EXPECT_EQ(config.providers[2].prefill, "auto");
+  const Route& chat = config.routes[0];
+  EXPECT_EQ(chat.retry.same_target, 2);
+  EXPECT_EQ(chat.retry.same_target_wait_max, Millis(1500));
+  EXPECT_TRUE(chat.mid_stream_failover);
+  EXPECT_TRUE(chat.best_effort_continuation);
+  const Route& strict = config.routes[1];
+  EXPECT_EQ(strict.retry.same_target, 0);  // default: today's round-by-round order
+  EXPECT_EQ(strict.retry.same_target_wait_max, Millis(2000));
+  EXPECT_FALSE(strict.mid_stream_failover);
+  EXPECT_FALSE(strict.best_effort_continuation);
+}
+
+TEST(ConfigErrors, UnknownPrefillAndMidStreamValuesAreRejected) {
+  const auto lines = problems(R"(
+providers:
+  p: {kind: openai, base_url: http://127.0.0.1:1/v1, prefill: sometimes}
+routes:
+  chat: {targets: [p/m], mid_stream_failover: maybe, retry: {same_target: -1}}
+)");
+  EXPECT_THAT(lines, Contains(AllOf(HasSubstr("prefill"), HasSubstr("sometimes"))));
+  EXPECT_THAT(lines, Contains(AllOf(HasSubstr("mid_stream_failover"), HasSubstr("best_effort"))));
+  EXPECT_THAT(lines, Contains(HasSubstr("same_target")));
+}
+
 TEST(ConfigLoad, DefaultMaxAttemptsCoversEveryTarget) {
   const Config config = load(std::string(kProvidersBlock) +
                              "routes:\n"

@@ -32,5 +32,25 @@ TEST(FailoverPolicy, RetryAfterReadsAnHttpDate) {
   EXPECT_FALSE(parseRetryAfter("Sun, 06 Nov 1994", now));
 }
 
+TEST(FailoverPolicy, OnlyTransientFailuresAreRetriedOnTheSameTarget) {
+  using base::FailureKind;
+  EXPECT_TRUE(isTransientFailure(FailureKind::UpstreamStatus, 500));
+  EXPECT_TRUE(isTransientFailure(FailureKind::UpstreamStatus, 503));
+  EXPECT_TRUE(isTransientFailure(FailureKind::UpstreamStatus, 529));
+  EXPECT_TRUE(isTransientFailure(FailureKind::UpstreamStatus, 429));
+  EXPECT_TRUE(isTransientFailure(FailureKind::ConnectionReset, 0));
+  EXPECT_TRUE(isTransientFailure(FailureKind::MalformedResponse, 200));
+  EXPECT_TRUE(isTransientFailure(FailureKind::UpstreamError, 200));
+  // A wrong key or model does not fix itself; a silent provider stays silent.
+  EXPECT_FALSE(isTransientFailure(FailureKind::UpstreamStatus, 401));
+  EXPECT_FALSE(isTransientFailure(FailureKind::UpstreamStatus, 404));
+  EXPECT_FALSE(isTransientFailure(FailureKind::UpstreamStatus, 408));
+  EXPECT_FALSE(isTransientFailure(FailureKind::AttemptTimeout, 0));
+  EXPECT_FALSE(isTransientFailure(FailureKind::FirstTokenTimeout, 0));
+  EXPECT_FALSE(isTransientFailure(FailureKind::DeadlineExceeded, 0));
+  EXPECT_FALSE(isTransientFailure(FailureKind::ConnectRefused, 0));
+  EXPECT_FALSE(isTransientFailure(FailureKind::ContextLength, 400));
+}
+
 }  // namespace
 }  // namespace switchyard::resilience
