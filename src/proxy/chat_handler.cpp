@@ -9,6 +9,7 @@
 #include "canonical/arena.h"
 #include "http/asio_fwd.h"
 #include "observability/log.h"
+#include "proxy/canonical_form.h"
 #include "proxy/client_errors.h"
 #include "proxy/client_watch.h"
 #include "proxy/gateway_handler.h"
@@ -20,9 +21,7 @@
 #include "proxy/translated_attempt.h"
 #include "proxy/upstream_attempt.h"
 #include "resilience/failover_policy.h"
-#include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/chat_request.h"
-#include "surfaces/openai/translate.h"
 
 namespace switchyard::proxy {
 
@@ -107,44 +106,6 @@ void logRejected(int status, std::string_view why) {
   if (!observability::enabled(LogLevel::Info)) return;
   observability::log(LogLevel::Info, "request rejected", {{"status", status}, {"reason", why}});
 }
-
-// The client's whole request in canonical form, read only when a target needs a translation.
-std::optional<canonical::Error> parseCanonical(Dialect surface, std::string_view body, canonical::Arena& arena,
-                                               canonical::ChatRequest& out) {
-  if (surface == Dialect::Anthropic) return surfaces::anthropic::parseMessagesRequest(body, arena, out);
-  return surfaces::openai::parseChatCompletion(body, arena, out);
-}
-
-// The client's request in canonical form, parsed at most once and only when a target needs it. A
-// request that has none (a field the translation would have to drop or refuse) is not the client's
-// mistake while a same-API target can carry it as it is: only those targets are tried.
-class CanonicalForm {
- public:
-  CanonicalForm(Dialect surface, std::string_view body) : surface_(surface), body_(body) {}
-  const canonical::ChatRequest* get() {
-    if (!parsed_) {
-      parsed_ = true;
-      arena_.emplace();
-      request_.emplace(*arena_);
-      if (auto error = parseCanonical(surface_, body_, *arena_, *request_)) {
-        error_ = *error;
-        request_.reset();
-      }
-    }
-    return request_ ? &*request_ : nullptr;
-  }
-  // Why there is no canonical form (after get() returned null); its views live on the arena.
-  const canonical::Error& error() const { return *error_; }
-  canonical::Arena& arena() { return *arena_; }
-
- private:
-  Dialect surface_;
-  std::string_view body_;
-  bool parsed_ = false;
-  std::optional<canonical::Arena> arena_;
-  std::optional<canonical::ChatRequest> request_;
-  std::optional<canonical::Error> error_;
-};
 
 }  // namespace
 
