@@ -334,6 +334,33 @@ describe('resilience', { timeout: 180_000 }, () => {
     );
   });
 
+  describe('count_tokens', () => {
+    it('goes through the same admission as chat: an open breaker skips its target', opts, async () => {
+      const gw = await gateway({
+        resilience: breaker({ consecutive_failures: 2 }),
+        providers: { claude: { kind: 'anthropic', base_url: p.url, api_key: 'key-claude' } },
+        routes: { claude: { targets: ['claude/claude-x'], retry: { max_attempts: 1 }, timeouts: TIMEOUTS } },
+      });
+      const headers = { 'anthropic-version': '2023-06-01' };
+      const body = { model: 'claude', messages: [{ role: 'user', content: 'hello there' }] };
+      const counted = await gw.post('/v1/messages/count_tokens', body, { headers });
+      assert.equal(counted.status, 200, counted.text);
+      assert.equal(counted.headers['x-switchyard-token-count'], undefined, 'the provider counted');
+      // Two failed chats open the target's breaker.
+      await p.setFaults([{ status: 503 }, { status: 503 }]);
+      for (let i = 0; i < 2; i++) {
+        await gw.post('/v1/messages', { ...body, max_tokens: 16 }, { headers });
+      }
+      assert.equal((await adminTarget(gw, 'claude/claude-x')).breaker, 'open');
+      await p.clearRequests();
+      const estimated = await gw.post('/v1/messages/count_tokens', body, { headers });
+      assert.equal(estimated.status, 200, estimated.text);
+      assert.equal(estimated.headers['x-switchyard-token-count'], 'estimate');
+      const sent = (await p.requests()).filter((r) => String(r.target).includes('count_tokens'));
+      assert.equal(sent.length, 0, 'the open target was not asked');
+    });
+  });
+
   describe('retry budget', () => {
     it('stops retrying once the gateway-wide budget is spent: the rest get 503 retry_budget_exhausted', opts, async () => {
       const gw = await gateway({
