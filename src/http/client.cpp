@@ -66,7 +66,6 @@ void UpstreamConnection::reset() {
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::chrono::milliseconds kIdleCheckAfter{1000};
 
 bool isLocalhostName(std::string_view host) {
   std::string lower(host);
@@ -220,11 +219,10 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
   while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
-    // Servers close idle keep-alive connections after seconds, not milliseconds: only a
-    // connection idle for a while is worth a system call to check.
-    const bool idle_long = std::chrono::steady_clock::now() - connection->released_at > kIdleCheckAfter;
-    if (idle_long && connection->peerClosed()) continue;
-    if (!idle_long && !connection->isOpen()) continue;
+    // One non-blocking peek per reuse: a peer that closed, or (plain HTTP) one that sent bytes
+    // nobody asked for, such as an answer longer than its Content-Length, is never handed to the
+    // next request, whose answer those bytes would otherwise become.
+    if (connection->peerClosed()) continue;
     connection->reset();
     co_return Acquired{std::move(connection), {}, false};
   }

@@ -60,8 +60,9 @@ class UpstreamConnection {
     const auto length = parser_->content_length();
     return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
   }
-  // True when the connection can serve another request (the whole answer was read, keep-alive).
-  bool reusable() const { return parser_->is_done() && parser_->keep_alive() && !broken_; }
+  // True when the connection can serve another request: the whole answer was read, keep-alive, and
+  // nothing was read past it (bytes after a Content-Length body would be the next request's answer).
+  bool reusable() const { return parser_->is_done() && parser_->keep_alive() && !broken_ && buffer_.size() == 0; }
   // Closes at once; a pending operation completes with operation_aborted.
   virtual void close() = 0;
   // True when the peer has closed an idle connection (checked before reuse, without blocking).

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -31,6 +32,21 @@ bool isParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
+// A request's body is framed by Content-Length or by a Transfer-Encoding that is exactly one
+// "chunked". Anything else ("gzip", "identity", "chunked, chunked", two header lines...) would be
+// read by Beast as a body-less request whose bytes then parse as the next request, while a front
+// proxy may have framed it the other way: the classic smuggling gap. RFC 9112 6.3: 400 and close.
+template <class Fields>
+bool hasPlainFraming(const http::request_header<Fields>& head) {
+  const auto count = head.count(http::field::transfer_encoding);
+  if (count == 0) return true;
+  if (count > 1) return false;
+  std::string_view value = head[http::field::transfer_encoding];
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
+}
+
 // Serves one client connection until it closes, a request asks to close, or the idle timeout hits.
 asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handler,
                                       const ServerOptions& options) {
@@ -44,6 +60,7 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
     parser.body_limit(options.max_body_bytes);
     stream.expires_after(options.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
+    if (!ec && !hasPlainFraming(parser.get())) ec = http::error::bad_transfer_encoding;
     if (!ec && parser.get()[http::field::expect] == "100-continue") {
       // curl and some SDKs wait for this before sending a body.
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
@@ -70,6 +87,9 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
       } else if (ec == http::error::header_limit) {
         status = Status::request_header_fields_too_large;
         message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
+      } else if (ec == http::error::bad_transfer_encoding) {
+        status = Status::bad_request;
+        message = "Transfer-Encoding must be \"chunked\" alone (RFC 9112 6.3): the request's framing is ambiguous.";
       } else if (isParseError(ec) && ec != http::error::partial_message &&
                  ec != http::error::end_of_stream) {
         status = Status::bad_request;
@@ -123,14 +143,34 @@ Server::~Server() {
 
 std::uint16_t Server::bind() {
   tcp::endpoint endpoint{asio::ip::make_address(options_.host), options_.port};
+  {
+    // SO_REUSEPORT lets any process of the same user join a port and take part of its traffic. A
+    // socket bound without it fails on an address that anyone is listening on, so a second gateway
+    // (a stale instance, a typo'd deploy) refuses to start instead of silently sharing the port.
+    // It also picks the port when the configuration says 0; the workers' sockets then bind it.
+    asio::io_context probe_io;
+    tcp::acceptor probe(probe_io);
+    probe.open(endpoint.protocol());
+    probe.set_option(asio::socket_base::reuse_address(true));
+    boost::system::error_code ec;
+    probe.bind(endpoint, ec);
+    if (ec == asio::error::address_in_use) {
+      throw std::runtime_error("address already in use (is another switchyard or server listening on it?)");
+    }
+    if (ec) throw std::runtime_error(ec.message());
+    endpoint.port(probe.local_endpoint().port());
+  }
   for (int i = 0; i < options_.workers; ++i) {
     auto worker = std::make_unique<Worker>();
     worker->acceptor.open(endpoint.protocol());
     worker->acceptor.set_option(asio::socket_base::reuse_address(true));
     int one = 1;
     ::setsockopt(worker->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    worker->acceptor.bind(endpoint);
-    worker->acceptor.listen(asio::socket_base::max_listen_connections);
+    boost::system::error_code ec;
+    worker->acceptor.bind(endpoint, ec);
+    if (!ec) worker->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    // The message alone: a system_error's what() would show a Boost source path.
+    if (ec) throw std::runtime_error(ec.message());
     // With port 0 the first bind picks the port; the other workers share it.
     endpoint.port(worker->acceptor.local_endpoint().port());
     worker->handler = factory_(worker->io);

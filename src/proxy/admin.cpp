@@ -4,16 +4,51 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "canonical/json_writer.h"
+
 namespace switchyard::proxy {
 
 namespace json = boost::json;
 
 namespace {
 
+// Boost.JSON 1.81 writes doubles as "1.3E0"; people and dashboards read "1.3". Doubles go through
+// the shortest round-trip form, everything else through Boost.JSON.
+void write(std::string& out, const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::double_: canonical::appendDouble(out, value.get_double()); return;
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& member : value.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += json::serialize(json::string(member.key()));
+        out.push_back(':');
+        write(out, member.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    default: out += json::serialize(value); return;
+  }
+}
+
 http::Response jsonResponse(const json::value& body) {
   http::Response response{http::Status::ok, 11};
   response.set(boost::beast::http::field::content_type, "application/json");
-  response.body() = json::serialize(body);
+  write(response.body(), body);
   return response;
 }
 

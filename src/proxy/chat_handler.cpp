@@ -52,6 +52,8 @@ struct AttemptRecord {
   std::string target;
   base::FailureKind failure;
   std::string detail;
+  int status = 0;  // the upstream status, when it answered one
+  std::optional<std::chrono::milliseconds> retry_after;
 };
 
 std::string describeFailures(std::string_view route, const std::vector<AttemptRecord>& attempts,
@@ -68,14 +70,44 @@ std::string describeFailures(std::string_view route, const std::vector<AttemptRe
   return message;
 }
 
-// 503 when every attempt failed, 504 when the total deadline ran out; the message lists them all.
+// 503 when every attempt failed, 504 when the total deadline ran out, 429 when every target that
+// answered said "rate limited"; the message lists them all. The gateway already retried, so the
+// client's SDK is told not to (`x-should-retry: false`, which the official SDKs honour); and
+// when a provider said when to come back, the soonest is passed on as Retry-After.
 http::Response allTargetsFailed(Dialect surface, std::string_view route, const std::vector<AttemptRecord>& failures,
                                 int attempts, bool timed_out) {
-  const auto status = timed_out ? http::Status::gateway_timeout : http::Status::service_unavailable;
-  const char* why = timed_out ? "total deadline exceeded" : "every target failed";
-  auto response = clientError(surface, status, describeFailures(route, failures, why, attempts),
-                              timed_out ? "deadline_exceeded" : "all_targets_failed");
+  std::optional<std::chrono::milliseconds> soonest;
+  bool answered = false;
+  bool all_rate_limited = true;
+  for (const auto& failure : failures) {
+    if (failure.failure == base::FailureKind::BreakerOpen || failure.failure == base::FailureKind::Unsupported ||
+        failure.failure == base::FailureKind::BudgetExhausted) {
+      continue;  // not tried
+    }
+    answered = true;
+    if (failure.status != 429) all_rate_limited = false;
+    if (failure.retry_after && (!soonest || *failure.retry_after < *soonest)) soonest = failure.retry_after;
+  }
+  const bool rate_limited = !timed_out && answered && all_rate_limited;
+  auto status = http::Status::service_unavailable;
+  const char* why = "every target failed";
+  const char* code = "all_targets_failed";
+  if (timed_out) {
+    status = http::Status::gateway_timeout;
+    why = "total deadline exceeded";
+    code = "deadline_exceeded";
+  } else if (rate_limited) {
+    status = http::Status::too_many_requests;
+    why = "every target is rate limited";
+    code = "rate_limit_exceeded";
+  }
+  auto response = clientError(surface, status, describeFailures(route, failures, why, attempts), code);
   setSwitchyardHeaders(response, route, {}, attempts);
+  response.set("x-should-retry", "false");
+  if (soonest) {
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(*soonest).count();
+    response.set(beast_http::field::retry_after, std::to_string(std::max<std::int64_t>(seconds, 1)));
+  }
   return response;
 }
 
@@ -290,7 +322,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
           if (outcome.failure != base::FailureKind::HedgeLost) {
-            failures.push_back({target.id, outcome.failure, outcome.detail});
+            failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
           }
           outcome = std::move(hedge_outcome);
           served_by = hedge.target;
@@ -304,7 +336,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         }
         if (hedge_outcome.kind == AttemptOutcome::Kind::Failed &&
             hedge_outcome.failure != base::FailureKind::HedgeLost) {
-          failures.push_back({hedge.target->id, hedge_outcome.failure, hedge_outcome.detail});
+          failures.push_back({hedge.target->id, hedge_outcome.failure, hedge_outcome.detail, hedge_outcome.status,
+                              hedge_outcome.retry_after});
         }
       }
     }
@@ -332,7 +365,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       served_by = &target;
       break;
     }
-    failures.push_back({target.id, outcome.failure, outcome.detail});
+    failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
     troubled.push_back(target.health);
     observability::log(LogLevel::Warn, "attempt failed",
                        {{"route", route->name}, {"target", target.id}, {"attempt", retry.attempts()},

@@ -9,6 +9,8 @@
 // - refused with a 400 naming the parameter, because the client would silently get less than it
 //   asked for: n > 1, logprobs: true, audio, modalities containing "audio", functions and
 //   function_call (the deprecated pre-tools form), tools of a type other than "function".
+#include <cmath>
+
 #include "surfaces/openai/translate_parse.h"
 
 #include <boost/json/array.hpp>
@@ -119,7 +121,10 @@ class ParamReader {
     const auto* value = get(key);
     if (value == nullptr) return std::nullopt;
     if (!value->is_number()) return parse::invalidType(arena_, key, "a number", *value);
-    out = value->to_number<double>();
+    // 1e999999 parses as infinity, which no provider's JSON can carry: the client's to fix.
+    const double number = value->to_number<double>();
+    if (!std::isfinite(number)) return parse::invalidType(arena_, key, "a number within a double's range", *value);
+    out = number;
     return std::nullopt;
   }
 
