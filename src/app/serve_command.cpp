@@ -52,6 +52,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
     return 1;
   }
   const auto& config = state->config;
+  for (const std::string& warning : config.warnings) std::cerr << warning << "\n";
   http::ServerOptions server_options;
   server_options.host = config.listen_host;
   server_options.port = config.listen_port;
@@ -110,6 +111,7 @@ int runCheck(const std::string& config_path) {
   try {
     // Building the gateway's state also loads every TLS trust anchor, as serve would.
     const proxy::GatewayState state(config::loadFile(config_path));
+    for (const std::string& warning : state.config.warnings) std::cerr << warning << "\n";
     std::cout << config::describe(state.config);
     std::cout << "configuration OK\n";
     return 0;

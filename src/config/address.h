@@ -18,7 +18,8 @@ struct ListenParse {
   std::string error;  // empty on success; otherwise says what is wrong (the text is not secret)
 };
 
-// "HOST:PORT" where HOST is an IPv4 literal or a bracketed IPv6 literal; port 0 picks a free port.
+// "HOST:PORT" where HOST is an IPv4 literal, "localhost" (read as 127.0.0.1) or a bracketed IPv6
+// literal; port 0 picks a free port.
 ListenParse parseListenAddress(std::string_view text);
 
 struct EndpointParse {

@@ -175,6 +175,9 @@ struct Config {
   std::vector<Provider> providers;  // in file order
   std::vector<Route> routes;        // in file order
   ResilienceSettings resilience;
+  // "FILE:LINE: key '...': warning: ..." for what loading forgave (a trailing newline removed from
+  // a secret); serve and check print them to stderr.
+  std::vector<std::string> warnings;
 
   const Provider* findProvider(std::string_view name) const;
   const Route* findRoute(std::string_view name) const;
@@ -192,7 +195,8 @@ EnvLookup processEnv();
 
 // Parses and validates. Throws ConfigError with every problem found, one per line,
 // each as "FILE:LINE: key 'path.to.key': what is wrong".
-// ${NAME} in any scalar value is replaced from env ("$${" writes a literal "${").
+// ${NAME}, ${NAME:-default} and ${NAME:?message} in any scalar value are replaced from env ("$${"
+// writes a literal "${"); see env_interpolation.h.
 // file_name is used in messages and, through its directory, to resolve relative ca_file paths.
 Config loadFile(const std::string& path, const EnvLookup& env = processEnv());
 Config loadString(const std::string& yaml, const std::string& file_name, const EnvLookup& env);

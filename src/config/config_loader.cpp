@@ -83,6 +83,26 @@ class ConfigParser {
     return reader_.readString(field);
   }
 
+  // As readRequiredString, for a value that reaches an upstream request head (YamlReader::readHeadValue).
+  std::optional<std::string> readRequiredHead(const Field& field, bool allow_spaces = true) {
+    if (reader_.isNull(field)) {
+      reader_.fail(field, "must not be empty");
+      return std::nullopt;
+    }
+    return reader_.readHeadValue(field, allow_spaces);
+  }
+
+  // Provider and route names end up in the x-switchyard-route/-target response headers.
+  void checkName(const Field& node) {
+    const bool control = std::any_of(node.key.begin(), node.key.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+    });
+    if (!control) return;
+    // Named by its parent ("providers"): the name itself is what cannot be printed.
+    const std::size_t parent_size = node.path.size() - std::min(node.path.size(), node.key.size() + 1);
+    reader_.fail(node.line, node.path.substr(0, parent_size), "a name cannot contain control characters");
+  }
+
   void readListen(const Field& field) {
     if (field.node.IsSequence()) {
       reader_.fail(field, "expected HOST:PORT, got a list (quote IPv6 addresses: \"[::1]:8080\")");
@@ -182,6 +202,7 @@ class ConfigParser {
     provider.name = node.key;
     provider.line = node.line;
     provider_names_.push_back(node.key);
+    checkName(node);
     if (node.key.empty() || node.key.find('/') != std::string::npos) {
       reader_.fail(node,
                    "a provider name must be non-empty and cannot contain '/' "
@@ -245,17 +266,17 @@ class ConfigParser {
     } else if (field.key == "base_url") {
       readBaseUrl(field, provider);
     } else if (field.key == "api_key") {
-      provider.api_key = reader_.readString(field).value_or("");  // "api_key:" alone means none
+      provider.api_key = reader_.readHeadValue(field).value_or("");  // "api_key:" alone means none
     } else if (field.key == "api_version") {
-      provider.api_version = readRequiredString(field).value_or("");
+      provider.api_version = readRequiredHead(field, false).value_or("");
     } else if (field.key == "region") {
-      provider.region = readRequiredString(field).value_or("");
+      provider.region = readRequiredHead(field, false).value_or("");
     } else if (field.key == "aws_access_key_id") {
-      provider.aws_access_key_id = readRequiredString(field).value_or("");
+      provider.aws_access_key_id = readRequiredHead(field, false).value_or("");
     } else if (field.key == "aws_secret_access_key") {
-      provider.aws_secret_access_key = readRequiredString(field).value_or("");
+      provider.aws_secret_access_key = readRequiredHead(field, false).value_or("");
     } else if (field.key == "aws_session_token") {
-      provider.aws_session_token = reader_.readString(field).value_or("");
+      provider.aws_session_token = reader_.readHeadValue(field, false).value_or("");
     } else if (field.key == "health_check") {
       readHealthCheck(field, provider.health_check);
     } else if (field.key == "prefill") {
@@ -297,7 +318,7 @@ class ConfigParser {
   }
 
   void readBaseUrl(const Field& field, Provider& provider) {
-    const std::optional<std::string> url = readRequiredString(field);
+    const std::optional<std::string> url = readRequiredHead(field);
     if (!url) return;
     EndpointParse parsed = parseBaseUrl(*url);
     if (!parsed.error.empty()) {
@@ -331,6 +352,7 @@ class ConfigParser {
     route.name = node.key;
     route.line = node.line;
     if (node.key.empty()) reader_.fail(node, "a route name must be non-empty");
+    checkName(node);
     bool max_attempts_set = false;
     const auto seen = reader_.forEachEntry(
         node, {"strategy", "targets", "retry", "timeouts", "diversity", "hedge", "mid_stream_failover"},
@@ -407,14 +429,14 @@ class ConfigParser {
       if (item.node.IsMap()) {
         const auto seen = reader_.forEachEntry(item, {"target", "context_window"}, [&](const Field& field) {
           if (field.key == "target") {
-            text = readRequiredString(field);
+            text = readRequiredHead(field);
           } else if (auto window = reader_.readInteger(field, 1, kMaxContextWindow)) {
             context_window = *window;
           }
         });
         if (seen) reader_.requireKeys(item, *seen, {"target"}, "PROVIDER/MODEL");
       } else {
-        text = readRequiredString(item);
+        text = readRequiredHead(item);  // the model goes into some kinds' request paths
       }
       if (!text) continue;
       // The first '/' ends the provider name: upstream model names often contain '/' themselves.
@@ -509,23 +531,6 @@ class ConfigParser {
   std::vector<PendingTarget> pending_targets_;
 };
 
-// yaml-cpp finds an unclosed bracket or quote only at the end of the input, on the line after the
-// last one; pointing at a line the user cannot find helps nobody, so name the last line instead.
-std::string syntaxErrorMessage(const std::string& yaml, const std::string& file_name,
-                               const YAML::ParserException& error) {
-  const int last_line = std::max<int>(1, std::count(yaml.begin(), yaml.end(), '\n') +
-                                             (yaml.empty() || yaml.back() == '\n' ? 0 : 1));
-  int line = error.mark.line >= 0 ? error.mark.line + 1 : 1;
-  std::string where;
-  if (line > last_line) {
-    line = last_line;
-    where = " (at the end of the file)";
-  } else if (error.mark.column >= 0) {
-    where = " (column " + std::to_string(error.mark.column + 1) + ")";
-  }
-  return file_name + ":" + std::to_string(line) + ": YAML syntax error: " + error.msg + where;
-}
-
 }  // namespace
 
 Config loadString(const std::string& yaml, const std::string& file_name, const EnvLookup& env) {
@@ -545,6 +550,7 @@ Config loadString(const std::string& yaml, const std::string& file_name, const E
   Config config = parser.parse(Field{root, "", "", lineOf(root, 1)});
   if (reader.hasProblems()) throw ConfigError(reader.report());
   config.source = file_name;
+  config.warnings = reader.warnings();
   return config;
 }
 

@@ -1,7 +1,5 @@
 #include "config/env_interpolation.h"
 
-#include <vector>
-
 namespace switchyard::config {
 namespace {
 
@@ -16,12 +14,26 @@ bool isValidName(std::string_view name) {
   return true;
 }
 
+std::string quotedList(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) text += (i == 0 ? "'" : ", '") + names[i] + "'";
+  return text;
+}
+
+// "environment variable 'A' is not set" or "environment variables 'A', 'B' are not set".
+std::string namesAre(const std::vector<std::string>& names, std::string_view what) {
+  if (names.size() == 1) return "environment variable " + quotedList(names) + " is " + std::string(what);
+  return "environment variables " + quotedList(names) + " are " + std::string(what);
+}
+
 }  // namespace
 
 Interpolation interpolate(std::string_view text, const EnvLookup& env) {
   Interpolation result;
-  std::vector<std::string>
-      missing;  // all of them, so one run of `check` lists every variable to set
+  // All of them, so one run of `check` lists every variable to set.
+  std::vector<std::string> unset;
+  std::vector<std::string> empty;
+  std::vector<std::string> required;  // ${NAME:?message} messages
   std::size_t at = 0;
   while (at < text.size()) {
     if (text.compare(at, 3, "$${") == 0) {
@@ -38,29 +50,44 @@ Interpolation interpolate(std::string_view text, const EnvLookup& env) {
       result.error = "unterminated '${' (write '$${' for a literal '${')";
       return result;
     }
-    const std::string name(text.substr(at + 2, close - at - 2));
+    const std::string_view inside = text.substr(at + 2, close - at - 2);
+    at = close + 1;
+    const std::size_t colon = inside.find(':');
+    const std::string name(inside.substr(0, colon));
+    const std::string_view op = colon == std::string_view::npos ? "" : inside.substr(colon, 2);
     if (!isValidName(name)) {
       result.error = "invalid environment variable name '" + name +
                      "' in '${...}' (letters, digits and '_'; write '$${' for a literal '${')";
       return result;
     }
+    if (colon != std::string_view::npos && op != ":-" && op != ":?") {
+      result.error = "unsupported '${" + std::string(inside) +
+                     "}' (expected ${NAME}, ${NAME:-default} or ${NAME:?message})";
+      return result;
+    }
+    const std::string_view word = op.empty() ? "" : inside.substr(colon + 2);
     const std::optional<std::string> found = env(name);
-    if (found) {
+    result.variables.push_back(name);
+    if (found && !found->empty()) {
       result.value += *found;
+    } else if (op == ":-") {
+      result.value += word;
+    } else if (op == ":?") {
+      std::string message = "environment variable '" + name + "' is " + (found ? "empty" : "not set");
+      if (!word.empty()) message += ": " + std::string(word);
+      required.push_back(std::move(message));
     } else {
-      missing.push_back(name);
+      (found ? empty : unset).push_back(name);
     }
-    at = close + 1;
   }
-  if (missing.size() == 1) {
-    result.error = "environment variable '" + missing.front() + "' is not set";
-  } else if (!missing.empty()) {
-    result.error = "environment variables ";
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-      result.error += (i == 0 ? "'" : ", '") + missing[i] + "'";
-    }
-    result.error += " are not set";
+  std::vector<std::string> parts;
+  if (!unset.empty()) parts.push_back(namesAre(unset, "not set"));
+  if (!empty.empty()) {
+    parts.push_back(namesAre(empty, "empty") + " (write ${" + empty.front() +
+                    ":-} where an empty value is meant)");
   }
+  parts.insert(parts.end(), required.begin(), required.end());
+  for (const std::string& part : parts) result.error += (result.error.empty() ? "" : "; ") + part;
   return result;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "base/duration.h"
 #include "config/env_interpolation.h"
@@ -60,8 +62,110 @@ std::string unknownKeyMessage(std::string_view key,
   return message;
 }
 
+// "0x0A (line feed)": names the character, which is not secret, rather than showing the value.
+std::string describeControlCharacter(unsigned char byte) {
+  static constexpr const char* kHex = "0123456789ABCDEF";
+  std::string text = std::string("0x") + kHex[byte >> 4] + kHex[byte & 0xF];
+  switch (byte) {
+    case '\0': return text + " (NUL)";
+    case '\t': return text + " (tab)";
+    case '\n': return text + " (line feed)";
+    case '\r': return text + " (carriage return)";
+    case 0x1B: return text + " (escape)";
+    case 0x7F: return text + " (DEL)";
+    default: return text;
+  }
+}
+
 std::string childPath(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
+}
+
+// The most common YAML mistake in a gateway config: `{kind: groq, api_key: ${GROQ_API_KEY}}`. In a
+// flow collection ({ } or [ ]) a plain value cannot hold '{', so the placeholder must be quoted.
+// This finds an unquoted "${" inside a flow collection, at or before where the parser gave up, and
+// returns the advice (naming the line when it is not the error's), or "" when there is none.
+std::string flowPlaceholderHint(const std::string& yaml, int error_line, int error_column) {
+  struct Found {
+    int line;
+    std::size_t at;
+  };
+  std::optional<Found> found;
+  int depth = 0;
+  int line = 0;
+  int column = 0;
+  char quote = 0;
+  char last = '\n';  // the last character that was not a space, or '\n' at a line's start
+  for (std::size_t i = 0; i < yaml.size(); ++i, ++column) {
+    const char c = yaml[i];
+    if (c == '\n') {
+      ++line;
+      column = -1;
+      last = '\n';
+      continue;
+    }
+    if (line > error_line || (line == error_line && column > error_column)) break;
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      if (c == '\\' && quote == '"') {
+        ++i;
+        ++column;
+      }
+      last = c;
+      continue;
+    }
+    const bool value_start = last == '\n' || last == ':' || last == ',' || last == '[' ||
+                             last == '{' || last == '-' || last == '?';
+    if (c == ' ' || c == '\t') continue;
+    if (c == '#' && (last == '\n' || yaml[i - 1] == ' ' || yaml[i - 1] == '\t')) {
+      while (i + 1 < yaml.size() && yaml[i + 1] != '\n') ++i;
+      continue;
+    }
+    if ((c == '\'' || c == '"') && value_start) {
+      quote = c;
+    } else if ((c == '{' || c == '[') && (value_start || depth > 0)) {
+      ++depth;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    } else if (c == '$' && depth > 0 && i + 1 < yaml.size() && yaml[i + 1] == '{') {
+      found = Found{line, i};
+      const std::size_t close = yaml.find_first_of("}\n", i);
+      if (close != std::string::npos && yaml[close] == '}') {
+        column += static_cast<int>(close - i);
+        i = close;
+      }
+    }
+    last = c;
+  }
+  if (!found) return "";
+  // The example: the value as written, quoted, after its key when it has one.
+  const std::size_t at = found->at;
+  std::size_t start = at;
+  while (start > 0 && std::string_view(",[{\n").find(yaml[start - 1]) == std::string_view::npos &&
+         !(yaml[start - 1] == ' ' && start >= 2 && yaml[start - 2] == ':')) {
+    --start;
+  }
+  std::size_t end = yaml.find('}', at);
+  end = yaml.find_first_of(",]}#\n", end == std::string::npos ? at : end + 1);
+  if (end == std::string::npos) end = yaml.size();
+  std::string value = yaml.substr(start, end - start);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  std::string key;
+  std::size_t colon = start;
+  while (colon > 0 && (yaml[colon - 1] == ' ' || yaml[colon - 1] == '\t')) --colon;
+  if (colon > 0 && yaml[colon - 1] == ':') {
+    std::size_t key_end = colon - 1;
+    std::size_t key_start = key_end;
+    while (key_start > 0 && std::string_view(" \t,[{\n").find(yaml[key_start - 1]) == std::string_view::npos) {
+      --key_start;
+    }
+    key = yaml.substr(key_start, key_end - key_start);
+  }
+  std::string hint = "a value with ${...} inside { } or [ ] must be quoted";
+  if (found->line != error_line) hint += " (line " + std::to_string(found->line + 1) + ")";
+  hint += ", e.g. " + (key.empty() ? "" : key + ": ") + "\"" + value + "\"";
+  return hint;
 }
 
 }  // namespace
@@ -156,7 +260,18 @@ void YamlReader::requireKeys(const Field& map, const std::set<std::string>& seen
   }
 }
 
+void YamlReader::warn(const Field& field, const std::string& what) {
+  std::string text = file_name_ + ":" + std::to_string(field.line) + ": ";
+  if (!field.path.empty()) text += "key '" + field.path + "': ";
+  warnings_.push_back(text + "warning: " + what);
+}
+
 std::optional<std::string> YamlReader::readString(const Field& field) {
+  return readScalar(field, nullptr);
+}
+
+std::optional<std::string> YamlReader::readScalar(const Field& field,
+                                                  std::vector<std::string>* variables) {
   if (isNull(field)) return std::nullopt;
   if (!field.node.IsScalar()) {
     fail(field, "expected a string, got " + describeNodeType(field.node));
@@ -167,7 +282,49 @@ std::optional<std::string> YamlReader::readString(const Field& field) {
     fail(field, interpolated.error);
     return std::nullopt;
   }
+  if (variables != nullptr) *variables = std::move(interpolated.variables);
   return std::move(interpolated.value);
+}
+
+std::optional<std::string> YamlReader::readHeadValue(const Field& field, bool allow_spaces) {
+  std::vector<std::string> variables;
+  std::optional<std::string> value = readScalar(field, &variables);
+  if (!value) return std::nullopt;
+  std::string from;  // where the character came from, without showing the value
+  for (const std::string& name : variables) from += (from.empty() ? " (from ${" : ", ${") + name + "}";
+  if (!from.empty()) from += ")";
+  std::size_t trimmed = 0;
+  if (value->ends_with("\r\n")) {
+    trimmed = 2;
+  } else if (value->ends_with('\n')) {
+    trimmed = 1;
+  }
+  value->resize(value->size() - trimmed);
+  for (const char c : *value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7F && (allow_spaces || byte != ' ')) continue;
+    if (byte == ' ') {
+      fail(field, "must not contain spaces" + from);
+      return std::nullopt;
+    }
+    fail(field, "contains control character " + describeControlCharacter(byte) + from +
+                    (trimmed > 0 && (byte == '\n' || byte == '\r')
+                         ? "; only one trailing newline is removed"
+                         : "") +
+                    "; control characters would corrupt the upstream request's headers (the value "
+                    "is not shown)");
+    return std::nullopt;
+  }
+  if (trimmed > 0) {
+    if (value->empty()) {
+      fail(field, "is only a newline" + from);
+      return std::nullopt;
+    }
+    std::string source;
+    for (const std::string& name : variables) source += (source.empty() ? " from ${" : ", ${") + name + "}";
+    warn(field, "removed the trailing newline" + source + " (a value read from a file often ends with one)");
+  }
+  return value;
 }
 
 std::optional<std::int64_t> YamlReader::readInteger(const Field& field, std::int64_t min,
@@ -281,6 +438,28 @@ std::optional<std::map<std::string, std::string>> YamlReader::readStringMap(cons
   });
   if (!seen || !ok) return std::nullopt;
   return values;
+}
+
+// yaml-cpp finds an unclosed bracket or quote only at the end of the input, on the line after the
+// last one; pointing at a line the user cannot find helps nobody, so name the last line instead.
+std::string syntaxErrorMessage(const std::string& yaml, const std::string& file_name,
+                               const YAML::ParserException& error) {
+  const int last_line = std::max<int>(1, std::count(yaml.begin(), yaml.end(), '\n') +
+                                             (yaml.empty() || yaml.back() == '\n' ? 0 : 1));
+  int line = error.mark.line >= 0 ? error.mark.line + 1 : 1;
+  std::string where;
+  if (line > last_line) {
+    line = last_line;
+    where = " (at the end of the file)";
+  } else if (error.mark.column >= 0) {
+    where = " (column " + std::to_string(error.mark.column + 1) + ")";
+  }
+  std::string message = file_name + ":" + std::to_string(line) + ": YAML syntax error: " + error.msg + where;
+  const int error_line = error.mark.line >= 0 ? error.mark.line : last_line - 1;
+  const int error_column = error.mark.line >= 0 && error.mark.column >= 0 ? error.mark.column : 1 << 30;
+  const std::string hint = flowPlaceholderHint(yaml, error_line, error_column);
+  if (!hint.empty()) message += ": " + hint;
+  return message;
 }
 
 }  // namespace switchyard::config

@@ -38,6 +38,10 @@ class YamlReader {
   void fail(int line, const std::string& path, const std::string& what);
   void fail(const Field& field, const std::string& what) { fail(field.line, field.path, what); }
 
+  // Records "FILE:LINE: key 'PATH': warning: WHAT": the config loads, and serve/check print it.
+  void warn(const Field& field, const std::string& what);
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
   bool hasProblems() const { return !problems_.empty(); }
   // Every problem, one per line, in line order (problems on one line keep the order found).
   std::string report() const;
@@ -59,6 +63,11 @@ class YamlReader {
   // The readers return nullopt both for a null value (the caller keeps its default) and after
   // reporting a problem. Scalars go through ${NAME} interpolation before they are converted.
   std::optional<std::string> readString(const Field& field);
+  // A string spliced into an upstream request head (a key, a version, a region, a URL): a control
+  // character (0x00-0x1F, 0x7F) would end a header early or forge another, so it is an error that
+  // names the key but never shows the value. One trailing "\n" or "\r\n", as a secret read from a
+  // file ends, is removed with a warning. `allow_spaces` false also refuses spaces (URL parts).
+  std::optional<std::string> readHeadValue(const Field& field, bool allow_spaces = true);
   std::optional<std::int64_t> readInteger(const Field& field, std::int64_t min, std::int64_t max);
   std::optional<double> readNumber(const Field& field, double min, double max);
   std::optional<bool> readBool(const Field& field);
@@ -83,9 +92,13 @@ class YamlReader {
     std::string text;
   };
 
+  // readString, also returning the names of the ${...} variables it substituted.
+  std::optional<std::string> readScalar(const Field& field, std::vector<std::string>* variables);
+
   std::string file_name_;
   const EnvLookup& env_;
   std::vector<Problem> problems_;
+  std::vector<std::string> warnings_;
 };
 
 // "a mapping", "a list", "a string", "nothing": for "expected X, got Y" messages.
@@ -93,5 +106,9 @@ std::string describeNodeType(const YAML::Node& node);
 
 // The 1-based line of a node, or `fallback` when yaml-cpp has no position for it.
 int lineOf(const YAML::Node& node, int fallback);
+
+// "FILE:LINE: YAML syntax error: ...", with advice when an unquoted ${...} in { } or [ ] caused it.
+std::string syntaxErrorMessage(const std::string& yaml, const std::string& file_name,
+                               const YAML::ParserException& error);
 
 }  // namespace switchyard::config

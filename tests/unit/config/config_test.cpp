@@ -257,9 +257,20 @@ TEST(ConfigLoad, ListenAcceptsIpv4AndBracketedIpv6) {
   EXPECT_EQ(config.listen_port, 65535);
 }
 
+TEST(ConfigLoad, ListenAcceptsLocalhostAsTheIpv4Loopback) {
+  Config config = load("listen: localhost:8080\n");
+  EXPECT_EQ(config.listen_host, "127.0.0.1");
+  EXPECT_EQ(config.listen_port, 8080);
+  config = load("listen: LocalHost:0\n");
+  EXPECT_EQ(config.listen_host, "127.0.0.1");
+  EXPECT_EQ(config.listen_port, 0);
+  config = load("listen: \"[::1]:8080\"\n");  // unchanged by the above
+  EXPECT_EQ(config.listen_host, "::1");
+}
+
 TEST(ConfigErrors, MalformedListenIsRejectedWithItsLine) {
-  for (const char* listen :
-       {"localhost:8080", "127.0.0.1", "127.0.0.1:70000", "::1:80", "'[::1]'"}) {
+  for (const char* listen : {"localhost", "localhost:http", "example.com:8080", "127.0.0.1",
+                             "127.0.0.1:70000", "::1:80", "'[::1]'", "'[localhost]:80'"}) {
     EXPECT_THAT(problems("workers: 1\nlisten: " + std::string(listen) + "\n"),
                 ElementsAre(StartsWith("test.yaml:2: key 'listen': malformed listen address")))
         << listen;
@@ -557,6 +568,199 @@ TEST(ConfigEnv, MalformedPlaceholderIsRejected) {
       problems(std::string(kProvidersBlock) + "    api_key: ${1X}\n"),
       ElementsAre(StartsWith("test.yaml:5: key 'providers.local.api_key': invalid environment "
                              "variable name '1X'")));
+}
+
+TEST(ConfigEnv, DefaultIsUsedWhenTheVariableIsUnsetOrEmpty) {
+  const std::string yaml = "listen: 127.0.0.1:${PORT:-8081}\n" + std::string(kProvidersBlock) +
+                           "    api_key: ${KEY:-}\n"
+                           "    labels: {tier: '${TIER:-gold:1}'}\n";
+  Config config = load(yaml);
+  EXPECT_EQ(config.listen_port, 8081);
+  EXPECT_EQ(config.providers.at(0).api_key, "");  // ${KEY:-}: no key, said on purpose
+  EXPECT_EQ(config.providers.at(0).labels.at("tier"), "gold:1");
+  config = load(yaml, fakeEnv({{"PORT", ""}, {"KEY", ""}, {"TIER", ""}}));
+  EXPECT_EQ(config.listen_port, 8081);
+  EXPECT_EQ(config.providers.at(0).labels.at("tier"), "gold:1");
+  config = load(yaml, fakeEnv({{"PORT", "9000"}, {"KEY", "sk-1"}, {"TIER", "free"}}));
+  EXPECT_EQ(config.listen_port, 9000);
+  EXPECT_EQ(config.providers.at(0).api_key, "sk-1");
+  EXPECT_EQ(config.providers.at(0).labels.at("tier"), "free");
+}
+
+TEST(ConfigEnv, RequiredVariableReportsItsMessageWhenUnsetOrEmpty) {
+  const std::string yaml = std::string(kProvidersBlock) + "    api_key: ${KEY:?put the key in .env}\n";
+  EXPECT_THAT(problems(yaml), ElementsAre("test.yaml:5: key 'providers.local.api_key': environment "
+                                          "variable 'KEY' is not set: put the key in .env"));
+  EXPECT_THAT(problems(yaml, fakeEnv({{"KEY", ""}})),
+              ElementsAre("test.yaml:5: key 'providers.local.api_key': environment variable 'KEY' "
+                          "is empty: put the key in .env"));
+  EXPECT_EQ(load(yaml, fakeEnv({{"KEY", "sk-1"}})).providers.at(0).api_key, "sk-1");
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${KEY:?}\n"),
+              ElementsAre(HasSubstr("environment variable 'KEY' is not set")));
+}
+
+TEST(ConfigEnv, EmptyVariableWithoutDefaultIsAnError) {
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${OPENAI_API_KEY}\n",
+                       fakeEnv({{"OPENAI_API_KEY", ""}})),
+              ElementsAre(StartsWith("test.yaml:5: key 'providers.local.api_key': environment "
+                                     "variable 'OPENAI_API_KEY' is empty (write ${OPENAI_API_KEY:-} "
+                                     "where an empty value is meant)")));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${A}${B}${C}\n",
+                       fakeEnv({{"A", ""}})),
+              ElementsAre(HasSubstr("environment variables 'B', 'C' are not set; environment "
+                                    "variable 'A' is empty")));
+}
+
+TEST(ConfigEnv, UnsupportedExpansionIsRejected) {
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${KEY:+x}\n",
+                       fakeEnv({{"KEY", "k"}})),
+              ElementsAre("test.yaml:5: key 'providers.local.api_key': unsupported '${KEY:+x}' "
+                          "(expected ${NAME}, ${NAME:-default} or ${NAME:?message})"));
+}
+
+TEST(ConfigEnv, DoubleDollarAlsoEscapesTheNewForms) {
+  const Config config = load(std::string(kProvidersBlock) + "    api_key: $${KEY:-x}$${KEY:?y}\n");
+  EXPECT_EQ(config.providers.at(0).api_key, "${KEY:-x}${KEY:?y}");
+}
+
+// Each key whose value goes into an upstream request head, as a fragment of a valid provider.
+struct HeadKey {
+  std::string provider;  // a provider line with KEY_UNDER_TEST where the value goes
+  std::string path;
+};
+
+const HeadKey kHeadKeys[] = {
+    {"  p: {kind: openai, base_url: 'http://h/v1', api_key: '${V}'}\n", "providers.p.api_key"},
+    {"  p: {kind: anthropic, api_key: k, api_version: '${V}'}\n", "providers.p.api_version"},
+    {"  p: {kind: azure, base_url: 'https://r.openai.azure.com', api_version: '${V}'}\n",
+     "providers.p.api_version"},
+    {"  p: {kind: bedrock, region: '${V}', aws_access_key_id: a, aws_secret_access_key: s}\n",
+     "providers.p.region"},
+    {"  p: {kind: bedrock, region: r, aws_access_key_id: '${V}', aws_secret_access_key: s}\n",
+     "providers.p.aws_access_key_id"},
+    {"  p: {kind: bedrock, region: r, aws_access_key_id: a, aws_secret_access_key: '${V}'}\n",
+     "providers.p.aws_secret_access_key"},
+    {"  p: {kind: bedrock, region: r, aws_access_key_id: a, aws_secret_access_key: s, "
+     "aws_session_token: '${V}'}\n",
+     "providers.p.aws_session_token"},
+    {"  p: {kind: openai, base_url: 'http://h/${V}'}\n", "providers.p.base_url"},
+};
+
+TEST(ConfigHeadValues, ControlCharacterIsRejectedNamingTheKeyButNotTheValue) {
+  for (const HeadKey& key : kHeadKeys) {
+    using namespace std::string_literals;
+    for (const std::string& value : {"secret99\r\nX-Injected: 1"s, "secret99\n\n"s, "secret99\tx"s,
+                                     "secret99\0x"s, "secret99\x7f"s, "\x1b[2Jsecret99"s}) {
+      const auto lines = problems("providers:\n" + key.provider, fakeEnv({{"V", value}}));
+      ASSERT_THAT(lines, ElementsAre(StartsWith("test.yaml:2: key '" + key.path +
+                                                "': contains control character 0x")))
+          << key.path;
+      EXPECT_THAT(lines[0], HasSubstr("(from ${V})")) << key.path;
+      EXPECT_THAT(lines[0], Not(HasSubstr("secret99"))) << key.path;
+      EXPECT_THAT(lines[0], Not(HasSubstr("Injected"))) << key.path;
+    }
+  }
+}
+
+TEST(ConfigHeadValues, ControlCharacterWrittenInTheFileIsRejectedToo) {
+  EXPECT_THAT(problems("providers:\n"
+                       "  p: {kind: openai, base_url: 'http://h/v1', api_key: \"sk-1\\r\\nX-Evil: 1\"}\n"),
+              ElementsAre("test.yaml:2: key 'providers.p.api_key': contains control character 0x0D "
+                          "(carriage return); control characters would corrupt the upstream "
+                          "request's headers (the value is not shown)"));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "routes:\n  chat: {targets: [\"local/m\\r\\nx\"]}\n"),
+              ElementsAre(StartsWith("test.yaml:6: key 'routes.chat.targets[0]': contains control "
+                                     "character 0x0D")));
+  EXPECT_THAT(problems("providers:\n  \"a\\nb\": {kind: openai}\nroutes:\n  \"c\\rd\": {targets: [x/m]}\n"),
+              Contains("test.yaml:2: key 'providers': a name cannot contain control characters"));
+  EXPECT_THAT(problems("routes:\n  \"c\\rd\": {targets: [x/m]}\n"),
+              Contains("test.yaml:2: key 'routes': a name cannot contain control characters"));
+}
+
+TEST(ConfigHeadValues, OneTrailingNewlineIsRemovedWithAWarning) {
+  for (const HeadKey& key : kHeadKeys) {
+    for (const char* ending : {"\n", "\r\n"}) {
+      const Config config = load("providers:\n" + key.provider,
+                                 fakeEnv({{"V", std::string("secret99") + ending}}));
+      const Provider& p = config.providers.at(0);
+      const std::string read = key.path.ends_with("api_key")                 ? p.api_key
+                               : key.path.ends_with("api_version")           ? p.api_version
+                               : key.path.ends_with("region")                ? p.region
+                               : key.path.ends_with("aws_access_key_id")     ? p.aws_access_key_id
+                               : key.path.ends_with("aws_secret_access_key") ? p.aws_secret_access_key
+                               : key.path.ends_with("aws_session_token")     ? p.aws_session_token
+                                                                             : p.endpoint.base_path;
+      EXPECT_EQ(read, key.path.ends_with("base_url") ? "/secret99" : "secret99") << key.path;
+      ASSERT_THAT(config.warnings,
+                  ElementsAre("test.yaml:2: key '" + key.path + "': warning: removed the trailing "
+                              "newline from ${V} (a value read from a file often ends with one)"))
+          << key.path;
+    }
+  }
+  // A YAML block scalar keeps its final newline: the same forgiveness applies.
+  const Config config = load(std::string(kProvidersBlock) + "    api_key: |\n      sk-block\n");
+  EXPECT_EQ(config.providers.at(0).api_key, "sk-block");
+  EXPECT_THAT(config.warnings, ElementsAre(StartsWith("test.yaml:5: key 'providers.local.api_key': warning:")));
+  EXPECT_TRUE(load(std::string(kProvidersBlock) + "    api_key: sk-plain\n").warnings.empty());
+}
+
+TEST(ConfigHeadValues, TwoTrailingNewlinesOrOnlyANewlineAreRejected) {
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${K}\n", fakeEnv({{"K", "sk-1\n\n"}})),
+              ElementsAre(AllOf(StartsWith("test.yaml:5: key 'providers.local.api_key': contains "
+                                           "control character 0x0A (line feed) (from ${K}); only one "
+                                           "trailing newline is removed"),
+                                Not(HasSubstr("sk-1")))));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + "    api_key: ${K}\n", fakeEnv({{"K", "\n"}})),
+              ElementsAre("test.yaml:5: key 'providers.local.api_key': is only a newline (from ${K})"));
+}
+
+TEST(ConfigHeadValues, SpacesAreRejectedInUrlAndSignatureParts) {
+  EXPECT_THAT(problems("providers:\n  p: {kind: bedrock, region: 'us east 1', aws_access_key_id: a, "
+                       "aws_secret_access_key: s}\n"),
+              ElementsAre("test.yaml:2: key 'providers.p.region': must not contain spaces"));
+  EXPECT_THAT(problems("providers:\n  p: {kind: azure, base_url: 'https://r.openai.azure.com', "
+                       "api_version: '2024-10-21 '}\n"),
+              ElementsAre("test.yaml:2: key 'providers.p.api_version': must not contain spaces"));
+  // A key is a header value: a space in it is odd but harmless, and not ours to judge.
+  EXPECT_EQ(load(std::string(kProvidersBlock) + "    api_key: 'a b'\n").providers.at(0).api_key, "a b");
+}
+
+TEST(ConfigErrors, UnquotedPlaceholderInAFlowCollectionSaysToQuoteIt) {
+  EXPECT_THAT(problems("providers:\n"
+                       "  groq: {kind: groq, api_key: ${GROQ_API_KEY}}\n"
+                       "routes: {}\n"),
+              ElementsAre(AllOf(StartsWith("test.yaml:2: YAML syntax error: "),
+                                HasSubstr(": a value with ${...} inside { } or [ ] must be quoted, "
+                                          "e.g. api_key: \"${GROQ_API_KEY}\""))));
+  EXPECT_THAT(problems("providers:\n"
+                       "  p: {kind: openai, base_url: http://${HOST}:9000/v1, api_key: k}\n"),
+              ElementsAre(HasSubstr("must be quoted, e.g. base_url: \"http://${HOST}:9000/v1\"")));
+  EXPECT_THAT(problems("routes:\n"
+                       "  chat:\n"
+                       "    targets: [a/m, ${P}/m]\n"),
+              ElementsAre(AllOf(StartsWith("test.yaml:3: YAML syntax error: "),
+                                HasSubstr("must be quoted, e.g. \"${P}/m\""))));
+  // Over several lines, and when the parser only gives up at the end of the file.
+  EXPECT_THAT(problems("providers:\n"
+                       "  p: {kind: openai,\n"
+                       "      api_key: ${K},\n"
+                       "      base_url: 'http://h'}\n"),
+              ElementsAre(HasSubstr("must be quoted, e.g. api_key: \"${K}\"")));
+  EXPECT_THAT(problems("routes:\n  chat: {targets: [${P}/m]\n"),
+              ElementsAre(HasSubstr("must be quoted")));
+}
+
+TEST(ConfigErrors, OtherSyntaxErrorsGetNoQuotingAdvice) {
+  for (const char* yaml : {"routes:\n  chat: {targets: [a/b]\n",
+                           "providers:\n  p: {kind: openai, api_key: '${K}', x: [a}\n",
+                           "x: {a: \"${K}\", b: [c, d}\n"}) {
+    EXPECT_THAT(problems(yaml), ElementsAre(AllOf(HasSubstr("YAML syntax error"), Not(HasSubstr("quoted")))))
+        << yaml;
+  }
+  // Outside { } and [ ], ${...} needs no quotes: the same keys in block style load.
+  const Config config = load("providers:\n  groq:\n    kind: groq\n    api_key: ${GROQ_API_KEY}\n",
+                             fakeEnv({{"GROQ_API_KEY", "gsk"}}));
+  EXPECT_EQ(config.providers.at(0).api_key, "gsk");
 }
 
 TEST(ConfigDescribe, ShowsTheResolvedRoutingTable) {
