@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 echo "== module layering"
 scripts/check-layering.sh
-scripts/build.sh build -- -DSY_TESTS=ON
+scripts/build.sh build -- -DSY_TESTS=ON -DSY_WERROR=ON
 echo "== unit tests"
 ctest --test-dir build --output-on-failure
 
@@ -21,7 +21,7 @@ SWITCHYARD_BIN="$PWD/build/src/app/switchyard" node --test --test-concurrency=1 
 
 if [ "${SWITCHYARD_SANITIZE:-1}" != "0" ]; then
   echo "== ASan+UBSan build: unit and integration tests"
-  scripts/build.sh build-asan -- -DSY_TESTS=ON -DSY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  scripts/build.sh build-asan -- -DSY_TESTS=ON -DSY_WERROR=ON -DSY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure
   SWITCHYARD_BIN="$PWD/build-asan/src/app/switchyard" ASAN_OPTIONS=detect_leaks=1 \
     node --test --test-concurrency=1 tests/integration/
