@@ -111,17 +111,34 @@ http::Response allTargetsFailed(Dialect surface, std::string_view route, const s
   return response;
 }
 
-// One line per chat request: what served it, how, and how long it took.
+// One line per chat request: what served it, how, and how long it took. The outcome says what the
+// client got: ok; failed_over (served, but not by the first attempt, or continued mid-stream);
+// client_error (the provider's 4xx passed through, or no target could carry it); incomplete (a stream that broke and ended with
+// an error event); failed (the gateway's own error: every target failed, deadline); client_gone.
+// Failures are logged at warning, so an operator watching warnings sees every request a client lost.
 void logRequest(Dialect surface, std::string_view route, const routing::TargetRef* served_by,
                 const routing::TargetRef* continued_by, int attempts, bool stream, const AttemptOutcome& outcome,
                 Clock::time_point started) {
-  if (!observability::enabled(LogLevel::Info)) return;
+  std::string_view result = "ok";
+  auto level = LogLevel::Info;
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
+    result = "client_gone";
+  } else if (served_by == nullptr && outcome.status >= 400 && outcome.status < 500 && outcome.status != 429) {
+    result = "client_error";  // no target could carry the request, or the prompt fits none
+  } else if (served_by == nullptr) {
+    result = "failed";
+    level = LogLevel::Warn;
+  } else if (outcome.failure != base::FailureKind::None) {
+    result = "incomplete";
+    level = LogLevel::Warn;
+  } else if (outcome.status >= 400) {
+    result = "client_error";
+  } else if (attempts > 1 || continued_by != nullptr) {
+    result = "failed_over";
+  }
+  if (!observability::enabled(level)) return;
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  std::string result;
-  if (outcome.kind == AttemptOutcome::Kind::ClientGone) result = "client_gone";
-  else if (outcome.failure != base::FailureKind::None) result = base::toToken(outcome.failure);
-  else result = served_by ? "ok" : "failed";
-  observability::log(LogLevel::Info, "request",
+  observability::log(level, "request",
                      {{"api", canonical::toString(surface)},
                       {"route", route},
                       {"target", served_by ? served_by->id : std::string()},
@@ -129,7 +146,9 @@ void logRequest(Dialect surface, std::string_view route, const routing::TargetRe
                       {"attempts", attempts},
                       {"status", outcome.status},
                       {"stream", stream ? "true" : "false"},
-                      {"outcome", std::move(result)},
+                      {"outcome", std::string(result)},
+                      {"failure", outcome.failure == base::FailureKind::None ? std::string()
+                                                                             : std::string(base::toToken(outcome.failure))},
                       {"ms", elapsed}});
 }
 

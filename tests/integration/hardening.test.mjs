@@ -6,7 +6,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { HOST, Stack, TEST_TIMEOUT_MS, assertCompletionFrom, chatBody, rawExchange, rawStatus, runCli, writeTempFile } from './lib/harness.mjs';
+import { HOST, Stack, TEST_TIMEOUT_MS, assertCompletionFrom, chatBody, rawExchange, rawStatus, runCli, sleep, writeTempFile } from './lib/harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
 
@@ -139,6 +139,36 @@ describe('hardening', { timeout: 90_000 }, () => {
     assert.equal(res.status, 503, res.text);
     assert.equal(res.headers['x-should-retry'], 'false');
     assert.equal(res.headers['retry-after'], undefined);
+  });
+
+  it('the request log line says what the client got, and a lost request is a warning', opts, async () => {
+    const requestLines = () =>
+      gw.child.stdout
+        .split('\n')
+        .filter((line) => line.includes('"msg":"request"'))
+        .map((line) => JSON.parse(line));
+    const waitFor = async (predicate) => {
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline) {
+        const found = requestLines().find(predicate);
+        if (found) return found;
+        await sleep(50);
+      }
+      assert.fail(`no such request line in:\n${gw.child.stdout.slice(-3000)}`);
+    };
+    await a.setFaults([{ status: 503 }]);
+    assert.equal((await gw.chat(chatBody('pair', 'failed over'))).status, 200);
+    const failedOver = await waitFor((l) => l.outcome === 'failed_over');
+    assert.equal(failedOver.level, 'info');
+    assert.equal(failedOver.target, 'b/model-b');
+    await a.setFaults([{ status: 503 }]);
+    await b.setFaults([{ status: 503 }]);
+    assert.equal((await gw.chat(chatBody('pair'))).status, 503);
+    const failed = await waitFor((l) => l.outcome === 'failed');
+    assert.equal(failed.level, 'warning');
+    assert.equal(failed.failure, 'upstream_status');
+    assert.equal((await gw.chat(chatBody('claude', 'hi', { n: 2 }))).status, 400);
+    assert.ok(requestLines().some((l) => l.outcome === 'ok'), 'plain successes are ok');
   });
 
   it('/admin/targets writes plain decimal numbers', opts, async () => {
