@@ -85,23 +85,27 @@ std::string_view toString(Resume resume) {
   return "";
 }
 
-enum class Continued { Completed, FailedBeforeText, BrokeAfterText, PrefillRefused, ClientGone };
+enum class Continued {
+  Completed,
+  FailedBeforeText,
+  BrokeAfterText,
+  PrefillRefused,  // a 400 saying the target refuses an assistant prefill: learnt, then a replay
+  Diverged,        // a replay whose answer is not the one the client has: another model, not a failure
+  ClientGone,
+};
 
 // The continuation request for `resume`, encoded for `codec` into `head`/`body`.
 std::optional<canonical::Error> encodeContinuation(const ContinuationInput& input, const providers::TargetCodec& codec,
                                                    canonical::Prefill prefill, Resume resume,
                                                    const canonical::PartialAnswer& partial, std::string& head,
                                                    std::string& body) {
+  // A replay is the client's own request (a stream, as only streams are continued).
+  if (resume == Resume::Replay) return codec.encode(input.request, input.arena, head, body);
   canonical::ChatRequest request(input.arena);
-  if (resume == Resume::Replay) {
-    canonical::buildContinuation(input.request, canonical::PartialAnswer{}, canonical::ContinuationStyle::AssistantPrefix,
-                                 input.arena, request);
-  } else {
-    const auto style = resume == Resume::Prefill ? canonical::ContinuationStyle::AssistantPrefix
-                                                 : canonical::ContinuationStyle::Instruction;
-    canonical::buildContinuation(input.request, partial, style, input.arena, request);
-    if (resume == Resume::Prefill) request.prefill = prefill;
-  }
+  const auto style = resume == Resume::Prefill ? canonical::ContinuationStyle::AssistantPrefix
+                                               : canonical::ContinuationStyle::Instruction;
+  canonical::buildContinuation(input.request, partial, style, input.arena, request);
+  if (resume == Resume::Prefill) request.prefill = prefill;
   return codec.encode(request, input.arena, head, body);
 }
 
@@ -158,7 +162,7 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
     if (done && decoder->state() == DecodeState::More) decoder->endOfBody(sink);
     if (resumer.state() == canonical::ResumeFilter::State::Diverged) {
       why = "its answer is not the one the client has (replay diverged)";
-      co_return Continued::FailedBeforeText;
+      co_return Continued::Diverged;
     }
     const DecodeState state = decoder->state();
     if (state == DecodeState::Done) {
@@ -267,7 +271,7 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
           continue;
         }
         // A replay that says something else is not the target's failure: another model's answer.
-        if (why.find("replay diverged") != std::string::npos) {
+        if (continued == Continued::Diverged) {
           health.recordAbandoned(admission);
         } else {
           health.recordFailure(ended, admission, FailureKind::StreamCut, why);

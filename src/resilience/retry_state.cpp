@@ -19,13 +19,10 @@ RetryState::RetryState(RetryLimits limits, std::size_t target_count, SteadyTime 
       target_count_(std::max<std::size_t>(target_count, 1)),
       deadline_(deadline),
       random_(std::move(random)),
-      not_before_(target_count_, SteadyTime::min()),
-      held_until_(target_count_, SteadyTime::min()),
-      same_target_used_(target_count_, 0),
-      excluded_(target_count_, false) {}
+      targets_(target_count_) {}
 
 bool RetryState::skipped(std::size_t target, SteadyTime now, bool skip_held) const {
-  return excluded_[target] || (skip_held && held_until_[target] > now);
+  return targets_[target].excluded || (skip_held && targets_[target].held_until > now);
 }
 
 std::size_t RetryState::position(SteadyTime now) const {
@@ -50,8 +47,8 @@ void RetryState::startAttempt(const Next& next) {
 }
 
 void RetryState::exclude(std::size_t target) {
-  if (target >= excluded_.size()) return;
-  excluded_[target] = true;
+  if (target >= targets_.size()) return;
+  targets_[target].excluded = true;
   if (repeat_ == target) repeat_.reset();
 }
 
@@ -75,7 +72,7 @@ RetryState::Next RetryState::next(SteadyTime now) const {
   const std::size_t attempt = position(now);
   next.position = attempt;
   next.target = attempt % target_count_;
-  if (excluded_[next.target]) {  // every target is excluded
+  if (targets_[next.target].excluded) {  // every target is excluded
     next.decision = Decision::GiveUpAttempts;
     return next;
   }
@@ -83,8 +80,8 @@ RetryState::Next RetryState::next(SteadyTime now) const {
   // Backoff before each new round, at its first target that can serve.
   const bool new_round = cursor_ > 0 && attempt / target_count_ > (cursor_ - 1) / target_count_;
   if (new_round) next.wait = backoffForRound(round, limits_, random_());
-  if (not_before_[next.target] > now) {
-    next.wait = std::max(next.wait, std::chrono::ceil<Millis>(not_before_[next.target] - now));
+  if (targets_[next.target].not_before > now) {
+    next.wait = std::max(next.wait, std::chrono::ceil<Millis>(targets_[next.target].not_before - now));
   }
   if (now + next.wait >= deadline_) next.decision = Decision::GiveUpDeadline;
   return next;
@@ -93,14 +90,15 @@ RetryState::Next RetryState::next(SteadyTime now) const {
 void RetryState::recordFailure(std::size_t target, std::optional<Millis> retry_after, SteadyTime now,
                                bool transient) {
   repeat_.reset();
-  if (target >= not_before_.size()) return;
-  if (limits_.same_target > 0 && transient && !excluded_[target]) {
+  if (target >= targets_.size()) return;
+  PerTarget& known = targets_[target];
+  if (limits_.same_target > 0 && transient && !known.excluded) {
     if (!retry_after || *retry_after <= limits_.same_target_wait_max) {
       const Millis wait = retry_after ? *retry_after
-                                      : backoffForRound(same_target_used_[target] + 1, limits_, random_());
+                                      : backoffForRound(known.same_target_used + 1, limits_, random_());
       // A retry that could not start before the deadline would only waste it: move on instead.
-      if (same_target_used_[target] < limits_.same_target && now + wait < deadline_) {
-        ++same_target_used_[target];
+      if (known.same_target_used < limits_.same_target && now + wait < deadline_) {
+        ++known.same_target_used;
         repeat_ = target;
         repeat_wait_ = wait;
         return;
@@ -108,11 +106,11 @@ void RetryState::recordFailure(std::size_t target, std::optional<Millis> retry_a
     } else {
       // The provider asked for longer than a same-target retry may wait: move on now, and leave
       // this target out of the later rounds until then.
-      held_until_[target] = now + *retry_after;
+      known.held_until = now + *retry_after;
     }
   }
   if (!retry_after) return;
-  not_before_[target] = now + std::min(*retry_after, limits_.retry_after_max);
+  known.not_before = now + std::min(*retry_after, limits_.retry_after_max);
 }
 
 }  // namespace switchyard::resilience

@@ -54,7 +54,7 @@ class RetryState {
   // `target` cannot serve this request at all (its wire format cannot carry it): it is never
   // chosen again, and choosing it cost no attempt. With every target excluded, next() gives up.
   void exclude(std::size_t target);
-  bool excluded(std::size_t target) const { return target < excluded_.size() && excluded_[target]; }
+  bool excluded(std::size_t target) const { return target < targets_.size() && targets_[target].excluded; }
   // Records that `target` failed; `retry_after` is the provider's wish, if it expressed one.
   // `transient` failures (5xx, 429, reset, malformed answer) may be retried on the same target.
   void recordFailure(std::size_t target, std::optional<Millis> retry_after, SteadyTime now,
@@ -74,10 +74,14 @@ class RetryState {
 
   int attempts_ = 0;
   std::size_t cursor_ = 0;              // position() starts looking here
-  std::vector<SteadyTime> not_before_;  // per target, from Retry-After
-  std::vector<SteadyTime> held_until_;  // per target: out of the rounds until then (same-target mode)
-  std::vector<int> same_target_used_;   // per target: same-target retries spent
-  std::vector<bool> excluded_;
+  // What this request knows of each target: one allocation per request, whatever it learns.
+  struct PerTarget {
+    SteadyTime not_before = SteadyTime::min();  // from Retry-After
+    SteadyTime held_until = SteadyTime::min();  // out of the rounds until then (same-target mode)
+    int same_target_used = 0;                   // same-target retries spent
+    bool excluded = false;
+  };
+  std::vector<PerTarget> targets_;
   std::optional<std::size_t> repeat_;   // the target a same-target retry goes to next
   Millis repeat_wait_{0};
 };
