@@ -188,6 +188,23 @@ routes:
   EXPECT_FALSE(strict.best_effort_continuation);
 }
 
+TEST(ConfigDescribe, CheckShowsSameTargetRetryPrefillAndBestEffort) {
+  const Config config = load(R"(
+providers:
+  local: {kind: vllm, base_url: http://127.0.0.1:8000/v1, prefill: false}
+routes:
+  chat:
+    targets: [local/m]
+    retry: {same_target: 2, same_target_wait_max: 1500ms}
+    mid_stream_failover: best_effort
+  plain: {targets: [local/m]}
+)");
+  const std::string table = describe(config);
+  EXPECT_THAT(table, HasSubstr("same_target=2 same_target_wait_max=1500ms"));
+  EXPECT_THAT(table, HasSubstr("mid_stream  best_effort"));
+  EXPECT_THAT(table, HasSubstr("prefill     false"));
+}
+
 TEST(ConfigErrors, UnknownPrefillAndMidStreamValuesAreRejected) {
   const auto lines = problems(R"(
 providers:
