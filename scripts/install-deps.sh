@@ -8,7 +8,10 @@ want=(build-essential g++ cmake ninja-build pkg-config ca-certificates curl
       libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev)
 for arg in "$@"; do
   case "$arg" in
-    --test) want+=(libgtest-dev libgmock-dev googletest openssl) ;;
+    # clang: scripts/test.sh builds and unit-tests with Debian's clang too (libstdc++, as GCC's).
+    # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for clang-14 (scripts/fuzz.sh), only
+    # a recommendation of clang's, which --no-install-recommends skips.
+    --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev) ;;
     --bench) want+=(nginx-light wrk) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -13,6 +13,9 @@ scripts/build.sh build -- -DSY_TESTS=ON -DSY_WERROR=ON
 echo "== unit tests"
 ctest --test-dir build --output-on-failure
 
+echo "== fuzz smoke run: every fuzz target for a few seconds on its seed corpus (scripts/fuzz.sh)"
+scripts/fuzz.sh smoke "${SWITCHYARD_FUZZ_SECONDS:-5}"
+
 echo "== official SDK client (npm, pinned in tests/sdk/package-lock.json)"
 (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
 

@@ -1,17 +1,21 @@
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.h"
 #include "http/server.h"
 #include "observability/log.h"
-#include "proxy/gateway_handler.h"
+#include "app/config_reloader.h"
+#include "proxy/gateway_front.h"
 #include "proxy/health_checker.h"
 
 namespace switchyard::app {
@@ -38,14 +42,25 @@ void raiseFileLimit() {
   }
 }
 
+// A large request or answer (megabytes: an 8 MiB body, its translation) must give its memory back
+// when it ends. glibc raises its mmap threshold after such a block is freed, and later ones come
+// from the heap, which is rarely returned to the system: a fixed threshold keeps them mmapped
+// (returned on free) and the heap for the small, hot allocations.
+void boundHeapGrowth() {
+  constexpr int kMmapThreshold = 256 * 1024;
+  ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  ::mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold);
+}
+
 }  // namespace
 
 int runServe(const std::string& config_path, const CommonOptions& options) {
   initLoggingFrom(options);
   raiseFileLimit();
-  std::unique_ptr<proxy::GatewayState> state;
+  boundHeapGrowth();
+  std::shared_ptr<const proxy::GatewayState> state;
   try {
-    state = std::make_unique<proxy::GatewayState>(config::loadFile(config_path));
+    state = std::make_shared<const proxy::GatewayState>(config::loadFile(config_path));
   } catch (const std::exception& error) {
     observability::flushLogs();
     std::cerr << error.what() << "\nswitchyard: cannot start\n";
@@ -61,14 +76,20 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   server_options.max_body_bytes = config.limits.max_body_bytes;
   server_options.max_header_bytes = config.limits.max_header_bytes;
   server_options.idle_timeout = config.limits.idle_timeout;
+  server_options.client_write_timeout = config.limits.client_write_timeout;
+  server_options.max_connections = config.limits.max_connections;
 
-  const proxy::GatewayState& shared_state = *state;
+  // The control thread takes signals and runs reloads and the drain, so that no event loop waits on
+  // a file, a TLS trust store or another thread.
+  boost::asio::io_context control_io;
+  std::optional<ConfigReloader> reloader;
   // bind() makes the handlers in worker order: the first io_context seen is the first worker's,
   // which also runs the health checks (a probe every few seconds needs no thread of its own).
   boost::asio::io_context* first_worker_io = nullptr;
-  http::Server server(server_options, [&shared_state, &first_worker_io](boost::asio::io_context& io) {
+  http::Server server(server_options, [&](boost::asio::io_context& io) {
     if (first_worker_io == nullptr) first_worker_io = &io;
-    return std::make_unique<proxy::GatewayHandler>(shared_state, io);
+    return std::make_unique<proxy::GatewayFront>(state, io, control_io.get_executor(),
+                                                 [&reloader] { return reloader->reload(); });
   });
   std::uint16_t port = 0;
   try {
@@ -86,22 +107,52 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
                       {"routes", state->routes.routeNames()},
                       {"version", kVersion}});
 
-  // Signals are taken on their own small io_context so workers never see them.
-  boost::asio::io_context signal_io;
-  boost::asio::signal_set signals(signal_io, SIGINT, SIGTERM);
-  signals.async_wait([&server](const boost::system::error_code&, int) { server.stop(); });
-  std::thread signal_thread([&signal_io] { signal_io.run(); });
-  std::signal(SIGPIPE, SIG_IGN);
-  // Started before the workers run; its loops live on the worker's io_context and end with it
-  // (the checker may go first: the loops do not refer to it).
+  // Health checks live on the first worker's io_context; a reload restarts them there with the
+  // new state (the loops of the old one end at their next wake-up).
   std::optional<proxy::HealthChecker> health_checker;
   if (first_worker_io != nullptr) {
-    health_checker.emplace(*first_worker_io, shared_state);
+    health_checker.emplace(*first_worker_io, *state);
     health_checker->start();
   }
+  reloader.emplace(config_path, state, server,
+                   [&health_checker, first_worker_io](const std::shared_ptr<const proxy::GatewayState>& next) {
+                     if (first_worker_io == nullptr) return;
+                     boost::asio::post(*first_worker_io, [&health_checker, first_worker_io, next] {
+                       if (health_checker) health_checker->stop();
+                       health_checker.emplace(*first_worker_io, *next);
+                       health_checker->start();
+                     });
+                   });
+
+  const std::chrono::milliseconds grace = config.shutdown_grace;
+  boost::asio::signal_set signals(control_io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal_number) {
+        if (ec) return;
+        if (signal_number == SIGHUP) {
+          reloader->reload();
+          signals.async_wait(on_signal);
+          return;
+        }
+        const auto began = std::chrono::steady_clock::now();
+        observability::log(LogLevel::Info, "draining",
+                           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+                            {"connections", static_cast<long long>(server.connections())},
+                            {"grace_ms", static_cast<long long>(grace.count())}});
+        const http::DrainReport report = server.drain(grace);
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+        observability::log(report.cut > 0 ? LogLevel::Warn : LogLevel::Info, "drained",
+                           {{"connections_at_start", static_cast<long long>(report.connections_at_start)},
+                            {"cut_at_grace", static_cast<long long>(report.cut)},
+                            {"duration_ms", static_cast<long long>(took.count())}});
+        server.stop();
+      };
+  signals.async_wait(on_signal);
+  std::thread control_thread([&control_io] { control_io.run(); });
+  std::signal(SIGPIPE, SIG_IGN);
   server.run();
-  signal_io.stop();
-  signal_thread.join();
+  control_io.stop();
+  control_thread.join();
   observability::log(LogLevel::Info, "stopped", {});
   observability::flushLogs();
   return 0;

@@ -14,6 +14,8 @@ std::string_view toToken(FailureKind kind) {
     case FailureKind::DeadlineExceeded: return "deadline_exceeded";
     case FailureKind::UpstreamStatus: return "upstream_status";
     case FailureKind::MalformedResponse: return "malformed_response";
+    case FailureKind::ResponseTooLarge: return "response_too_large";
+    case FailureKind::EventTooLarge: return "event_too_large";
     case FailureKind::StreamCut: return "stream_cut";
     case FailureKind::UpstreamError: return "upstream_error_event";
     case FailureKind::Unsupported: return "unsupported";

@@ -15,7 +15,9 @@ enum class FailureKind {
   FirstTokenTimeout,  // a stream produced no first event within timeouts.first_token
   DeadlineExceeded,   // the request's total deadline ran out
   UpstreamStatus,     // the provider answered with a failing HTTP status
-  MalformedResponse,  // the answer was not what the protocol promises (bad JSON, bad framing)
+  MalformedResponse,  // the answer was not what the protocol promises (bad JSON, bad framing, bad UTF-8)
+  ResponseTooLarge,   // a whole answer larger than limits.max_response_bytes
+  EventTooLarge,      // a stream event larger than limits.max_event_bytes
   StreamCut,          // a stream ended without its terminator after bytes reached the client
   UpstreamError,      // the provider sent an error event inside a 200 stream
   Unsupported,        // the target's wire format cannot carry this request (not tried)

@@ -181,6 +181,9 @@ struct Error {
   std::string_view message;
   std::string_view param;  // the offending field, when known ("messages[2].content")
   std::string_view code;   // a machine-readable code, when known ("context_length_exceeded")
+  // The gateway's request id, rendered into the client's error body when set (OpenAI: inside the
+  // error object; Anthropic: the top-level request_id).
+  std::string_view request_id;
 };
 
 }  // namespace switchyard::canonical

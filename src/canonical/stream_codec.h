@@ -49,6 +49,10 @@ class StreamEncoder {
   // The stream broke after bytes reached the client: appends the dialect's error event, after which
   // the client's stream ends without its normal end marker.
   virtual void fail(const Error& error, std::string& out) = 0;
+  // Whether the end of the stream reports the usage (OpenAI's stream_options.include_usage). It
+  // changes only what the encoder writes, never what it keeps, so a continuation may set it on an
+  // encoder that was kept in step with a stream without knowing the client's choice.
+  virtual void setIncludeUsage(bool /*include*/) {}
 };
 
 }  // namespace switchyard::canonical

@@ -29,6 +29,12 @@ inline constexpr Millis kDefaultInterTokenTimeout{30000};
 inline constexpr std::size_t kDefaultMaxBodyBytes = 8 * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxHeaderBytes = 16 * 1024;
 inline constexpr Millis kDefaultIdleTimeout{60000};
+inline constexpr std::size_t kDefaultMaxConnections = 10000;      // client connections, whole gateway
+inline constexpr Millis kDefaultClientWriteTimeout{30000};       // a client that takes no bytes that long is dropped
+inline constexpr std::size_t kDefaultMaxResponseBytes = 64 * 1024 * 1024;  // a whole upstream answer
+inline constexpr std::size_t kDefaultMaxEventBytes = 1024 * 1024;          // one upstream SSE event
+inline constexpr std::size_t kDefaultMaxResumeBytes = 1024 * 1024;  // answer text kept to continue a stream
+inline constexpr Millis kDefaultShutdownGrace{30000};
 inline constexpr std::size_t kDefaultPoolMaxIdle = 64;  // idle keep-alive connections per provider per worker
 
 // Circuit breakers (per target), retry budget (gateway-wide), health checks and hedging.
@@ -164,6 +170,13 @@ struct Limits {
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
   std::size_t max_header_bytes = kDefaultMaxHeaderBytes;
   Millis idle_timeout = kDefaultIdleTimeout;  // keep-alive client connections
+  std::size_t max_connections = kDefaultMaxConnections;
+  Millis client_write_timeout = kDefaultClientWriteTimeout;
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+  std::size_t max_event_bytes = kDefaultMaxEventBytes;
+  // A stream whose answer text grows past this can no longer be continued on another target if it
+  // breaks (it ends with the dialect's error event): memory per stream stays bounded.
+  std::size_t max_resume_bytes = kDefaultMaxResumeBytes;
 };
 
 struct Config {
@@ -172,6 +185,7 @@ struct Config {
   std::uint16_t listen_port = 8080;
   int workers = 0;  // 0: one per core
   Limits limits;
+  Millis shutdown_grace = kDefaultShutdownGrace;  // SIGTERM: how long in-flight requests may finish
   std::vector<Provider> providers;  // in file order
   std::vector<Route> routes;        // in file order
   ResilienceSettings resilience;

@@ -45,7 +45,7 @@ class ConfigParser {
       : reader_(reader), base_dir_(std::move(base_dir)) {}
 
   Config parse(const Field& root) {
-    reader_.forEachEntry(root, {"listen", "workers", "limits", "resilience", "providers", "routes"},
+    reader_.forEachEntry(root, {"listen", "workers", "limits", "shutdown_grace", "resilience", "providers", "routes"},
                          [&](const Field& field) { readTopLevel(field); });
     checkTargets();
     return std::move(config_);
@@ -60,8 +60,12 @@ class ConfigParser {
         config_.workers = static_cast<int>(*workers);
       }
     } else if (field.key == "limits") {
-      reader_.forEachEntry(field, {"max_body_bytes", "max_header_bytes", "idle_timeout"},
+      reader_.forEachEntry(field,
+                           {"max_body_bytes", "max_header_bytes", "idle_timeout", "max_connections",
+                            "client_write_timeout", "max_response_bytes", "max_event_bytes", "max_resume_bytes"},
                            [&](const Field& limit) { readLimit(limit, config_.limits); });
+    } else if (field.key == "shutdown_grace") {
+      if (auto grace = reader_.readDuration(field, true)) config_.shutdown_grace = *grace;
     } else if (field.key == "resilience") {
       reader_.forEachEntry(field, {"breaker", "retry_budget"}, [&](const Field& part) {
         if (part.key == "breaker") readBreaker(part, config_.resilience.breaker);
@@ -188,13 +192,21 @@ class ConfigParser {
   }
 
   void readLimit(const Field& field, Limits& limits) {
-    if (field.key == "idle_timeout") {
-      if (auto timeout = reader_.readDuration(field, false)) limits.idle_timeout = *timeout;
+    if (field.key == "idle_timeout" || field.key == "client_write_timeout") {
+      if (auto timeout = reader_.readDuration(field, false)) {
+        (field.key == "idle_timeout" ? limits.idle_timeout : limits.client_write_timeout) = *timeout;
+      }
       return;
     }
-    const std::optional<std::int64_t> bytes = reader_.readInteger(field, 1, kMaxSize);
-    if (!bytes) return;
-    (field.key == "max_body_bytes" ? limits.max_body_bytes : limits.max_header_bytes) = *bytes;
+    const std::optional<std::int64_t> value = reader_.readInteger(field, 1, kMaxSize);
+    if (!value) return;
+    const auto size = static_cast<std::size_t>(*value);
+    if (field.key == "max_body_bytes") limits.max_body_bytes = size;
+    else if (field.key == "max_header_bytes") limits.max_header_bytes = size;
+    else if (field.key == "max_connections") limits.max_connections = size;
+    else if (field.key == "max_response_bytes") limits.max_response_bytes = size;
+    else if (field.key == "max_event_bytes") limits.max_event_bytes = size;
+    else limits.max_resume_bytes = size;
   }
 
   void readProvider(const Field& node) {

@@ -19,14 +19,14 @@ namespace switchyard::config {
 
 // One value in the tree, with the dotted key that reaches it and the (1-based) line to blame.
 struct Field {
-  YAML::Node node;
+  // YAML::Node's assignment writes into the tree it refers to, so assigning a Field would edit
+  // the document being read: the const member makes Field non-assignable (without a user-declared
+  // operator=, which would deprecate the implicit copy constructor). Copies are fine: they share
+  // the node.
+  const YAML::Node node;
   std::string path;  // e.g. "providers.local.base_url"; empty for the document itself
   std::string key;   // the last part of path ("base_url"); empty for list items and the document
   int line = 1;
-
-  // YAML::Node's assignment writes into the tree it refers to, so assigning a Field would edit
-  // the document being read. Copies are fine: they share the node.
-  Field& operator=(const Field&) = delete;
 };
 
 class YamlReader {

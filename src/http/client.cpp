@@ -20,7 +20,7 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-constexpr std::size_t kUpstreamReadBuffer = 16 * 1024;
+constexpr std::size_t kUpstreamReadBuffer = 4 * 1024;
 
 std::shared_ptr<ssl::context> makeClientTlsContext(const std::string& ca_file) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
@@ -35,6 +35,7 @@ std::shared_ptr<ssl::context> makeClientTlsContext(const std::string& ca_file) {
 base::FailureKind classifyIoError(const beast::error_code& ec, bool during_connect) {
   using base::FailureKind;
   if (ec == beast::error::timeout) return FailureKind::AttemptTimeout;
+  if (ec == http::error::body_limit) return FailureKind::ResponseTooLarge;
   if (ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
     return during_connect ? FailureKind::Tls : FailureKind::ConnectionReset;
   }
@@ -65,7 +66,7 @@ void UpstreamConnection::reset() {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadChunk = 4 * 1024;
 
 bool isLocalhostName(std::string_view host) {
   std::string lower(host);

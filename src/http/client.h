@@ -72,6 +72,9 @@ class UpstreamConnection {
   virtual void parked() = 0;
   // Prepares for the next exchange on the same connection.
   void reset();
+  // Bounds this exchange's body: past it, reads fail with http::error::body_limit (a Content-Length
+  // above it fails at once). Streams are bounded per event by their reader instead.
+  void limitBody(std::uint64_t max_bytes) { parser_->body_limit(max_bytes); }
   // When the connection last went back to its pool.
   std::chrono::steady_clock::time_point released_at;
 

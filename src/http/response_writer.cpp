@@ -1,5 +1,6 @@
 #include "http/response_writer.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <span>
@@ -44,10 +45,32 @@ void appendHeaderLines(std::string& out, const beast_http::fields& fields) {
   }
 }
 
-void ResponseWriter::appendConnectionField(std::string& head) const {
+void ResponseWriter::setRequestId(std::string_view id) {
+  id = id.substr(0, kRequestIdMax);
+  if (id.empty()) {
+    request_id_line_size_ = 0;
+    return;
+  }
+  char* out = std::copy(kIdPrefix.begin(), kIdPrefix.end(), request_id_line_);
+  out = std::copy(id.begin(), id.end(), out);
+  *out++ = '\r';
+  *out++ = '\n';
+  request_id_line_size_ = static_cast<std::size_t>(out - request_id_line_);
+}
+
+void ResponseWriter::appendWriterFields(std::string& head) const {
+  // Every head of the exchange, whoever rendered its other fields, carries the request id.
+  head.append(request_id_line_, request_id_line_size_);
   // HTTP/1.1 keeps connections alive unless told; HTTP/1.0 closes unless told.
   if (version_ >= 11 && !keep_alive_) head += "Connection: close\r\n";
   if (version_ < 11 && keep_alive_) head += "Connection: keep-alive\r\n";
+}
+
+void ResponseWriter::armWriteDeadline() {
+  // A request past its deadline still gets its error written, briefly.
+  constexpr std::chrono::seconds kLastWords{1};
+  const auto now = std::chrono::steady_clock::now();
+  stream_.expires_at(std::max(std::min(now + limits_.write_timeout, limits_.deadline), now + kLastWords));
 }
 
 asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
@@ -63,11 +86,12 @@ asio::awaitable<beast::error_code> ResponseWriter::send(Status status, std::stri
   head.reserve(64 + header_lines.size());
   appendStatusLine(head, version_, status);
   head += header_lines;
-  appendConnectionField(head);
+  appendWriterFields(head);
   head += "Content-Length: ";
   head += std::to_string(body.size());
   head += "\r\n\r\n";
   const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(body.data(), body.size())};
+  armWriteDeadline();
   auto [ec, n] = co_await asio::async_write(stream_, pieces, kAwaitTuple);
   if (ec) keep_alive_ = false;
   co_return ec;
@@ -80,7 +104,7 @@ void ResponseWriter::beginStream(Status status, std::string_view header_lines) {
   head_.reserve(64 + header_lines.size());
   appendStatusLine(head_, version_, status);
   head_ += header_lines;
-  appendConnectionField(head_);
+  appendWriterFields(head_);
   if (version_ >= 11) head_ += "Transfer-Encoding: chunked\r\n";
   head_ += kCrLf;
 }
@@ -104,6 +128,7 @@ asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view d
   if (last && chunked) pieces[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
   if (count == 0) co_return beast::error_code{};
   const std::span<const asio::const_buffer> to_write(pieces.data(), count);
+  armWriteDeadline();
   auto [ec, n] = co_await asio::async_write(stream_, to_write, kAwaitTuple);
   head_.clear();
   if (ec) keep_alive_ = false;

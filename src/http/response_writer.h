@@ -2,6 +2,7 @@
 // Writes the answer to one request, whole or as a chunked stream, with as few system calls as the
 // answer allows: the head is serialised by hand and gathered with the body (or with the first
 // chunk of a stream), and a stream's last data goes out with the terminating chunk.
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -24,11 +25,24 @@ void appendStatusLine(std::string& out, unsigned version, Status status);
 // (Content-Length, Transfer-Encoding, Connection), which the writer owns.
 void appendHeaderLines(std::string& out, const beast::http::fields& fields);
 
+// The longest request id a writer carries (proxy/request_id.h decides which ids are accepted).
+inline constexpr std::size_t kRequestIdMax = 128;
+
+// How long writing to a client may take. A client that takes no bytes for `write_timeout` (or
+// until the request's deadline, whichever comes first) is dropped: a write that fails ends the
+// exchange, which cancels the upstream.
+struct WriteLimits {
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
 // Lives on the connection's coroutine frame; not thread-safe (one worker owns it).
 class ResponseWriter {
  public:
-  ResponseWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive)
-      : stream_(stream), version_(version), keep_alive_(keep_alive) {}
+  ResponseWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive, WriteLimits limits = {})
+      : stream_(stream), version_(version), keep_alive_(keep_alive), limits_(limits) {}
+  // The request's total deadline (timeouts.total) bounds writing its answer too.
+  void setDeadline(std::chrono::steady_clock::time_point deadline) { limits_.deadline = deadline; }
 
   // Sends a complete response: head (with Content-Length and connection fields) and body in one write.
   boost::asio::awaitable<beast::error_code> send(Response response);
@@ -42,18 +56,34 @@ class ResponseWriter {
   void beginStream(Status status, std::string_view header_lines);
   // Writes one chunk; with `last`, the terminating chunk follows in the same write.
   boost::asio::awaitable<beast::error_code> writeChunk(std::string_view data, bool last = false);
+  // The exchange's request id: every head this writer writes carries it as `x-request-id`. Set
+  // before the first write; longer than kRequestIdMax is cut (callers pass only valid ids).
+  void setRequestId(std::string_view id);
+  std::string_view requestId() const {
+    if (request_id_line_size_ == 0) return {};
+    return {request_id_line_ + kIdPrefix.size(), request_id_line_size_ - kIdPrefix.size() - 2};
+  }
+  // "x-request-id: ID\r\n", for an upstream request head (empty when no id was set).
+  std::string_view requestIdLine() const { return {request_id_line_, request_id_line_size_}; }
   bool keepAlive() const { return keep_alive_; }
   // Gives up the connection after this exchange (no keep-alive).
   void abort() { keep_alive_ = false; }
   beast::tcp_stream& stream() { return stream_; }
 
  private:
-  void appendConnectionField(std::string& head) const;
+  // The fields the writer owns besides the framing: x-request-id and Connection.
+  void appendWriterFields(std::string& head) const;
+  void armWriteDeadline();
 
   beast::tcp_stream& stream_;
   unsigned version_;
   bool keep_alive_;
+  WriteLimits limits_;
   std::string head_;  // a stream's head, until the first chunk takes it along
+  static constexpr std::string_view kIdPrefix = "x-request-id: ";
+  // "x-request-id: ID\r\n" in place: no allocation per request.
+  char request_id_line_[kIdPrefix.size() + kRequestIdMax + 2];
+  std::size_t request_id_line_size_ = 0;  // 0: no id
 };
 
 }  // namespace switchyard::http

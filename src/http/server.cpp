@@ -1,9 +1,13 @@
 #include "http/server.h"
 
+#include <algorithm>
+#include <atomic>
 #include <stdexcept>
+#include <unordered_set>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +19,8 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "http/asio_fwd.h"
+#include "http/request_framing.h"
+#include "http/request_head_reader.h"
 
 namespace switchyard::http {
 
@@ -25,42 +31,56 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kRequestReadBuffer = 8 * 1024;
+constexpr std::size_t kRequestReadBuffer = 4 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryPause{50};
 
 bool isParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
-// A request's body is framed by Content-Length or by a Transfer-Encoding that is exactly one
-// "chunked". Anything else ("gzip", "identity", "chunked, chunked", two header lines...) would be
-// read by Beast as a body-less request whose bytes then parse as the next request, while a front
-// proxy may have framed it the other way: the classic smuggling gap. RFC 9112 6.3: 400 and close.
-template <class Fields>
-bool hasPlainFraming(const http::request_header<Fields>& head) {
-  const auto count = head.count(http::field::transfer_encoding);
-  if (count == 0) return true;
-  if (count > 1) return false;
-  std::string_view value = head[http::field::transfer_encoding];
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  return beast::iequals(value, "chunked");
-}
+// One worker's client connections: how many are open (read by drain() from another thread), which
+// wait for their next request (a drain closes those at once), and whether the worker drains.
+struct ConnectionHub {
+  explicit ConnectionHub(asio::io_context& io) : gate(io) {}
+  std::atomic<std::size_t> open{0};
+  std::size_t max_open = 0;
+  bool draining = false;
+  std::unordered_set<beast::tcp_stream*> idle;
+  asio::steady_timer gate;  // the accept loop waits on it while max_open connections are open
 
-// Serves one client connection until it closes, a request asks to close, or the idle timeout hits.
+  void closed() {
+    open.fetch_sub(1, std::memory_order_relaxed);
+    gate.cancel();
+  }
+};
+
+// Serves one client connection until it closes, a request asks to close, the idle timeout hits or
+// the server drains.
 asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handler,
-                                      const ServerOptions& options) {
+                                      const ServerOptions& options, ConnectionHub& hub) {
   beast::tcp_stream stream{std::move(socket)};
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer{requestBufferLimit(options.max_header_bytes)};
   // Beast reads at most the buffer's free capacity: make a typical request one read.
   buffer.reserve(kRequestReadBuffer);
+  // While draining, a connection gets one request (a load balancer's readiness probe, told 503;
+  // a stray request, told to retry elsewhere), sent promptly.
+  constexpr std::chrono::seconds kDrainingRequestTimeout{2};
+  bool served = false;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit(options.max_body_bytes);
-    stream.expires_after(options.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
-    if (!ec && !hasPlainFraming(parser.get())) ec = http::error::bad_transfer_encoding;
+    if (hub.draining && served) break;
+    RequestParser parser;
+    applyRequestLimits(parser, options.max_header_bytes, options.max_body_bytes);
+    stream.expires_after(hub.draining ? kDrainingRequestTimeout : options.idle_timeout);
+    hub.idle.insert(&stream);
+    // Strict framing (http/request_framing.h): the raw head is checked before Beast parses it, the
+    // parsed head (Transfer-Encoding, Content-Length, Host, target form) before the body is read.
+    std::string head_target;
+    beast::error_code ec = co_await readRequestHead(stream, buffer, options.max_header_bytes, head_target);
+    std::size_t n = 0;
+    if (!ec) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
+    hub.idle.erase(&stream);
+    if (!ec) ec = checkRequestHead(parser.get());
+    const std::size_t head_fields = ec ? 0 : fieldCount(parser.get());
     if (!ec && parser.get()[http::field::expect] == "100-continue") {
       // curl and some SDKs wait for this before sending a body.
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
@@ -78,15 +98,21 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
     if (!ec && !parser.is_done()) {
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwaitTuple);
     }
+    if (!ec && fieldCount(parser.get()) != head_fields) ec = FramingError::trailer;
     if (ec) {
       Status status{};
       std::string_view message;
+      std::string detail;
       if (ec == http::error::body_limit) {
         status = Status::payload_too_large;
         message = "Request body is larger than the gateway's limit (limits.max_body_bytes).";
       } else if (ec == http::error::header_limit) {
         status = Status::request_header_fields_too_large;
         message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
+      } else if (isFramingError(ec)) {
+        status = Status::bad_request;
+        detail = ec.message();
+        message = detail;
       } else if (ec == http::error::bad_transfer_encoding) {
         status = Status::bad_request;
         message = "Transfer-Encoding must be \"chunked\" alone (RFC 9112 6.3): the request's framing is ambiguous.";
@@ -97,7 +123,7 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
       }
       if (status != Status{}) {
         const std::string target =
-            parser.is_header_done() ? std::string(parser.get().target()) : std::string();
+            parser.is_header_done() ? std::string(parser.get().target()) : head_target;
         Response response = handler.reject(status, message, target);
         response.version(11);
         response.keep_alive(false);
@@ -109,13 +135,16 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
     }
     stream.expires_never();
     Request request = parser.release();
-    ResponseWriter writer{stream, request.version(), request.keep_alive()};
+    ResponseWriter writer{stream, request.version(), request.keep_alive() && !hub.draining,
+                          WriteLimits{options.client_write_timeout}};
     co_await handler.handle(request, writer);
-    if (!writer.keepAlive()) break;
+    served = true;
+    if (!writer.keepAlive() || hub.draining) break;
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.socket().close(ignored);
+  hub.closed();
 }
 
 }  // namespace
@@ -127,6 +156,17 @@ struct Server::Worker {
   tcp::acceptor acceptor{io};
   std::unique_ptr<RequestHandler> handler;
   std::thread thread;
+  ConnectionHub hub{io};
+
+  // On the worker's thread: close the keep-alive connections that wait for their next request, and
+  // have the handler refuse new work (readiness turns 503). The listener stays open, so that a load
+  // balancer's probes see the 503 rather than a refused connection.
+  void beginDrain() {
+    hub.draining = true;
+    beast::error_code ignored;
+    for (beast::tcp_stream* idle : hub.idle) idle->socket().cancel(ignored);
+    handler->drain();
+  }
 };
 
 Server::Server(ServerOptions options, HandlerFactory factory)
@@ -174,6 +214,9 @@ std::uint16_t Server::bind() {
     // With port 0 the first bind picks the port; the other workers share it.
     endpoint.port(worker->acceptor.local_endpoint().port());
     worker->handler = factory_(worker->io);
+    // The cap is shared evenly: each worker accepts on its own socket.
+    const std::size_t workers = static_cast<std::size_t>(options_.workers);
+    worker->hub.max_open = std::max<std::size_t>(1, (options_.max_connections + workers - 1) / workers);
     workers_.push_back(std::move(worker));
   }
   return endpoint.port();
@@ -186,6 +229,11 @@ void Server::run() {
         w->io,
         [w, this]() -> asio::awaitable<void> {
           for (;;) {
+            // At the connection cap, wait for one to close (each close cancels the gate's timer).
+            while (w->hub.open.load(std::memory_order_relaxed) >= w->hub.max_open && w->acceptor.is_open()) {
+              w->hub.gate.expires_after(std::chrono::seconds(1));
+              co_await w->hub.gate.async_wait(kAwaitTuple);
+            }
             auto [ec, socket] = co_await w->acceptor.async_accept(kAwaitTuple);
             if (ec == asio::error::operation_aborted || !w->acceptor.is_open()) co_return;
             if (ec) {
@@ -197,7 +245,8 @@ void Server::run() {
             }
             beast::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
-            asio::co_spawn(w->io, serveConnection(std::move(socket), *w->handler, options_),
+            w->hub.open.fetch_add(1, std::memory_order_relaxed);
+            asio::co_spawn(w->io, serveConnection(std::move(socket), *w->handler, options_, w->hub),
                            asio::detached);
           }
         },
@@ -215,6 +264,50 @@ void Server::run() {
 
 void Server::stop() {
   for (auto& worker : workers_) worker->io.stop();
+}
+
+std::size_t Server::connections() const {
+  std::size_t open = 0;
+  for (const auto& worker : workers_) open += worker->hub.open.load(std::memory_order_relaxed);
+  return open;
+}
+
+void Server::forEachHandler(const std::function<void(RequestHandler&)>& task) {
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    asio::post(w->io, [w, task] { task(*w->handler); });
+  }
+}
+
+DrainReport Server::drain(std::chrono::milliseconds grace) {
+  using Clock = std::chrono::steady_clock;
+  constexpr std::chrono::milliseconds kPoll{20};
+  // After the grace period, the handlers end what is left; their last writes are bounded too.
+  constexpr std::chrono::seconds kLastWrites{5};
+  DrainReport report;
+  report.connections_at_start = connections();
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    asio::post(w->io, [w] { w->beginDrain(); });
+  }
+  const auto grace_end = Clock::now() + grace;
+  while (connections() > 0 && Clock::now() < grace_end) std::this_thread::sleep_for(kPoll);
+  report.cut = connections();
+  if (report.cut == 0) return report;
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    asio::post(w->io, [w] {
+      w->handler->expire();
+      // Nothing new from now on; whatever still waits for a request goes now.
+      beast::error_code ignored;
+      w->acceptor.close(ignored);
+      w->hub.gate.cancel();
+      for (beast::tcp_stream* idle : w->hub.idle) idle->socket().cancel(ignored);
+    });
+  }
+  const auto last_end = Clock::now() + kLastWrites;
+  while (connections() > 0 && Clock::now() < last_end) std::this_thread::sleep_for(kPoll);
+  return report;
 }
 
 }  // namespace switchyard::http

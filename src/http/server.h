@@ -30,6 +30,11 @@ class RequestHandler {
   // Renders a rejection the server decides before any handler runs (body or header too large,
   // unparseable request), in the dialect of the API the client called.
   virtual Response reject(Status status, std::string_view message, std::string_view target) = 0;
+  // Graceful shutdown, on the worker's thread: drain() when the gateway stops taking new work
+  // (readiness turns 503); expire() when the grace period is over and what is still in flight must
+  // end now (streams with the client dialect's error event).
+  virtual void drain() {}
+  virtual void expire() {}
 };
 
 struct ServerOptions {
@@ -39,6 +44,16 @@ struct ServerOptions {
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds client_write_timeout{30000};
+  // Past this many open client connections (the whole server), accepting pauses until one closes;
+  // the kernel's backlog holds the next ones meanwhile.
+  std::size_t max_connections = 10000;
+};
+
+// What a graceful shutdown did.
+struct DrainReport {
+  std::size_t connections_at_start = 0;  // open client connections when it began
+  std::size_t cut = 0;                   // still open when the grace period ended
 };
 
 using HandlerFactory = std::function<std::unique_ptr<RequestHandler>(boost::asio::io_context&)>;
@@ -56,6 +71,16 @@ class Server {
   // Runs the workers on their threads and blocks until stop() is called (from any thread).
   void run();
   void stop();
+  // Graceful shutdown, from any thread but the workers': closes idle keep-alive connections, has
+  // the handlers refuse new work (RequestHandler::drain; a connection accepted meanwhile gets one
+  // request), lets requests in flight finish (their connections close after the answer) for up to
+  // `grace`, then stops accepting and has the handlers end what remains; returns once every
+  // connection is closed (or a few seconds after the grace period). run() returns after stop().
+  DrainReport drain(std::chrono::milliseconds grace);
+  // Open client connections, all workers (any thread).
+  std::size_t connections() const;
+  // Runs `task` on every worker's thread (e.g. to swap a handler's state on reload).
+  void forEachHandler(const std::function<void(RequestHandler&)>& task);
 
  private:
   struct Worker;

@@ -1,48 +1,234 @@
 #include "observability/log.h"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "observability/batched_writer.h"
 
 namespace switchyard::observability {
 
 namespace {
 
-LogFormat g_format = LogFormat::Json;  // set once in initLogging, before any worker starts
+// Set once in initLogging, before any worker starts.
+LogFormat g_format = LogFormat::Json;
+std::atomic<int> g_level{static_cast<int>(LogLevel::Info)};
 
-void appendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
+void writeAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // stdout closed or broken: nothing better to do with a log line
     }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
-  out.push_back('"');
 }
 
-spdlog::level::level_enum toSpd(LogLevel level) {
+std::string_view levelName(LogLevel level) {
   switch (level) {
-    case LogLevel::Debug: return spdlog::level::debug;
-    case LogLevel::Info: return spdlog::level::info;
-    case LogLevel::Warn: return spdlog::level::warn;
-    case LogLevel::Error: return spdlog::level::err;
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Info: return "info";
+    case LogLevel::Warn: return "warning";
+    case LogLevel::Error: return "error";
   }
-  return spdlog::level::info;
+  return "info";
+}
+
+constexpr auto kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
+bool needsEscape(char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; }
+
+// Writes a line into storage sized beforehand for its worst case (every character escaped), so
+// that nothing is checked or grown per character.
+class Cursor {
+ public:
+  explicit Cursor(char* at) : at_(at) {}
+  char* at() const { return at_; }
+  void put(char c) { *at_++ = c; }
+  void put(std::string_view text) {
+    if (text.empty()) return;
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
+  }
+  // A JSON string: quotes, and escapes for quotes, backslashes and control characters.
+  void quoted(std::string_view text) {
+    put('"');
+    while (!text.empty()) {
+      std::size_t plain = 0;
+      while (plain < text.size() && !needsEscape(text[plain])) ++plain;
+      put(text.substr(0, plain));
+      if (plain == text.size()) break;
+      const char c = text[plain];
+      text.remove_prefix(plain + 1);
+      put('\\');
+      switch (c) {
+        case '"': put('"'); break;
+        case '\\': put('\\'); break;
+        case '\n': put('n'); break;
+        case '\r': put('r'); break;
+        case '\t': put('t'); break;
+        default: {  // the other control characters
+          static constexpr char kHex[] = "0123456789abcdef";
+          const auto code = static_cast<unsigned char>(c);
+          put("u00");
+          put(kHex[code >> 4]);
+          put(kHex[code & 0xf]);
+        }
+      }
+    }
+    put('"');
+  }
+
+ private:
+  char* at_;
+};
+
+constexpr std::size_t quotedMax(std::string_view text) { return 2 + 6 * text.size(); }
+
+// "2024-05-01T12:00:00.123" (JSON, UTC) or "2024-05-01 12:00:00.123" (text, local time): the
+// seconds are formatted once a second per thread, the milliseconds per line.
+constexpr std::size_t kTimestampMax = 32;
+void putTimestamp(Cursor& out) {
+  struct Cache {
+    std::time_t second = -1;
+    char text[24];
+    std::size_t size = 0;
+  };
+  thread_local Cache cache;
+  const auto now = std::chrono::system_clock::now();
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t second = static_cast<std::time_t>(since_epoch / 1000);
+  if (second != cache.second) {
+    std::tm parts{};
+    if (g_format == LogFormat::Json) {
+      gmtime_r(&second, &parts);
+      cache.size = std::strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S", &parts);
+    } else {
+      localtime_r(&second, &parts);
+      cache.size = std::strftime(cache.text, sizeof cache.text, "%Y-%m-%d %H:%M:%S", &parts);
+    }
+    cache.second = second;
+  }
+  out.put(std::string_view(cache.text, cache.size));
+  const auto millis = static_cast<unsigned>(since_epoch % 1000);
+  out.put('.');
+  out.put(static_cast<char>('0' + millis / 100));
+  out.put(static_cast<char>('0' + millis / 10 % 10));
+  out.put(static_cast<char>('0' + millis % 10));
+}
+
+// Formats one line ('\n' included) into `storage`, which only ever grows (so that a warm thread
+// neither allocates nor clears anything per line), and returns it.
+std::string_view formatLine(std::string& storage, LogLevel level, std::string_view message,
+                            std::initializer_list<LogField> fields) {
+  std::size_t bound = 64 + kTimestampMax + quotedMax(message);
+  for (const auto& field : fields) bound += 4 + quotedMax(field.key()) + quotedMax(field.value());
+  if (storage.size() < bound) storage.resize(bound);
+  Cursor out(storage.data());
+  const std::string_view name = levelName(level);
+  if (g_format == LogFormat::Json) {
+    out.put(R"({"ts":")");
+    putTimestamp(out);
+    out.put(R"(Z","level":")");
+    out.put(name);
+    out.put(R"(","msg":)");
+    out.quoted(message);
+    for (const auto& field : fields) {
+      out.put(',');
+      out.quoted(field.key());
+      out.put(':');
+      if (field.raw()) out.put(field.value());
+      else out.quoted(field.value());
+    }
+    out.put("}\n");
+  } else {
+    putTimestamp(out);
+    out.put(' ');
+    out.put(name);
+    for (std::size_t pad = name.size(); pad < 5; ++pad) out.put(' ');
+    out.put(' ');
+    out.put(message);
+    for (const auto& field : fields) {
+      out.put(' ');
+      out.put(field.key());
+      out.put('=');
+      const std::string_view value = field.value();
+      const bool quote = !field.raw() && (value.empty() || value.find_first_of(" \"=\n\r\t") != std::string_view::npos);
+      if (quote) out.quoted(value);
+      else out.put(value);
+    }
+    out.put('\n');
+  }
+  return {storage.data(), static_cast<std::size_t>(out.at() - storage.data())};
+}
+
+std::string droppedLine(std::uint64_t dropped) {
+  std::string storage;
+  return std::string(formatLine(storage, LogLevel::Warn, "log lines dropped",
+                                {{"count", static_cast<unsigned long long>(dropped)},
+                                 {"reason", "a thread logged more than its buffer holds between two writes"}}));
+}
+
+// Made on first use and never destroyed: threads may log until the process ends.
+BatchedWriter& writer() {
+  static BatchedWriter* const instance = [] {
+    auto* made = new BatchedWriter({}, [](std::string_view batch) { writeAll(STDOUT_FILENO, batch); }, droppedLine);
+    std::atexit(flushLogs);
+    return made;
+  }();
+  return *instance;
 }
 
 }  // namespace
+
+LogField::LogField(std::string_view key, long long value) : key_(key), raw_(true) {
+  const auto result = std::to_chars(number_, number_ + sizeof number_, value);
+  number_size_ = static_cast<std::uint8_t>(result.ptr - number_);
+}
+
+LogField::LogField(std::string_view key, unsigned long long value) : key_(key), raw_(true) {
+  const auto result = std::to_chars(number_, number_ + sizeof number_, value);
+  number_size_ = static_cast<std::uint8_t>(result.ptr - number_);
+}
+
+LogField::LogField(std::string_view key, double value) : key_(key), raw_(true) {
+  if (!std::isfinite(value)) {
+    text_ = "null";
+    return;
+  }
+  auto result = std::to_chars(number_, number_ + sizeof number_, value, std::chars_format::fixed, 3);
+  if (result.ec != std::errc()) {
+    result = std::to_chars(number_, number_ + sizeof number_, value);  // too large for fixed: shortest form
+    if (result.ec != std::errc()) {
+      text_ = "null";
+      return;
+    }
+  } else {
+    // "12.500" -> "12.5", "3.000" -> "3"
+    while (result.ptr[-1] == '0') --result.ptr;
+    if (result.ptr[-1] == '.') --result.ptr;
+    if (result.ptr - number_ == 2 && number_[0] == '-' && number_[1] == '0') {  // "-0.0001" -> "0"
+      number_[0] = '0';
+      --result.ptr;
+    }
+  }
+  number_size_ = static_cast<std::uint8_t>(result.ptr - number_);
+}
 
 bool parseLogFormat(std::string_view text, LogFormat& out) {
   if (text == "json") out = LogFormat::Json;
@@ -62,50 +248,20 @@ bool parseLogLevel(std::string_view text, LogLevel& out) {
 
 void initLogging(LogFormat format, LogLevel level) {
   g_format = format;
-  spdlog::init_thread_pool(8192, 1);
-  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "switchyard", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
-  if (format == LogFormat::Json) {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
-  } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l %v");
-  }
-  logger->set_level(toSpd(level));
-  logger->flush_on(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
+  g_level.store(static_cast<int>(level), std::memory_order_relaxed);
+  writer();  // the writer thread starts now, not on a worker's first line
 }
 
-bool enabled(LogLevel level) { return spdlog::default_logger_raw()->should_log(toSpd(level)); }
+bool enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
-  std::string line;
-  line.reserve(128);
-  if (g_format == LogFormat::Json) {
-    line += "\"msg\":";
-    appendJsonString(line, message);
-    for (const auto& field : fields) {
-      line.push_back(',');
-      appendJsonString(line, field.key);
-      line.push_back(':');
-      if (field.raw) line += field.value;
-      else appendJsonString(line, field.value);
-    }
-  } else {
-    line += message;
-    for (const auto& field : fields) {
-      line.push_back(' ');
-      line += field.key;
-      line.push_back('=');
-      const bool quote = !field.raw && field.value.find_first_of(" \"=") != std::string::npos;
-      if (quote) appendJsonString(line, field.value);
-      else line += field.value;
-    }
-  }
-  spdlog::default_logger_raw()->log(toSpd(level), "{}", line);
+  thread_local std::string storage;  // reused: it stays with the thread
+  writer().append(formatLine(storage, level, message, fields));
 }
 
-void flushLogs() { spdlog::default_logger_raw()->flush(); }
+void flushLogs() { writer().flush(); }
+
+std::uint64_t droppedLogLines() { return writer().dropped(); }
 
 }  // namespace switchyard::observability

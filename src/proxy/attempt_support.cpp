@@ -1,7 +1,9 @@
 #include "proxy/attempt_support.h"
 
 #include <algorithm>
+#include <limits>
 
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 
 #include "resilience/failover_policy.h"
@@ -40,6 +42,11 @@ void reserveForBody(const http::UpstreamConnection& connection, std::string& bod
   if (const auto size = connection.announcedBodySize()) body.reserve(std::min<std::uint64_t>(*size, kReserveMax));
 }
 
+std::string tooLargeOr(const beast::error_code& ec, std::size_t max_response_bytes) {
+  if (ec != beast::http::error::body_limit) return ec.message();
+  return "answer larger than limits.max_response_bytes (" + std::to_string(max_response_bytes) + " bytes)";
+}
+
 boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                         std::string& body, SteadyTime deadline) {
   bool done = false;
@@ -52,8 +59,9 @@ boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection
 
 boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
-                                                    const config::Timeouts& timeouts, SteadyTime deadline,
+                                                    const routing::RouteSpec& route, SteadyTime deadline,
                                                     bool stream) {
+  const config::Timeouts& timeouts = route.timeouts;
   OpenedExchange opened;
   const auto start = std::chrono::steady_clock::now();
   opened.attempt_deadline = std::min(start + timeouts.attempt, deadline);
@@ -82,13 +90,30 @@ boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
       header_timeout = FailureKind::FirstTokenTimeout;
     }
   }
+  // A whole answer (or an error body) is buffered: bounded. A Content-Length above the bound fails
+  // with the header, before any of the body is read.
+  lease->limitBody(route.limits.max_response_bytes);
   if (const auto ec = co_await lease->readHeader(header_deadline)) {
     opened.failure = failed(ioFailure(ec, false, header_deadline, deadline, header_timeout),
-                            "response: " + ec.message());
+                            "response: " + tooLargeOr(ec, route.limits.max_response_bytes));
     co_return opened;
   }
+  // A stream is read event by event and bounded per event (limits.max_event_bytes), not in total.
+  if (stream && lease->header().result_int() == 200) lease->limitBody(std::numeric_limits<std::uint64_t>::max());
   opened.ok = true;
   co_return opened;
+}
+
+std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, std::string_view lines,
+                                                       std::string_view body) {
+  constexpr std::string_view kBlankLine = "\r\n";
+  if (lines.empty() || !head.ends_with("\r\n\r\n")) {
+    return {boost::asio::buffer(head.data(), head.size()), boost::asio::const_buffer(),
+            boost::asio::const_buffer(), boost::asio::buffer(body.data(), body.size())};
+  }
+  head.remove_suffix(kBlankLine.size());
+  return {boost::asio::buffer(head.data(), head.size()), boost::asio::buffer(lines.data(), lines.size()),
+          boost::asio::buffer(kBlankLine.data(), kBlankLine.size()), boost::asio::buffer(body.data(), body.size())};
 }
 
 AttemptOutcome hedgeLost() { return failed(FailureKind::HedgeLost, "another attempt answered first"); }

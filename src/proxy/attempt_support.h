@@ -1,6 +1,7 @@
 #pragma once
 // Small pieces every kind of upstream attempt (forwarded or translated, whole answers or streams)
 // shares.
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 #include "proxy/client_watch.h"
 #include "proxy/upstream_attempt.h"
 #include "proxy/upstream_lease.h"
+#include "routing/route_table.h"
 
 namespace switchyard::proxy {
 
@@ -27,6 +29,9 @@ base::FailureKind ioFailure(const boost::beast::error_code& ec, bool during_conn
 
 // Reserves room for the body the upstream announced (Content-Length), trusted up to 1 MiB.
 void reserveForBody(const http::UpstreamConnection& connection, std::string& body);
+
+// An I/O error's message; for an answer past limits.max_response_bytes, says so.
+std::string tooLargeOr(const boost::beast::error_code& ec, std::size_t max_response_bytes);
 
 // Reads the rest of a body into `body`; returns the first error.
 boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
@@ -43,8 +48,13 @@ struct OpenedExchange {
 };
 boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
-                                                    const config::Timeouts& timeouts, SteadyTime deadline,
+                                                    const routing::RouteSpec& route, SteadyTime deadline,
                                                     bool stream);
+
+// An encoded request (`head` ending with its blank line, then `body`) with `lines` ("Name: value\r\n",
+// such as the x-request-id line) added at the end of its head, as buffers: nothing is copied.
+std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, std::string_view lines,
+                                                       std::string_view body);
 
 // The outcome of an attempt that lost a hedge race (its connection is closed, nothing was written).
 AttemptOutcome hedgeLost();

@@ -12,6 +12,7 @@
 #include "proxy/canonical_form.h"
 #include "proxy/client_errors.h"
 #include "proxy/client_watch.h"
+#include "proxy/decision_log.h"
 #include "proxy/gateway_handler.h"
 #include "proxy/hedge_race.h"
 #include "proxy/plan_steps.h"
@@ -74,8 +75,8 @@ std::string describeFailures(std::string_view route, const std::vector<AttemptRe
 // answered said "rate limited"; the message lists them all. The gateway already retried, so the
 // client's SDK is told not to (`x-should-retry: false`, which the official SDKs honour); and
 // when a provider said when to come back, the soonest is passed on as Retry-After.
-http::Response allTargetsFailed(Dialect surface, std::string_view route, const std::vector<AttemptRecord>& failures,
-                                int attempts, bool timed_out) {
+http::Response allTargetsFailed(Dialect surface, std::string_view request_id, std::string_view route,
+                                const std::vector<AttemptRecord>& failures, int attempts, bool timed_out) {
   std::optional<std::chrono::milliseconds> soonest;
   bool answered = false;
   bool all_rate_limited = true;
@@ -101,7 +102,7 @@ http::Response allTargetsFailed(Dialect surface, std::string_view route, const s
     why = "every target is rate limited";
     code = "rate_limit_exceeded";
   }
-  auto response = clientError(surface, status, describeFailures(route, failures, why, attempts), code);
+  auto response = clientError(surface, request_id, status, describeFailures(route, failures, why, attempts), code);
   setSwitchyardHeaders(response, route, {}, attempts);
   response.set("x-should-retry", "false");
   if (soonest) {
@@ -111,14 +112,25 @@ http::Response allTargetsFailed(Dialect surface, std::string_view route, const s
   return response;
 }
 
+// The gateway's shutdown grace ran out before an answer: nothing was sent, so the client may retry
+// (on another instance, behind a load balancer), and the SDK is told it may.
+http::Response shuttingDown(Dialect surface, std::string_view request_id) {
+  auto response = clientError(surface, request_id, http::Status::service_unavailable,
+                              "The gateway is shutting down and its grace period (shutdown_grace) ran out before an "
+                              "answer; the request was not completed.",
+                              "shutting_down");
+  response.set("x-should-retry", "true");
+  return response;
+}
+
 // One line per chat request: what served it, how, and how long it took. The outcome says what the
 // client got: ok; failed_over (served, but not by the first attempt, or continued mid-stream);
 // client_error (the provider's 4xx passed through, or no target could carry it); incomplete (a stream that broke and ended with
 // an error event); failed (the gateway's own error: every target failed, deadline); client_gone.
 // Failures are logged at warning, so an operator watching warnings sees every request a client lost.
-void logRequest(Dialect surface, std::string_view route, const routing::TargetRef* served_by,
-                const routing::TargetRef* continued_by, int attempts, bool stream, const AttemptOutcome& outcome,
-                Clock::time_point started) {
+void logRequest(std::string_view request_id, Dialect surface, std::string_view route,
+                const routing::TargetRef* served_by, const routing::TargetRef* continued_by, int attempts, bool stream,
+                const AttemptOutcome& outcome, Clock::time_point started) {
   std::string_view result = "ok";
   auto level = LogLevel::Info;
   if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
@@ -139,23 +151,24 @@ void logRequest(Dialect surface, std::string_view route, const routing::TargetRe
   if (!observability::enabled(level)) return;
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   observability::log(level, "request",
-                     {{"api", canonical::toString(surface)},
+                     {{"request_id", request_id},
+                      {"api", canonical::toString(surface)},
                       {"route", route},
-                      {"target", served_by ? served_by->id : std::string()},
-                      {"continued_by", continued_by ? continued_by->id : std::string()},
+                      {"target", served_by ? std::string_view(served_by->id) : std::string_view()},
+                      {"continued_by", continued_by ? std::string_view(continued_by->id) : std::string_view()},
                       {"attempts", attempts},
                       {"status", outcome.status},
-                      {"stream", stream ? "true" : "false"},
-                      {"outcome", std::string(result)},
-                      {"failure", outcome.failure == base::FailureKind::None ? std::string()
-                                                                             : std::string(base::toToken(outcome.failure))},
+                      {"stream", stream},
+                      {"outcome", result},
+                      {"failure", outcome.failure == base::FailureKind::None ? std::string_view()
+                                                                             : base::toToken(outcome.failure)},
                       {"ms", elapsed}});
 }
 
 // A request refused before any routing, so a request log shows every answer.
-void logRejected(int status, std::string_view why) {
+void logRejected(std::string_view request_id, int status, std::string_view why) {
   if (!observability::enabled(LogLevel::Info)) return;
-  observability::log(LogLevel::Info, "request rejected", {{"status", status}, {"reason", why}});
+  observability::log(LogLevel::Info, "request rejected", {{"request_id", request_id}, {"status", status}, {"reason", why}});
 }
 
 }  // namespace
@@ -163,9 +176,10 @@ void logRejected(int status, std::string_view why) {
 boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
                                                        http::ResponseWriter& writer) {
   const auto started = Clock::now();
+  const std::string_view request_id = writer.requestId();
   if (!isJsonContentType(request[beast_http::field::content_type])) {
-    logRejected(415, "unsupported content type");
-    co_await writer.send(clientError(surface, http::Status::unsupported_media_type,
+    logRejected(request_id, 415, "unsupported content type");
+    co_await writer.send(clientError(surface, request_id, http::Status::unsupported_media_type,
                                      "Content-Type must be application/json.", "unsupported_media_type"));
     co_return;
   }
@@ -173,24 +187,29 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   // forwards the body as it is.
   auto parsed = surfaces::openai::parseChatRequest(request.body());
   if (auto* error = std::get_if<surfaces::openai::ClientError>(&parsed)) {
-    logRejected(400, error->message);
-    co_await writer.send(clientError(surface, http::Status::bad_request, error->message, error->code, error->param));
+    logRejected(request_id, 400, error->message);
+    co_await writer.send(
+        clientError(surface, request_id, http::Status::bad_request, error->message, error->code, error->param));
     co_return;
   }
   const auto& chat = std::get<surfaces::openai::ChatRequest>(parsed);
   const routing::RouteSpec* route = state_.routes.find(chat.model);
   if (route == nullptr) {
-    logRejected(404, "unknown route '" + chat.model + "'");
-    co_await writer.send(unknownRoute(surface, chat.model));
+    logRejected(request_id, 404, "unknown route '" + chat.model + "'");
+    co_await writer.send(unknownRoute(surface, chat.model, request_id));
     co_return;
   }
 
   auto& client_socket = writer.stream().socket();
   auto watch = std::make_shared<ClientWatch>(io_);
+  const WatchRegistration registered(watches_, *watch);
   boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
   const SteadyTime deadline = started + route->timeouts.total;
+  writer.setDeadline(deadline);
   state_.retry_budget->recordPrimary(started);
   RequestPlan plan = planRequest(state_, *route, started);
+  DecisionLog decisions(request_id, *route);
+  decisions.plan(plan);
   // Every target open: one attempt at the one most likely to have recovered, not a retry loop on it.
   resilience::RetryLimits limits = route->retry;
   if (plan.forced) limits.max_attempts = 1;
@@ -244,6 +263,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     const auto next = retry.next(Clock::now());
     if (next.decision != resilience::RetryState::Decision::Try) {
       deadline_hit = next.decision == resilience::RetryState::Decision::GiveUpDeadline;
+      decisions.gaveUp(deadline_hit                              ? "deadline"
+                       : retry.attempts() >= limits.max_attempts ? "max_attempts"
+                                                                 : "no_target_left",
+                       retry.attempts());
       break;
     }
     const std::size_t position = next.target;
@@ -255,6 +278,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         failures.push_back({target.id, base::FailureKind::Unsupported, std::string(error->message)});
         if (!unsupported) unsupported = *error;
         retry.exclude(position);
+        decisions.skippedAt(plan, position, "cannot_carry", error->message);
         continue;
       }
     }
@@ -267,6 +291,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         failures.push_back({target.id, base::FailureKind::BreakerOpen, {}});
         troubled.push_back(target.health);
         retry.exclude(position);
+        decisions.skippedAt(plan, position, "breaker_open");
         continue;
       }
     }
@@ -274,6 +299,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     if (retry.attempts() > 0 && !state_.retry_budget->tryAcquire(Clock::now())) {
       health.recordAbandoned(admission);
       failures.push_back({target.id, base::FailureKind::BudgetExhausted, {}});
+      decisions.skippedAt(plan, position, "retry_budget", "the gateway-wide retry budget is spent: no more retries");
       break;
     }
     if (next.wait.count() > 0) {
@@ -285,8 +311,13 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       outcome.kind = AttemptOutcome::Kind::ClientGone;
       break;
     }
+    if (watch->shutdown) {
+      health.recordAbandoned(admission);
+      break;
+    }
     const bool context_fallback = mayFitElsewhere(state_, *route, plan, retry, position);
     retry.startAttempt(next);
+    decisions.attempt(target, retry.attempts(), next, sameApi(target));
     const auto attempt_started = Clock::now();
     PreparedAttempt primary;
     prepare(primary, target, extra_head, upstream_head, upstream_body, context_fallback);
@@ -306,14 +337,23 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           const routing::TargetRef& candidate = route->targets[plan.order[p]];
           std::string head;
           std::string body;
-          if (!sameApi(candidate) && encodeFor(candidate, head, body)) continue;
+          if (!sameApi(candidate) && encodeFor(candidate, head, body)) {
+            decisions.skipped(candidate, "cannot_carry", {}, true);
+            continue;
+          }
           auto& candidate_health = *state_.health[candidate.health];
           const auto candidate_admission = candidate_health.admit(Clock::now());
-          if (candidate_admission == resilience::Admission::Rejected) continue;
-          if (!hedge_budget->tryAcquire(Clock::now()) || !state_.retry_budget->tryAcquire(Clock::now())) {
+          if (candidate_admission == resilience::Admission::Rejected) {
+            decisions.skipped(candidate, "breaker_open", {}, true);
+            continue;
+          }
+          const bool hedge_paid = hedge_budget->tryAcquire(Clock::now());
+          if (!hedge_paid || !state_.retry_budget->tryAcquire(Clock::now())) {
             candidate_health.recordAbandoned(candidate_admission);
+            decisions.skipped(candidate, hedge_paid ? "retry_budget" : "hedge_budget", {}, true);
             return false;
           }
+          decisions.hedgeStarted(candidate, target);
           entrant.target = &candidate;
           entrant.admission = candidate_admission;
           entrant.pool = pools_[candidate.provider].get();
@@ -348,7 +388,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           if (broken.open) {
             // A hedge's broken stream is not continued (documented): end it in the client's dialect.
             const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
-                                                       "stream_interrupted");
+                                                       "stream_interrupted", request_id);
             if (co_await writer.writeChunk(event, true)) outcome.kind = AttemptOutcome::Kind::ClientGone;
           }
           break;
@@ -357,6 +397,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
             hedge_outcome.failure != base::FailureKind::HedgeLost) {
           failures.push_back({hedge.target->id, hedge_outcome.failure, hedge_outcome.detail, hedge_outcome.status,
                               hedge_outcome.retry_after});
+          observability::log(LogLevel::Warn, "attempt failed",
+                             {{"request_id", request_id}, {"route", route->name}, {"target", hedge.target->id},
+                              {"attempt", retry.attempts()}, {"hedge", true},
+                              {"failure", base::toToken(hedge_outcome.failure)}, {"detail", hedge_outcome.detail}});
         }
       }
     }
@@ -376,7 +420,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         continued_by = continued.continued_by;
       } else {
         const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
-                                                   "stream_interrupted");
+                                                   "stream_interrupted", request_id);
         if (co_await writer.writeChunk(event, true)) outcome.kind = AttemptOutcome::Kind::ClientGone;
       }
     }
@@ -385,16 +429,19 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       break;
     }
     failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
+    if (watch->shutdown) break;  // cut by the gateway's shutdown: not the target's failure
     troubled.push_back(target.health);
     observability::log(LogLevel::Warn, "attempt failed",
-                       {{"route", route->name}, {"target", target.id}, {"attempt", retry.attempts()},
-                        {"failure", std::string(base::toToken(outcome.failure))}, {"detail", outcome.detail}});
+                       {{"request_id", request_id}, {"route", route->name}, {"target", target.id},
+                        {"attempt", retry.attempts()}, {"failure", base::toToken(outcome.failure)},
+                        {"detail", outcome.detail}});
     if (outcome.failure == base::FailureKind::DeadlineExceeded) {
       deadline_hit = true;
       break;
     }
     if (outcome.failure == base::FailureKind::ContextLength) {
       excludeNoLargerWindows(state_, *route, plan, retry, position, outcome.context_limit);
+      decisions.newlyExcluded(plan, retry, "context_window");
       continue;
     }
     retry.recordFailure(position, outcome.retry_after, Clock::now(),
@@ -419,7 +466,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     };
     http::Response response{};
     if (retry.attempts() == 0 && unsupported && std::none_of(route->targets.begin(), route->targets.end(), carriable)) {
-      response = providerError(surface, *unsupported);
+      response = providerError(surface, request_id, *unsupported);
       setSwitchyardHeaders(response, route->name, {}, 0);
     } else if (!failures.empty() && failures.back().failure == base::FailureKind::ContextLength) {
       // The prompt is too long for every target that could have taken it: the client's to shorten.
@@ -427,16 +474,19 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                                    retry.attempts());
       const canonical::Error error{400, canonical::ErrorCategory::ContextLengthExceeded, message, "messages",
                                    "context_length_exceeded"};
-      response = providerError(surface, error);
+      response = providerError(surface, request_id, error);
       setSwitchyardHeaders(response, route->name, {}, retry.attempts());
+    } else if (watch->shutdown) {
+      response = shuttingDown(surface, request_id);
     } else {
       const bool timed_out = deadline_hit && Clock::now() >= deadline;
-      response = allTargetsFailed(surface, route->name, failures, retry.attempts(), timed_out);
+      response = allTargetsFailed(surface, request_id, route->name, failures, retry.attempts(), timed_out);
     }
     outcome.status = response.result_int();
     co_await writer.send(std::move(response));
   }
-  logRequest(surface, route->name, served_by, continued_by, retry.attempts(), chat.stream, outcome, started);
+  logRequest(request_id, surface, route->name, served_by, continued_by, retry.attempts(), chat.stream, outcome,
+             started);
 }
 
 }  // namespace switchyard::proxy

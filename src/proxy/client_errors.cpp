@@ -27,14 +27,19 @@ http::Response jsonResponse(int status, std::string body) {
 
 http::Response clientError(canonical::Dialect surface, http::Status status, std::string_view message,
                            std::string_view code, std::string_view param) {
+  return clientError(surface, {}, status, message, code, param);
+}
+
+http::Response clientError(canonical::Dialect surface, std::string_view request_id, http::Status status,
+                           std::string_view message, std::string_view code, std::string_view param) {
   const int number = static_cast<int>(status);
   if (surface == canonical::Dialect::Anthropic) {
-    const canonical::Error error{number, canonical::categoryForStatus(number), message, param, code};
+    const canonical::Error error{number, canonical::categoryForStatus(number), message, param, code, request_id};
     return jsonResponse(number, surfaces::anthropic::renderErrorBody(error));
   }
   surfaces::openai::ClientError error{number, std::string(message),
                                       std::string(surfaces::openai::errorTypeForStatus(number)),
-                                      std::string(param), std::string(code)};
+                                      std::string(param), std::string(code), std::string(request_id)};
   return jsonResponse(number, surfaces::openai::renderError(error));
 }
 
@@ -43,6 +48,11 @@ http::Response providerError(canonical::Dialect surface, const canonical::Error&
     return jsonResponse(surfaces::anthropic::clientStatus(error), surfaces::anthropic::renderErrorBody(error));
   }
   return jsonResponse(surfaces::openai::clientStatus(error), surfaces::openai::renderErrorBody(error));
+}
+
+http::Response providerError(canonical::Dialect surface, std::string_view request_id, canonical::Error error) {
+  error.request_id = request_id;
+  return providerError(surface, error);
 }
 
 }  // namespace switchyard::proxy

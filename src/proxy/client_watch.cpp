@@ -31,4 +31,24 @@ void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch) {
   }
 }
 
+void WatchRegistry::remove(ClientWatch& watch) {
+  // Few exchanges per worker, and the newest usually ends first: search from the back.
+  for (std::size_t i = watches_.size(); i-- > 0;) {
+    if (watches_[i] == &watch) {
+      watches_[i] = watches_.back();
+      watches_.pop_back();
+      return;
+    }
+  }
+}
+
+void WatchRegistry::cutAll() {
+  for (ClientWatch* watch : watches_) {
+    watch->shutdown = true;
+    for (http::UpstreamConnection* connection : watch->active) {
+      if (connection != nullptr) connection->close();
+    }
+  }
+}
+
 }  // namespace switchyard::proxy

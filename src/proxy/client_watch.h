@@ -4,6 +4,7 @@
 // (and billing) an answer nobody will read.
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,12 +22,42 @@ inline constexpr std::chrono::milliseconds kClientWatchDelay{50};
 struct ClientWatch {
   explicit ClientWatch(boost::asio::io_context& io) : arm_timer(io, kClientWatchDelay) {}
   bool gone = false;       // the client closed its connection
+  bool shutdown = false;   // the gateway's shutdown grace ran out: end the exchange now
   bool finished = false;   // the exchange is over; the watcher must not touch the socket
   bool armed = false;      // the watcher is waiting on the socket
   // The attempts in flight (two while a hedge races), closed when the client goes. Only an
   // UpstreamLease sets and clears these.
   http::UpstreamConnection* active[2] = {nullptr, nullptr};
   boost::asio::steady_timer arm_timer;
+};
+
+// The watches of one worker's exchanges in flight (worker-local: no lock). When a graceful
+// shutdown's grace runs out, cutAll() marks each and closes its upstream connections, so every
+// exchange ends at once, in the client's dialect, instead of being dropped with the process.
+class WatchRegistry {
+ public:
+  void add(ClientWatch& watch) { watches_.push_back(&watch); }
+  void remove(ClientWatch& watch);
+  void cutAll();
+  std::size_t size() const { return watches_.size(); }
+
+ private:
+  std::vector<ClientWatch*> watches_;
+};
+
+// Registers a watch for its scope.
+class WatchRegistration {
+ public:
+  WatchRegistration(WatchRegistry& registry, ClientWatch& watch) : registry_(registry), watch_(watch) {
+    registry_.add(watch_);
+  }
+  ~WatchRegistration() { registry_.remove(watch_); }
+  WatchRegistration(const WatchRegistration&) = delete;
+  WatchRegistration& operator=(const WatchRegistration&) = delete;
+
+ private:
+  WatchRegistry& registry_;
+  ClientWatch& watch_;
 };
 
 // After kClientWatchDelay, waits (without consuming bytes) until the client socket turns readable:

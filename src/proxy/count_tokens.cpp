@@ -38,12 +38,12 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
   canonical::Arena arena;
   canonical::ChatRequest parsed(arena);
   if (auto error = surfaces::anthropic::parseCountTokensRequest(request.body(), arena, parsed)) {
-    co_await writer.send(providerError(Dialect::Anthropic, *error));
+    co_await writer.send(providerError(Dialect::Anthropic, writer.requestId(), *error));
     co_return;
   }
   const routing::RouteSpec* route = state_.routes.find(parsed.model);
   if (route == nullptr) {
-    co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model));
+    co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model, writer.requestId()));
     co_return;
   }
   // The route's Anthropic targets count exactly; the first one that answers does. Each attempt goes
@@ -53,15 +53,17 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
   const auto* chat = std::get_if<surfaces::openai::ChatRequest>(&probe);
   const auto started = Clock::now();
   const SteadyTime deadline = started + route->timeouts.total;
+  writer.setDeadline(deadline);
   auto& client_socket = writer.stream().socket();
   auto watch = std::make_shared<ClientWatch>(io_);
+  const WatchRegistration registered(watches_, *watch);
   boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
   state_.retry_budget->recordPrimary(started);
   int attempts = 0;
   for (const auto& target : route->targets) {
     const auto& endpoint = state_.count_tokens[target.slot];
     if (!endpoint || chat == nullptr) continue;
-    if (Clock::now() >= deadline || watch->gone) break;
+    if (Clock::now() >= deadline || watch->gone || watch->shutdown) break;
     auto& health = *state_.health[target.health];
     const auto admission = health.admit(Clock::now());
     if (admission == resilience::Admission::Rejected) continue;

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "observability/log.h"
 #include "proxy/admin.h"
 #include "proxy/client_errors.h"
 
@@ -38,8 +39,8 @@ http::Response jsonOk(std::string body) {
 
 }  // namespace
 
-GatewayHandler::GatewayHandler(const GatewayState& state, boost::asio::io_context& io)
-    : state_(state), io_(io), random_(std::random_device{}()) {
+GatewayHandler::GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches)
+    : state_(state), io_(io), watches_(watches), random_(std::random_device{}()), request_ids_(random_()) {
   for (std::size_t i = 0; i < state_.config.providers.size(); ++i) {
     const auto& endpoint = state_.config.providers[i].endpoint;
     pools_.push_back(std::make_unique<http::ClientPool>(
@@ -48,11 +49,26 @@ GatewayHandler::GatewayHandler(const GatewayState& state, boost::asio::io_contex
   }
 }
 
+// A request refused by the server before any handler ran (too large, malformed): its headers may
+// not be known, so the id is always a fresh one.
 http::Response GatewayHandler::reject(http::Status status, std::string_view message, std::string_view target) {
-  return clientError(dialectOfPath(target), status, message);
+  RequestIdSource::Buffer buffer;
+  const std::string_view request_id = request_ids_.next(buffer);
+  if (observability::enabled(observability::LogLevel::Info)) {
+    observability::log(observability::LogLevel::Info, "request rejected",
+                       {{"request_id", request_id}, {"status", static_cast<int>(status)}, {"reason", message}});
+  }
+  http::Response response = clientError(dialectOfPath(target), request_id, status, message);
+  response.set(kRequestIdHeader, request_id);
+  return response;
 }
 
 boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http::ResponseWriter& writer) {
+  // Before anything is written: every head of this exchange carries the id.
+  RequestIdSource::Buffer generated;
+  std::string_view request_id = request[kRequestIdHeader];
+  if (!isAcceptableRequestId(request_id)) request_id = request_ids_.next(generated);
+  writer.setRequestId(request_id);
   std::string_view path = request.target();  // boost::core::string_view converts
   if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
   const auto method = request.method();
@@ -64,7 +80,8 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http
       co_return;
     }
     std::string message = "Use POST for " + std::string(path) + ".";
-    co_await writer.send(clientError(surface, http::Status::method_not_allowed, message, "method_not_allowed"));
+    co_await writer.send(
+        clientError(surface, writer.requestId(), http::Status::method_not_allowed, message, "method_not_allowed"));
     co_return;
   }
   if (post && path == "/v1/messages/count_tokens") {
@@ -79,7 +96,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http
   }
   if (method == beast_http::verb::get && path.starts_with("/v1/models/")) {
     const std::string id = percentDecode(path.substr(std::string_view("/v1/models/").size()));
-    co_await writer.send(model(models_surface, id));
+    co_await writer.send(model(models_surface, id, writer.requestId()));
     co_return;
   }
   if (method == beast_http::verb::get && path == "/admin/targets") {
@@ -98,7 +115,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http
                               std::string(path) +
                               ". Switchyard serves POST /v1/chat/completions, POST /v1/messages, "
                               "POST /v1/messages/count_tokens and GET /v1/models.";
-  co_await writer.send(clientError(surface, http::Status::not_found, message, "unknown_url"));
+  co_await writer.send(clientError(surface, writer.requestId(), http::Status::not_found, message, "unknown_url"));
 }
 
 namespace {
@@ -126,14 +143,14 @@ boost::json::object modelObject(Dialect surface, std::string_view id, std::chron
 
 }  // namespace
 
-http::Response GatewayHandler::unknownRoute(Dialect surface, std::string_view name) const {
+http::Response GatewayHandler::unknownRoute(Dialect surface, std::string_view name, std::string_view request_id) const {
   const std::string message = "The model '" + std::string(name) +
                               "' is not a route of this gateway. Known routes: " + state_.routes.routeNames() + ".";
-  return clientError(surface, http::Status::not_found, message, "model_not_found", "model");
+  return clientError(surface, request_id, http::Status::not_found, message, "model_not_found", "model");
 }
 
-http::Response GatewayHandler::model(Dialect surface, const std::string& id) const {
-  if (state_.routes.find(id) == nullptr) return unknownRoute(surface, id);
+http::Response GatewayHandler::model(Dialect surface, const std::string& id, std::string_view request_id) const {
+  if (state_.routes.find(id) == nullptr) return unknownRoute(surface, id, request_id);
   return jsonOk(boost::json::serialize(modelObject(surface, id, state_.started)));
 }
 

@@ -11,13 +11,16 @@
 #include "canonical/chat.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "proxy/client_watch.h"
 #include "proxy/gateway_state.h"
+#include "proxy/request_id.h"
 
 namespace switchyard::proxy {
 
 class GatewayHandler final : public http::RequestHandler {
  public:
-  GatewayHandler(const GatewayState& state, boost::asio::io_context& io);
+  // `watches` is the worker's (shared by the handlers of successive config generations).
+  GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches);
 
   boost::asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer) override;
   http::Response reject(http::Status status, std::string_view message, std::string_view target) override;
@@ -31,14 +34,16 @@ class GatewayHandler final : public http::RequestHandler {
   boost::asio::awaitable<void> countTokens(http::Request& request, http::ResponseWriter& writer);
   // GET /v1/models in OpenAI's list shape, or Anthropic's when the client sent anthropic-version.
   http::Response models(canonical::Dialect surface) const;
-  http::Response model(canonical::Dialect surface, const std::string& id) const;
+  http::Response model(canonical::Dialect surface, const std::string& id, std::string_view request_id) const;
   // 404 naming the known routes, for a `model` that is not one.
-  http::Response unknownRoute(canonical::Dialect surface, std::string_view name) const;
+  http::Response unknownRoute(canonical::Dialect surface, std::string_view name, std::string_view request_id) const;
 
   const GatewayState& state_;
   boost::asio::io_context& io_;
+  WatchRegistry& watches_;  // the exchanges in flight, cut when a shutdown's grace runs out
   std::vector<std::unique_ptr<http::ClientPool>> pools_;  // per provider
   std::mt19937_64 random_;
+  RequestIdSource request_ids_;  // this worker's generated x-request-id values
 };
 
 

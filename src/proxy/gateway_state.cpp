@@ -8,7 +8,7 @@
 
 namespace switchyard::proxy {
 
-GatewayState::GatewayState(config::Config loaded)
+GatewayState::GatewayState(config::Config loaded, const GatewayState* previous)
     : config(std::move(loaded)), routes(config) {
   for (const auto* target : routes.targets()) {
     const auto& provider = config.providers[target->provider];
@@ -28,10 +28,23 @@ GatewayState::GatewayState(config::Config loaded)
                                                  breaker.min_requests,         breaker.window,
                                                  breaker.open,                 breaker.open_max,
                                                  breaker.half_open_probes,     breaker.probes_to_close};
-  incidents = std::make_unique<resilience::IncidentLog>();
+  incidents = previous != nullptr ? previous->incidents : std::make_shared<resilience::IncidentLog>();
   for (const auto& target : routes.healthTargets()) {
-    health.push_back(std::make_unique<resilience::TargetHealth>(target.id, breaker_config, *incidents));
-    learned.push_back(std::make_unique<TargetLearning>());
+    std::size_t kept = previous != nullptr ? previous->routes.healthTargets().size() : 0;
+    for (std::size_t i = 0; i < kept; ++i) {
+      if (previous->routes.healthTargets()[i].id == target.id) {
+        kept = i;
+        break;
+      }
+    }
+    if (previous != nullptr && kept < previous->health.size()) {
+      health.push_back(previous->health[kept]);
+      health.back()->reconfigure(breaker_config);
+      learned.push_back(previous->learned[kept]);
+      continue;
+    }
+    health.push_back(std::make_shared<resilience::TargetHealth>(target.id, breaker_config, *incidents));
+    learned.push_back(std::make_shared<TargetLearning>());
   }
   const auto& budget = config.resilience.retry_budget;
   retry_budget = std::make_unique<resilience::RetryBudget>(

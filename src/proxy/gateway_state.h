@@ -20,7 +20,9 @@
 namespace switchyard::proxy {
 
 struct GatewayState {
-  explicit GatewayState(config::Config loaded);
+  // With `previous` (a reload), every target that still exists keeps what was learnt about it:
+  // its breaker, latencies, incidents (the incident log is carried over whole) and learnt windows.
+  explicit GatewayState(config::Config loaded, const GatewayState* previous = nullptr);
 
   const config::Config config;
   const routing::RouteTable routes;
@@ -36,10 +38,11 @@ struct GatewayState {
   std::vector<std::string> served_by;
   // What every worker learns about every target, shared (thread-safe inside): indexed by
   // TargetRef::health. The incident log behind them, and the gateway-wide retry budget.
-  std::unique_ptr<resilience::IncidentLog> incidents;
-  std::vector<std::unique_ptr<resilience::TargetHealth>> health;
+  // Shared with the states before and after a reload.
+  std::shared_ptr<resilience::IncidentLog> incidents;
+  std::vector<std::shared_ptr<resilience::TargetHealth>> health;
   // Indexed by TargetRef::health: context windows and prefill refusals learnt from answers.
-  std::vector<std::unique_ptr<TargetLearning>> learned;
+  std::vector<std::shared_ptr<TargetLearning>> learned;
   std::unique_ptr<resilience::RetryBudget> retry_budget;
   // Indexed like routes.routes(): each hedging route's budget (null when it does not hedge).
   std::vector<std::unique_ptr<resilience::RetryBudget>> hedge_budgets;

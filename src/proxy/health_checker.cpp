@@ -171,7 +171,7 @@ void report(Loop& loop, const ProbeVerdict& verdict) {
   }
   loop.failing = failing;
   if (failing) {
-    observability::log(LogLevel::Info, "health check failed",
+    observability::log(LogLevel::Warn, "health check failed",
                        {{"provider", loop.name},
                         {"failure", base::toToken(verdict.failure)},
                         {"detail", verdict.detail}});

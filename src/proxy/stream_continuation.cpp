@@ -18,41 +18,20 @@ using base::FailureKind;
 using canonical::DecodeState;
 using Kind = AttemptOutcome::Kind;
 
-std::unique_ptr<canonical::StreamEncoder> makeClientEncoder(canonical::Dialect surface, bool include_usage) {
-  if (surface == canonical::Dialect::Anthropic) return surfaces::anthropic::makeStreamEncoder();
-  return surfaces::openai::makeStreamEncoder(include_usage);
-}
-
-std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code) {
+std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code,
+                             std::string_view request_id) {
   if (dialect == canonical::Dialect::Anthropic) {
-    const canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, code};
+    const canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, code, request_id};
     std::string event;
     surfaces::anthropic::makeStreamEncoder()->fail(error, event);
     return event;
   }
-  surfaces::openai::ClientError error{502, std::string(message), "server_error", {}, std::string(code)};
+  surfaces::openai::ClientError error{502, std::string(message), "server_error", {}, std::string(code),
+                                      std::string(request_id)};
   return http::sseData(surfaces::openai::renderError(error));
 }
 
 namespace {
-
-// Records what the client got and keeps the client's encoder in step, output thrown away: how a
-// forwarded stream's state is rebuilt from the bytes the client received.
-class ReplaySink final : public canonical::EventSink {
- public:
-  ReplaySink(canonical::PartialAnswer& partial, canonical::StreamEncoder& encoder)
-      : partial_(partial), encoder_(encoder) {}
-  void onEvent(const canonical::StreamEvent& event) override {
-    partial_.onEvent(event);
-    encoder_.encode(event, scratch_);
-    scratch_.clear();
-  }
-
- private:
-  canonical::PartialAnswer& partial_;
-  canonical::StreamEncoder& encoder_;
-  std::string scratch_;
-};
 
 // The continuation's events, spliced, into the client's encoder; notes when text began to flow.
 class ClientSink final : public canonical::EventSink {
@@ -123,9 +102,9 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
     why = "cannot carry the continuation: " + std::string(error->message);
     co_return Continued::FailedBeforeText;
   }
-  const std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(head), boost::asio::buffer(body)};
+  const auto pieces = withHeadLines(head, writer.requestIdLine(), body);
   UpstreamLease connection(*input.pools[target.provider], input.client);
-  const auto opened = co_await openExchange(connection, pieces, input.route.timeouts, input.deadline, true);
+  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, true);
   if (!opened.ok) {
     why = std::string(base::toToken(opened.failure.failure)) + " " + opened.failure.detail;
     co_return Continued::FailedBeforeText;
@@ -217,14 +196,17 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
   result.outcome.status = 200;
   result.outcome.failure = broken.failure;
   result.outcome.detail = broken.detail;
-  // A forwarded stream: rebuild what the client got, and an encoder in the same state, from its bytes.
-  if (!broken.encoder) {
-    broken.encoder = makeClientEncoder(input.surface, input.include_usage);
-    broken.partial = std::make_unique<canonical::PartialAnswer>();
-    ReplaySink replay(*broken.partial, *broken.encoder);
-    if (broken.relayed_codec != nullptr) broken.relayed_codec->streamDecoder()->decode(broken.relayed, replay);
+  // A forwarded stream: decode what the record still holds.
+  broken.settle(input.surface);
+  if (broken.too_long) {
+    const std::string event = streamErrorEvent(
+        input.surface, "The stream broke (" + broken.detail + ") after an answer longer than limits.max_resume_bytes, "
+                       "which is not continued; the answer is incomplete.", "stream_interrupted", writer.requestId());
+    if (co_await writer.writeChunk(event, true)) result.outcome.kind = Kind::ClientGone;
+    co_return result;
   }
   auto& encoder = *broken.encoder;
+  encoder.setIncludeUsage(input.include_usage);
   const auto& partial = *broken.partial;
   std::string out;
   if (partial.finished()) {
@@ -242,10 +224,18 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
       std::vector<Resume> resumes = resumesFor(input, target);
       bool broke_after_text = false;
       for (std::size_t r = 0; r < resumes.size(); ++r) {
-        if (std::chrono::steady_clock::now() >= input.deadline || input.client.gone) break;
+        if (std::chrono::steady_clock::now() >= input.deadline || input.client.gone || input.client.shutdown) {
+          if (input.client.shutdown) why = "the gateway is shutting down";
+          break;
+        }
         const auto admission = health.admit(std::chrono::steady_clock::now());
         if (admission == resilience::Admission::Rejected) break;
         ++result.attempts;
+        if (observability::enabled(observability::LogLevel::Debug)) {
+          observability::log(observability::LogLevel::Debug, "continuation attempt",
+                             {{"request_id", writer.requestId()}, {"route", input.route.name}, {"target", target.id},
+                              {"resume", toString(resumes[r])}});
+        }
         const auto started = std::chrono::steady_clock::now();
         const Continued continued = co_await continueOn(input, target, resumes[r], encoder, partial, writer, why);
         const auto ended = std::chrono::steady_clock::now();
@@ -266,7 +256,7 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
           health.recordAbandoned(admission);
           if (!input.state.learned[target.health]->refuses_prefill.exchange(true)) {
             observability::log(observability::LogLevel::Warn, "target refuses assistant prefill",
-                               {{"target", target.id}, {"detail", why}});
+                               {{"request_id", writer.requestId()}, {"target", target.id}, {"detail", why}});
           }
           continue;
         }
@@ -277,8 +267,8 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
           health.recordFailure(ended, admission, FailureKind::StreamCut, why);
         }
         observability::log(observability::LogLevel::Warn, "continuation failed",
-                           {{"route", input.route.name}, {"target", target.id},
-                            {"resume", std::string(toString(resumes[r]))}, {"detail", why}});
+                           {{"request_id", writer.requestId()}, {"route", input.route.name}, {"target", target.id},
+                            {"resume", toString(resumes[r])}, {"detail", why}});
         if (continued == Continued::BrokeAfterText) {
           broke_after_text = true;  // the client's stream now holds two parts
           break;
@@ -289,7 +279,7 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
   }
   const std::string message = "The stream broke (" + broken.detail + ") and could not be continued (" + why +
                               "); the answer is incomplete.";
-  canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, "stream_interrupted"};
+  canonical::Error error{502, canonical::ErrorCategory::Server, message, {}, "stream_interrupted", writer.requestId()};
   encoder.fail(error, out);
   if (co_await writer.writeChunk(out, true)) result.outcome.kind = Kind::ClientGone;
   co_return result;

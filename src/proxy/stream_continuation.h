@@ -27,6 +27,7 @@
 #include "canonical/stream_codec.h"
 #include "http/client.h"
 #include "http/response_writer.h"
+#include "proxy/broken_stream.h"
 #include "proxy/client_watch.h"
 #include "proxy/gateway_state.h"
 #include "proxy/upstream_attempt.h"
@@ -34,17 +35,6 @@
 
 namespace switchyard::proxy {
 
-struct BrokenStream {
-  bool open = false;  // a stream broke after the client got part of it, and was left open
-  // Forwarded path: the upstream events the client got, as bytes, and the codec that reads them.
-  std::string relayed;
-  const providers::TargetCodec* relayed_codec = nullptr;
-  // Translated path: the client's encoder, mid-stream, and what it has sent.
-  std::unique_ptr<canonical::StreamEncoder> encoder;
-  std::unique_ptr<canonical::PartialAnswer> partial;
-  base::FailureKind failure = base::FailureKind::None;
-  std::string detail;  // what broke
-};
 
 struct ContinuationInput {
   const GatewayState& state;
@@ -70,11 +60,10 @@ struct ContinuationOutcome {
 boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInput& input, BrokenStream& broken,
                                                            http::ResponseWriter& writer);
 
-// The client's stream encoder for its API.
-std::unique_ptr<canonical::StreamEncoder> makeClientEncoder(canonical::Dialect surface, bool include_usage);
-
 // Ends a broken stream that will not be continued: the dialect's error event, then the end of the
 // response. Used by the attempts themselves when mid-stream failover is off.
-std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code);
+// `request_id`, when given, goes into the event as in a whole error body (proxy/client_errors.h).
+std::string streamErrorEvent(canonical::Dialect dialect, std::string_view message, std::string_view code,
+                             std::string_view request_id = {});
 
 }  // namespace switchyard::proxy

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/utf8.h"
 #include "http/sse.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
@@ -29,6 +30,7 @@ struct StreamScan {
   bool saw_error = false;
   bool malformed = false;  // the error is a chunk that is not JSON
   bool first_data_is_error = false;
+  std::size_t data_events = 0;  // complete events with data: what timeouts.inter_token waits for
 };
 
 // What one event means for the relay, per dialect. OpenAI: every data event is the answer, `[DONE]`
@@ -84,10 +86,13 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
   while (!scan.saw_done && !scan.saw_error) {
     const std::size_t end = http::findSseEventEnd(pending, scan.scanned);
     if (end == http::kSseNoEvent) return;
-    const auto event = http::parseSseEvent(pending.substr(scan.scanned, end - scan.scanned));
+    const std::string_view raw = pending.substr(scan.scanned, end - scan.scanned);
+    const auto event = http::parseSseEvent(raw);
     const std::size_t start = scan.scanned;
     scan.scanned = end;
-    EventRole role = roleOf(scan.dialect, event, !scan.saw_data);
+    if (event.has_data) ++scan.data_events;
+    // Invalid UTF-8 would make the client's SDK fail on the stream: a malformed event, never relayed.
+    EventRole role = base::isValidUtf8(raw) ? roleOf(scan.dialect, event, !scan.saw_data) : EventRole::Malformed;
     if (scan.dialect == canonical::Dialect::OpenAi) {
       if (role == EventRole::Answer && !scan.saw_finish) scan.saw_finish = carriesFinishReason(event.first_data);
       // [DONE] without a finish chunk ends an answer that never said it was whole: a cut, and the
@@ -114,6 +119,10 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
   }
 }
 
+std::string eventTooLarge(std::size_t max_event_bytes) {
+  return "a stream event larger than limits.max_event_bytes (" + std::to_string(max_event_bytes) + " bytes)";
+}
+
 // A body that ended cleanly ends its last event too, even without the blank line the SSE format
 // asks for (some servers omit it after `data: [DONE]`).
 void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
@@ -132,7 +141,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::ResponseWriter& writer,
                                                    SteadyTime first_token_deadline) {
   std::string pending;
-  pending.reserve(4096);
+  pending.reserve(512);  // a few events; grows for larger ones (a slow stream must stay small)
   StreamScan scan;
   scan.dialect = input.endpoint.dialect;
   bool done = false;
@@ -145,6 +154,9 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                        "stream: " + ec.message(), 200);
     }
     scanEvents(pending, scan);
+    if (!scan.saw_data && pending.size() - scan.scanned > input.route.limits.max_event_bytes) {
+      co_return failed(FailureKind::EventTooLarge, eventTooLarge(input.route.limits.max_event_bytes), 200);
+    }
   }
   if (scan.first_data_is_error) {
     const auto end = http::findSseEventEnd(pending, 0);
@@ -165,7 +177,12 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   outcome.first_token_at = std::chrono::steady_clock::now();
   outcome.status = 200;
   std::size_t relayed = 0;
-  BrokenStream* const broken = input.broken;
+  // Set to null once the answer is too long to be continued: from then on a break ends the stream.
+  BrokenStream* broken = input.codec != nullptr ? input.broken : nullptr;
+  // timeouts.inter_token runs from the last complete event with data: neither partial bytes nor
+  // comments (": keepalive") keep a stalled stream alive.
+  std::size_t data_events = scan.data_events;
+  SteadyTime last_event_at = outcome.first_token_at;
   for (;;) {
     // A continuable stream keeps an upstream error event from the client: the continuation replaces it.
     // A malformed chunk never reaches the client either: its SDK could not read it.
@@ -176,15 +193,17 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       const bool last = scan.saw_done || (scan.saw_error && !hold_back);
       const std::string_view bytes = std::string_view(pending).substr(0, deliver);
       if (co_await writer.writeChunk(bytes, last)) co_return AttemptOutcome{Kind::ClientGone};
-      if (broken != nullptr) broken->relayed.append(bytes);
+      if (broken != nullptr && !broken->recordRelayed(bytes, *input.codec, input.endpoint.dialect,
+                                                      input.route.limits.max_resume_bytes)) {
+        broken = nullptr;
+      }
       relayed += deliver;
       pending.erase(0, deliver);
       scan.scanned -= deliver;
     }
     if (scan.saw_done || scan.saw_error || done) break;
     // Silence longer than inter_token counts as a broken stream; the total deadline still bounds all.
-    const SteadyTime silence_limit = std::min(std::chrono::steady_clock::now() + input.route.timeouts.inter_token,
-                                              input.deadline);
+    const SteadyTime silence_limit = std::min(last_event_at + input.route.timeouts.inter_token, input.deadline);
     const auto ec = co_await connection.readSome(pending, done, silence_limit);
     if (ec) {
       // Bytes already reached the client: whatever broke, for the client the stream was cut.
@@ -195,6 +214,25 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     }
     scanEvents(pending, scan);
     if (done) terminateTrailingEvent(pending, scan);
+    if (scan.data_events != data_events) {
+      data_events = scan.data_events;
+      last_event_at = std::chrono::steady_clock::now();
+    }
+    if (!scan.saw_done && !scan.saw_error && pending.size() - scan.scanned > input.route.limits.max_event_bytes) {
+      outcome.failure = FailureKind::EventTooLarge;
+      outcome.detail = eventTooLarge(input.route.limits.max_event_bytes);
+      // What came before the oversized event still reaches the client.
+      if (scan.scanned > 0 && co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned), false)) {
+        co_return AttemptOutcome{Kind::ClientGone};
+      }
+      if (broken != nullptr && scan.scanned > 0 &&
+          !broken->recordRelayed(std::string_view(pending).substr(0, scan.scanned), *input.codec,
+                                 input.endpoint.dialect, input.route.limits.max_resume_bytes)) {
+        broken = nullptr;
+      }
+      relayed += scan.scanned;
+      break;
+    }
   }
 
   if (scan.saw_done) {
@@ -219,7 +257,6 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   }
   if (broken != nullptr && outcome.failure != FailureKind::DeadlineExceeded) {
     broken->open = true;
-    broken->relayed_codec = input.codec;
     broken->failure = outcome.failure;
     broken->detail = outcome.detail;
     co_return outcome;
@@ -228,7 +265,8 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                               std::to_string(relayed) + " bytes (" + outcome.detail + "); the answer is incomplete.";
   const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
   const std::string event =
-      streamErrorEvent(input.endpoint.dialect, message, deadline ? "deadline_exceeded" : "stream_interrupted");
+      streamErrorEvent(input.endpoint.dialect, message, deadline ? "deadline_exceeded" : "stream_interrupted",
+                       writer.requestId());
   if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
 }

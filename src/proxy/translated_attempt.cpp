@@ -48,7 +48,7 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
   std::string answer;
   if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
-                     "body: " + ec.message(), status);
+                     "body: " + tooLargeOr(ec, input.route.limits.max_response_bytes), status);
   }
   const canonical::Error error = input.codec.decodeError(status, answer, input.arena);
   if (input.context_fallback && error.category == canonical::ErrorCategory::ContextLengthExceeded) {
@@ -64,7 +64,7 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
     co_return outcome;
   }
   connection.release();
-  http::Response response = providerError(input.surface, error);
+  http::Response response = providerError(input.surface, writer.requestId(), error);
   setSwitchyardHeaders(response, input.route.name, input.target.id, input.attempt_number);
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
@@ -81,7 +81,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
   reserveForBody(*connection, answer);
   if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
-                     "body: " + ec.message(), status);
+                     "body: " + tooLargeOr(ec, input.route.limits.max_response_bytes), status);
   }
   connection.release();
   canonical::ChatResponse response(input.arena);
@@ -111,10 +111,14 @@ class EncodingSink final : public canonical::EventSink {
       : encoder_(encoder), out_(out), partial_(partial) {}
   void onEvent(const canonical::StreamEvent& event) override {
     if (event.type != canonical::EventType::Start && event.type != canonical::EventType::Usage) answered = true;
+    ++events;
     if (partial_ != nullptr) partial_->onEvent(event);
     encoder_.encode(event, out_);
   }
+  // The answer got too long to be continued (limits.max_resume_bytes): stop recording it.
+  void stopRecording() { partial_ = nullptr; }
   bool answered = false;
+  std::size_t events = 0;  // what timeouts.inter_token waits for: events, not bytes or comments
 
  private:
   canonical::StreamEncoder& encoder_;
@@ -154,6 +158,11 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
                        "stream: " + ec.message(), 200);
     }
     decodePending(*decoder, pending, sink);
+    if (!sink.answered && pending.size() > input.route.limits.max_event_bytes) {
+      co_return failed(FailureKind::EventTooLarge, "a stream event larger than limits.max_event_bytes (" +
+                                                       std::to_string(input.route.limits.max_event_bytes) + " bytes)",
+                       200);
+    }
   }
   if (decoder->state() == DecodeState::Error) {
     co_return failed(FailureKind::UpstreamError,
@@ -176,6 +185,8 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
   outcome.first_token_at = std::chrono::steady_clock::now();
   outcome.status = 200;
   std::size_t relayed = 0;
+  std::size_t events = sink.events;
+  SteadyTime last_event_at = outcome.first_token_at;
   for (;;) {
     const DecodeState state = decoder->state();
     if (state == DecodeState::More && done) {
@@ -191,9 +202,9 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
       out.clear();
     }
     if (last) break;
-    // Silence longer than inter_token counts as a broken stream; the total deadline still bounds all.
-    const SteadyTime silence_limit = std::min(std::chrono::steady_clock::now() + input.route.timeouts.inter_token,
-                                              input.deadline);
+    // Silence longer than inter_token (since the last event, whatever bytes came) counts as a broken
+    // stream; the total deadline still bounds all.
+    const SteadyTime silence_limit = std::min(last_event_at + input.route.timeouts.inter_token, input.deadline);
     const auto ec = co_await connection->readSome(pending, done, silence_limit);
     if (ec) {
       const bool total = ec == beast::error::timeout && silence_limit >= input.deadline;
@@ -202,6 +213,20 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
       break;
     }
     decodePending(*decoder, pending, sink);
+    if (sink.events != events) {
+      events = sink.events;
+      last_event_at = std::chrono::steady_clock::now();
+    }
+    if (partial && partial->text().size() > input.route.limits.max_resume_bytes) {
+      sink.stopRecording();
+      partial.reset();
+    }
+    if (decoder->state() == DecodeState::More && pending.size() > input.route.limits.max_event_bytes) {
+      outcome.failure = FailureKind::EventTooLarge;
+      outcome.detail = "a stream event larger than limits.max_event_bytes (" +
+                       std::to_string(input.route.limits.max_event_bytes) + " bytes)";
+      break;
+    }
   }
 
   const DecodeState state = decoder->state();
@@ -232,7 +257,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
   }
   connection->close();
-  if (input.broken != nullptr && outcome.failure != FailureKind::DeadlineExceeded) {
+  if (input.broken != nullptr && partial && outcome.failure != FailureKind::DeadlineExceeded) {
     // Left open: the flow continues the answer on another target with this encoder.
     if (!out.empty() && co_await writer.writeChunk(out, false)) co_return AttemptOutcome{Kind::ClientGone};
     input.broken->open = true;
@@ -242,6 +267,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     input.broken->detail = outcome.detail;
     co_return outcome;
   }
+  error.request_id = writer.requestId();
   encoder->fail(error, out);
   if (co_await writer.writeChunk(out, true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
@@ -251,10 +277,9 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
                                                             http::ResponseWriter& writer) {
-  const std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(input.head),
-                                                        boost::asio::buffer(input.body)};
+  const auto pieces = withHeadLines(input.head, writer.requestIdLine(), input.body);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
-  const auto opened = co_await openExchange(connection, pieces, input.route.timeouts, input.deadline, input.stream);
+  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, input.stream);
   if (!opened.ok) co_return opened.failure;
   const int status = static_cast<int>(connection->header().result_int());
   if (status < 200 || status >= 300) {

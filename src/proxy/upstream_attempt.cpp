@@ -41,15 +41,17 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
                                      input.endpoint.quoted_model.size();
   char head_tail[providers::openai::kRequestHeadTailMax];
   const std::size_t head_tail_size = providers::openai::requestHeadTail(input.stream, content_length, head_tail);
-  const std::array<boost::asio::const_buffer, 6> pieces{
+  const std::string_view request_id_line = writer.requestIdLine();
+  const std::array<boost::asio::const_buffer, 7> pieces{
       boost::asio::buffer(input.endpoint.request_head),
       boost::asio::buffer(input.extra_head.data(), input.extra_head.size()),
+      boost::asio::buffer(request_id_line.data(), request_id_line.size()),
       boost::asio::buffer(head_tail, head_tail_size),
       boost::asio::buffer(body.data(), input.model_span.begin),
       boost::asio::buffer(input.endpoint.quoted_model),
       boost::asio::buffer(body.data() + input.model_span.end, body.size() - input.model_span.end)};
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
-  const auto opened = co_await openExchange(connection, pieces, input.route.timeouts, input.deadline, input.stream);
+  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, input.stream);
   if (!opened.ok) co_return opened.failure;
   const SteadyTime attempt_deadline = opened.attempt_deadline;
   const int status = static_cast<int>(connection->header().result_int());
@@ -64,7 +66,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   reserveForBody(*connection, answer);
   if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
     co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
-                     "body: " + ec.message(), status);
+                     "body: " + tooLargeOr(ec, input.route.limits.max_response_bytes), status);
   }
   const bool success = status >= 200 && status < 300;
   if (success && !canonical::isValidJson(answer)) {

@@ -57,8 +57,13 @@ class CircuitBreaker {
   // forceOpen trips at `now` unless already open (the interval grows like any other trip).
   void forceClose();
   void forceOpen(SteadyTime now);
+  // New thresholds (a config reload); the state, window and trips are kept.
+  void reconfigure(const BreakerConfig& config) { config_ = config; }
 
   BreakerState state(SteadyTime now) const;  // Open reads as HalfOpen once its interval is over
+  // The state as the last call left it (Open stays Open until a call notices its interval is over):
+  // what a transition is read from, so that each is seen once.
+  BreakerState recordedState() const { return state_; }
   // When the current open interval ends (meaningful while Open).
   SteadyTime reopensAt() const { return open_until_; }
   int trips() const { return trips_; }        // times it has opened since it was last closed for good

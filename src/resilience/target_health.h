@@ -1,7 +1,9 @@
 #pragma once
 // What the gateway knows of one target's health, shared by every worker: its circuit breaker, its
 // latency, the requests in flight, and the incident that is open while its breaker is. Every method
-// is thread-safe (one small mutex per target; no lock is held across I/O).
+// is thread-safe (one small mutex per target; no lock is held across I/O). Each breaker transition
+// (opened, half-open, closed) and each incident opening and closing is logged once, by the call
+// that made it, after the lock is released: warnings for openings, info for recoveries.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -88,6 +90,9 @@ class TargetHealth {
   // A request that wanted this target while its incident is open (counted into that incident).
   void noteEffect(IncidentEffect effect);
 
+  // A config reload's breaker settings; the breaker's state, latencies and incidents are kept.
+  void reconfigure(const BreakerConfig& config);
+
   void attemptStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
   void attemptEnded() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -97,7 +102,22 @@ class TargetHealth {
   double firstTokenP95Ms() const;
 
  private:
-  void updateIncident(SteadyTime now, BreakerState before, base::FailureKind failure, std::string_view detail);
+  // What one call changed, to be logged once the lock is released.
+  struct Change {
+    BreakerState from = BreakerState::Closed;
+    BreakerState to = BreakerState::Closed;
+    std::string_view cause;           // why it half-opened or closed
+    base::FailureKind failure = base::FailureKind::None;
+    std::string_view detail;          // the failure that opened it
+    Millis open_for{0};               // the open interval just started
+    int trips = 0;
+    std::optional<std::uint64_t> incident_opened;
+    std::optional<Incident> incident_closed;
+  };
+  void noteState(Change& change, BreakerState from, SteadyTime now, std::string_view cause) const;
+  void logChange(const Change& change) const;
+  void updateIncident(SteadyTime now, BreakerState before, base::FailureKind failure, std::string_view detail,
+                      Change& change);
 
   const std::string target_;
   IncidentLog& incidents_;
@@ -114,7 +134,8 @@ class IncidentLog {
   explicit IncidentLog(std::size_t capacity = 1000) : capacity_(capacity) {}
 
   std::uint64_t open(std::string target, WallTime when, std::string first_error);
-  void close(std::uint64_t id, WallTime when);
+  // The incident as it closed (none when it is no longer kept or was closed already).
+  std::optional<Incident> close(std::uint64_t id, WallTime when);
   // Applies `update` to the incident with `id`, if it is still kept.
   template <class Update>
   void update(std::uint64_t id, Update&& update) {

@@ -13,6 +13,7 @@ RouteTable::RouteTable(const config::Config& config) {
                                          route.retry.backoff_max, route.retry.retry_after_max,
                                          route.retry.same_target, route.retry.same_target_wait_max};
     spec.timeouts = route.timeouts;
+    spec.limits = config.limits;
     spec.plan.diversity = route.diversity == "provider" ? Diversity::Provider
                           : route.diversity == "cloud"  ? Diversity::Cloud
                           : route.diversity == "region" ? Diversity::Region

@@ -29,6 +29,7 @@ struct RouteSpec {
   std::vector<TargetRef> targets;  // in fallback order
   resilience::RetryLimits retry;
   config::Timeouts timeouts;
+  config::Limits limits;  // the gateway's (upstream answer and event sizes, resume bytes)
   PlanPolicy plan;
   config::HedgePolicy hedge;
   bool mid_stream_failover = true;

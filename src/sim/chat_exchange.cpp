@@ -7,6 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
 namespace switchyard::sim {
 namespace {
 
@@ -15,6 +19,12 @@ namespace json = boost::json;
 constexpr std::string_view kFaultHeader = "x-sim-fault";
 constexpr std::string_view kFaultField = "sim_fault";
 constexpr std::string_view kMalformedBody = R"({"id": "x", "choices": [)";
+// Appended to a content piece by invalid_utf8_after: a lead byte with a wrong continuation, and a
+// byte that never appears in UTF-8.
+constexpr std::string_view kInvalidUtf8 = "\xC3\x28\xFF";
+constexpr std::size_t kWritePiece = 64 * 1024;
+constexpr unsigned kDefaultDripMs = 10;
+constexpr unsigned kDefaultDripBytes = 64 * 1024;
 
 // One chat request's answer in the making.
 struct Exchange {
@@ -86,12 +96,70 @@ asio::awaitable<After> sendPartialBody(Exchange& exchange, const std::string& bo
   co_return After::Close;
 }
 
+// `count` bytes of `fill`, in pieces, without holding them all.
+asio::awaitable<bool> writeFill(tcp::socket& socket, char fill, std::uint64_t count) {
+  const std::string piece(static_cast<std::size_t>(std::min<std::uint64_t>(count, kWritePiece)), fill);
+  while (count > 0) {
+    const std::string_view part(piece.data(), static_cast<std::size_t>(std::min<std::uint64_t>(count, piece.size())));
+    if (!co_await writeBytes(socket, part)) co_return false;
+    count -= part.size();
+  }
+  co_return true;
+}
+
+// Non-stream oversized_bytes / content_length_delta / extra_bytes: a completion padded with blanks
+// (still valid JSON), a Content-Length that lies, bytes after the answer.
+asio::awaitable<After> sendHostileBody(Exchange& exchange, const std::string& body) {
+  const Fault& fault = exchange.fault;
+  const std::uint64_t padding =
+      fault.oversized_bytes && *fault.oversized_bytes > body.size() ? *fault.oversized_bytes - body.size() : 0;
+  const std::uint64_t actual = body.size() + padding;
+  std::uint64_t declared = actual;
+  if (const std::int64_t delta = fault.content_length_delta.value_or(0); delta < 0) {
+    const auto shorter = static_cast<std::uint64_t>(-(delta + 1)) + 1;
+    declared = shorter >= actual ? 0 : actual - shorter;
+  } else {
+    declared = actual + static_cast<std::uint64_t>(delta);
+  }
+  HeadResponse head;
+  setResponseHead(head, 200, exchange.request, kJsonType, exchange.request_id);
+  addRetryAfter(head, fault);
+  head.content_length(declared);
+  if (!co_await writeHead(exchange.socket, head) || !co_await writeBytes(exchange.socket, body) ||
+      !co_await writeFill(exchange.socket, ' ', padding)) {
+    co_return After::Close;
+  }
+  if (fault.extra_bytes) {
+    const std::string_view extra = *fault.extra_bytes;
+    if (!co_await writeBytes(exchange.socket, extra)) co_return After::Close;
+  }
+  if (declared > actual) {
+    // The promised rest never comes: the connection ends instead.
+    closeConnection(exchange.socket);
+    co_return After::Close;
+  }
+  co_return head.keep_alive() ? After::KeepAlive : After::Close;
+}
+
 asio::awaitable<After> sendCompletion(Exchange& exchange, const SimReply& reply) {
   std::string body = exchange.fault.malformed ? std::string(kMalformedBody) : exchange.dialect.completion(reply);
   if (exchange.fault.truncate_after || exchange.fault.stall_after) {
     co_return co_await sendPartialBody(exchange, body);
   }
+  if (exchange.fault.oversized_bytes || exchange.fault.content_length_delta || exchange.fault.extra_bytes) {
+    co_return co_await sendHostileBody(exchange, body);
+  }
   co_return co_await sendJson(exchange, 200, std::move(body));
+}
+
+// Sends `first` (when not empty), then `piece` every drip_ms, each as one HTTP chunk, until a write
+// fails (the peer left); then closes.
+asio::awaitable<void> dripUntilPeerLeaves(Exchange& exchange, const std::string& first, const std::string& piece) {
+  const std::chrono::milliseconds interval(exchange.fault.drip_ms.value_or(kDefaultDripMs));
+  if (first.empty() || co_await writeChunk(exchange.socket, first)) {
+    while (co_await writeChunk(exchange.socket, piece)) co_await sleepFor(interval);
+  }
+  closeConnection(exchange.socket);
 }
 
 // Returns true when the fault cuts the stream once `sent` content chunks are out (and cuts it).
@@ -110,6 +178,22 @@ asio::awaitable<bool> cutStreamAt(Exchange& exchange, size_t sent, SimStream& st
   }
   if (fault.stall_after && sent == *fault.stall_after) {
     co_await waitForPeerToLeave(exchange.socket);
+    co_return true;
+  }
+  if (fault.endless_event_after && sent == *fault.endless_event_after) {
+    const std::string start = stream.endlessEventStart();
+    const std::string filler(fault.drip_bytes.value_or(kDefaultDripBytes), 'a');
+    co_await dripUntilPeerLeaves(exchange, start, filler);
+    co_return true;
+  }
+  if (fault.keepalive_after && sent == *fault.keepalive_after) {
+    const std::string comment = stream.keepAlive();
+    if (comment.empty()) {
+      co_await waitForPeerToLeave(exchange.socket);
+    } else {
+      const std::string nothing;
+      co_await dripUntilPeerLeaves(exchange, nothing, comment);
+    }
     co_return true;
   }
   co_return false;
@@ -136,6 +220,14 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
     }
     co_return After::Close;
   }
+  bool started = false;
+  if (fault.oversized_bytes) {
+    // One content piece of N bytes before the answer's own.
+    std::string bytes = stream->start(reply);
+    bytes += stream->text(std::string(static_cast<std::size_t>(*fault.oversized_bytes), 'x'));
+    if (!co_await writeChunk(socket, bytes)) co_return After::Close;
+    started = true;
+  }
   // A tool call is one piece; text is one piece per word.
   const size_t pieces = reply.tool_call ? 1 : reply.words.size();
   for (size_t sent = 0; sent < pieces; ++sent) {
@@ -143,16 +235,21 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
     if (sent > 0) co_await sleepFor(fault.token_delay);
     // The start goes out with the first content piece, so that stall_after 0 means "headers,
     // then silence" (a first-token timeout).
-    std::string bytes = sent == 0 ? stream->start(reply) : std::string();
+    std::string bytes = started ? std::string() : stream->start(reply);
+    started = true;
     bytes += reply.tool_call ? stream->toolCall(*reply.tool_call) : stream->text(reply.words[sent]);
     if (!co_await writeChunk(socket, bytes)) co_return After::Close;
   }
   if (co_await cutStreamAt(exchange, pieces, *stream)) co_return After::Close;
   co_await sleepFor(fault.token_delay);
 
-  std::string tail = pieces == 0 ? stream->start(reply) : std::string();
+  std::string tail = started ? std::string() : stream->start(reply);
   tail += stream->finish(reply);
   if (!co_await writeChunk(socket, tail) || !co_await writeLastChunk(socket)) co_return After::Close;
+  if (fault.extra_bytes) {
+    const std::string_view extra = *fault.extra_bytes;
+    if (!co_await writeBytes(socket, extra)) co_return After::Close;
+  }
   co_return exchange.request.keep_alive() ? After::KeepAlive : After::Close;
 }
 
@@ -205,7 +302,8 @@ asio::awaitable<After> answerChat(tcp::socket& socket, const StringRequest& requ
     const SimError error = answer.error();
     co_return co_await sendError(exchange, error);
   }
-  const SimReply& reply = *answer;
+  SimReply reply = *answer;
+  if (const auto k = exchange.fault.invalid_utf8_after; k && *k < reply.words.size()) reply.words[*k] += kInvalidUtf8;
   if (chat->stream) co_return co_await sendStream(exchange, *chat, reply);
   co_return co_await sendCompletion(exchange, reply);
 }

@@ -86,6 +86,12 @@ class SimStream {
   virtual std::string finish(const SimReply& reply) = 0;
   // A piece whose framing is right but whose JSON is not.
   virtual std::string malformed() = 0;
+  // The opening of an event that will never end (fault endless_event_after): what follows is filler.
+  // SSE: a data line with an unterminated JSON string; Bedrock overrides it.
+  virtual std::string endlessEventStart() { return "data: {\"filler\":\""; }
+  // A piece that carries no content and keeps a stream alive (fault keepalive_after); empty when the
+  // format has none (the stream then goes silent).
+  virtual std::string keepAlive() { return ": keepalive\n\n"; }
   // The provider's in-stream error event (OpenAI's `data: {"error":...}` unless the dialect says otherwise).
   virtual std::string errorEvent() {
     return "data: {\"error\":{\"message\":\"The server had an error while processing your request.\","

@@ -14,6 +14,8 @@ namespace json = boost::json;
 constexpr unsigned kMinStatus = 100;
 constexpr unsigned kMaxStatus = 599;
 constexpr unsigned kOkStatus = 200;
+constexpr uint64_t kMaxOversizedBytes = uint64_t{1} << 32;
+constexpr unsigned kMaxDripBytes = 16U << 20;
 
 std::optional<uint64_t> nonNegativeInteger(const json::value& value) {
   if (value.is_uint64()) return value.get_uint64();
@@ -81,10 +83,37 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
      : key == "truncate_after" ? fault.truncate_after
      : key == "error_after"    ? fault.error_after
                                : fault.malformed_after) = *count;
+  } else if (key == "endless_event_after" || key == "keepalive_after" || key == "invalid_utf8_after") {
+    auto count = smallCount(value);
+    if (!count) return fieldError(key, "a non-negative number of chunks");
+    (key == "endless_event_after" ? fault.endless_event_after
+     : key == "keepalive_after"   ? fault.keepalive_after
+                                  : fault.invalid_utf8_after) = *count;
+  } else if (key == "oversized_bytes") {
+    auto bytes = nonNegativeInteger(value);
+    if (!bytes || *bytes > kMaxOversizedBytes) return fieldError(key, "a number of bytes up to 4 GiB");
+    fault.oversized_bytes = *bytes;
+  } else if (key == "content_length_delta") {
+    if (!value.is_int64() && !value.is_uint64()) return fieldError(key, "an integer (negative: shorter than the body)");
+    if (value.is_uint64() && value.get_uint64() > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+      return fieldError(key, "an integer of reasonable size");
+    }
+    fault.content_length_delta = value.is_int64() ? value.get_int64() : static_cast<int64_t>(value.get_uint64());
+  } else if (key == "extra_bytes") {
+    if (!value.is_string()) return fieldError(key, "a string (sent as is)");
+    fault.extra_bytes = std::string(value.get_string());
+  } else if (key == "drip_ms" || key == "drip_bytes") {
+    auto number = smallCount(value);
+    if (!number || *number == 0 || (key == "drip_bytes" && *number > kMaxDripBytes)) {
+      return fieldError(key, key == "drip_ms" ? "a positive number of milliseconds" : "a number of bytes from 1 to 16 MiB");
+    }
+    (key == "drip_ms" ? fault.drip_ms : fault.drip_bytes) = *number;
   } else {
     return "unknown fault field \"" + std::string(key) +
            "\" (known: status, retry_after, body, reset, hang, delay_ms, token_delay_ms, "
-           "stall_after, truncate_after, error_after, malformed_after, malformed, ok)";
+           "stall_after, truncate_after, error_after, malformed_after, malformed, oversized_bytes, "
+           "endless_event_after, keepalive_after, content_length_delta, extra_bytes, invalid_utf8_after, "
+           "drip_ms, drip_bytes, ok)";
   }
   return {};
 }
@@ -152,11 +181,27 @@ FaultResult parseScheduleToken(std::string_view token) {
       fault.stall_after = *count;
       return fault;
     }
+    if (count && kind == "oversized") {
+      fault.oversized_bytes = *count;
+      return fault;
+    }
+    if (count && kind == "endless") {
+      fault.endless_event_after = *count;
+      return fault;
+    }
+    if (count && kind == "keepalive") {
+      fault.keepalive_after = *count;
+      return fault;
+    }
+    if (count && kind == "utf8") {
+      fault.invalid_utf8_after = *count;
+      return fault;
+    }
   }
   return FaultResult(boost::system::in_place_error,
                      "bad schedule token \"" + std::string(token) +
-                         "\" (expected ok, NNN, reset, hang, malformed, delay:MS, truncate:K or "
-                         "stall:K)");
+                         "\" (expected ok, NNN, reset, hang, malformed, delay:MS, truncate:K, "
+                         "stall:K, oversized:BYTES, endless:K, keepalive:K or utf8:K)");
 }
 
 ScheduleResult parseSchedule(std::string_view spec) {
@@ -186,6 +231,14 @@ json::object faultToJson(const Fault& fault) {
   if (fault.truncate_after) out["truncate_after"] = *fault.truncate_after;
   if (fault.error_after) out["error_after"] = *fault.error_after;
   if (fault.malformed_after) out["malformed_after"] = *fault.malformed_after;
+  if (fault.oversized_bytes) out["oversized_bytes"] = *fault.oversized_bytes;
+  if (fault.endless_event_after) out["endless_event_after"] = *fault.endless_event_after;
+  if (fault.keepalive_after) out["keepalive_after"] = *fault.keepalive_after;
+  if (fault.content_length_delta) out["content_length_delta"] = *fault.content_length_delta;
+  if (fault.extra_bytes) out["extra_bytes"] = *fault.extra_bytes;
+  if (fault.invalid_utf8_after) out["invalid_utf8_after"] = *fault.invalid_utf8_after;
+  if (fault.drip_ms) out["drip_ms"] = *fault.drip_ms;
+  if (fault.drip_bytes) out["drip_bytes"] = *fault.drip_bytes;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,23 @@ struct Fault {
   // the HTTP response properly (the break is in the stream's content, not its framing).
   std::optional<unsigned> error_after;
   std::optional<unsigned> malformed_after;
+  // Hostile upstreams (issue 10). oversized_bytes: a non-stream answer whose body is the completion
+  // padded with blanks (valid JSON, honest Content-Length) to N bytes; a stream whose first content
+  // piece is N bytes of text (one event of about N bytes). endless_event_after / keepalive_after:
+  // streams, after K content chunks, an event that never ends (drip_bytes every drip_ms) / ": keepalive"
+  // comments every drip_ms, until the peer leaves. content_length_delta: a non-stream answer whose
+  // Content-Length is off by D (D < 0: the body's last -D bytes follow as extra bytes on a kept-alive
+  // connection; D > 0: the whole body, then FIN). extra_bytes: sent after a complete answer (stream or
+  // not) on the kept-alive connection. invalid_utf8_after: content piece K (0-based) ends with the
+  // invalid UTF-8 bytes C3 28 FF (raw, inside the JSON string).
+  std::optional<std::uint64_t> oversized_bytes;
+  std::optional<unsigned> endless_event_after;
+  std::optional<unsigned> keepalive_after;
+  std::optional<std::int64_t> content_length_delta;
+  std::optional<std::string> extra_bytes;
+  std::optional<unsigned> invalid_utf8_after;
+  std::optional<unsigned> drip_ms;     // default 10
+  std::optional<unsigned> drip_bytes;  // default 65536
 
   // True when the fault changes nothing ({} or {"ok":true}).
   bool isNormal() const;
@@ -48,7 +66,8 @@ using ScheduleResult = boost::system::result<std::vector<Fault>, std::string>;
 FaultResult parseFault(const boost::json::value& value);
 // Same, from JSON text (the x-sim-fault header).
 FaultResult parseFaultText(std::string_view text);
-// One --schedule token: ok | NNN | reset | hang | malformed | delay:MS | truncate:K | stall:K.
+// One --schedule token: ok | NNN | reset | hang | malformed | delay:MS | truncate:K | stall:K |
+// oversized:BYTES | endless:K | keepalive:K | utf8:K.
 FaultResult parseScheduleToken(std::string_view token);
 // A comma-separated --schedule SPEC; blanks around tokens are ignored, an empty token is an error.
 ScheduleResult parseSchedule(std::string_view spec);

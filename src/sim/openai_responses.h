@@ -61,7 +61,9 @@ class StreamChunks final {
   std::string usage(const Usage& usage);             // "choices":[] and the usage object
 
  private:
-  std::string render(std::string_view delta_json, std::optional<std::string_view> finish_reason,
+  // The delta is a value, not JSON text: a delta carrying invalid UTF-8 (fault invalid_utf8_after)
+  // is serialized as is, where parsing it back would fail.
+  std::string render(boost::json::value delta, std::optional<std::string_view> finish_reason,
                      const Usage* usage, bool with_choice);
 
   CompletionMeta meta_;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "canonical/context_limit.h"
+#include "canonical/json_writer.h"
 #include "providers/anthropic/codec_parts.h"
 #include "providers/anthropic/wire_read.h"
 
@@ -68,7 +69,7 @@ canonical::Error decodeErrorBody(int status, std::string_view body, canonical::A
   }
   const auto category = categoryForStatus(status);
   std::string message = "the Anthropic upstream answered HTTP " + std::to_string(status);
-  if (!body.empty()) message += ": " + std::string(body.substr(0, kMaxQuotedBody));
+  if (!body.empty()) message += ": " + canonical::validUtf8Prefix(body, kMaxQuotedBody);
   return canonical::Error{statusForCategory(category), category, arena.copy(message), {}, {}};
 }
 

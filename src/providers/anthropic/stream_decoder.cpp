@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "providers/anthropic/codec_parts.h"
+#include "canonical/json_writer.h"
 #include "providers/anthropic/wire_read.h"
 
 namespace switchyard::providers::anthropic {
@@ -85,7 +86,7 @@ class MessagesStreamDecoder final : public canonical::StreamDecoder {
     boost::system::error_code ec;
     const json::value value = json::parse(json::string_view(data.data(), data.size()), ec, &memory);
     if (ec || !value.is_object()) {
-      malformed("an event's data is not a JSON object: " + std::string(data.substr(0, 200)));
+      malformed("an event's data is not a JSON object: " + canonical::validUtf8Prefix(data, 200));
       return;
     }
     const json::object& event = value.get_object();

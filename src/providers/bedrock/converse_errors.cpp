@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "canonical/context_limit.h"
+#include "canonical/json_writer.h"
 #include "providers/bedrock/converse.h"
 
 namespace switchyard::providers::bedrock {
@@ -46,7 +47,7 @@ std::string_view messageOf(std::string_view body, canonical::Arena& arena) {
       }
     }
   }
-  return arena.copy(body.substr(0, kMaxQuotedBody));
+  return arena.copy(canonical::validUtf8Prefix(body, kMaxQuotedBody));
 }
 
 Error make(int status, ErrorCategory category, std::string_view message) {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "canonical/json_writer.h"
 #include "providers/bedrock/converse.h"
 #include "providers/bedrock/event_stream.h"
 
@@ -20,6 +21,8 @@ using canonical::StreamEvent;
 
 // Event payloads are small; most parse without touching the heap.
 constexpr std::size_t kParseBuffer = 4096;
+// How much of an exception's non-JSON payload or of a header value an error message quotes.
+constexpr std::size_t kMaxQuoted = 512;
 
 std::int64_t blockIndexOf(const json::object& event) {
   const auto* index = event.if_contains("contentBlockIndex");
@@ -75,13 +78,14 @@ class ConverseStreamDecoder final : public canonical::StreamDecoder {
   void onMessage(const EventStreamMessage& message, EventSink& sink) {
     if (message.message_type == "exception") {
       error_text_ = exceptionMessage(message.payload);
-      if (error_text_.empty()) error_text_.assign(message.exception_type);
+      if (error_text_.empty()) error_text_ = canonical::validUtf8Prefix(message.exception_type, kMaxQuoted);
       error_ = errorOfException(message.exception_type, error_text_);
       state_ = DecodeState::Error;
       return;
     }
     if (message.message_type == "error") {  // the event-stream protocol's own error
-      error_text_.assign(message.error_code).append(": ").append(message.error_message);
+      error_text_ = canonical::validUtf8Prefix(message.error_code, kMaxQuoted) + ": " +
+                    canonical::validUtf8Prefix(message.error_message, kMaxQuoted);
       error_ = errorOfException(message.error_code, error_text_);
       state_ = DecodeState::Error;
       return;
@@ -182,12 +186,12 @@ class ConverseStreamDecoder final : public canonical::StreamDecoder {
     json::monotonic_resource memory(buffer, sizeof buffer);
     boost::system::error_code ec;
     const json::value parsed = json::parse(json::string_view(payload.data(), payload.size()), ec, &memory);
-    if (ec || !parsed.is_object()) return std::string(payload);
+    if (ec || !parsed.is_object()) return canonical::validUtf8Prefix(payload, kMaxQuoted);
     for (const std::string_view key : {"message", "Message"}) {
       const std::string_view text = stringAt(parsed.get_object(), key);
       if (!text.empty()) return std::string(text);
     }
-    return std::string(payload);
+    return canonical::validUtf8Prefix(payload, kMaxQuoted);
   }
 
   void fail(DecodeState state, std::string_view why) {

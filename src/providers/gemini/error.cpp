@@ -4,6 +4,7 @@
 #include <string>
 
 #include "canonical/context_limit.h"
+#include "canonical/json_writer.h"
 
 namespace switchyard::providers::gemini {
 namespace {
@@ -84,7 +85,7 @@ canonical::Error decodeGeminiError(int status, std::string_view body, canonical:
     error.category = categoryForToken(token, error.message, code >= 400 ? code : status);
   } else {
     error.category = canonical::categoryForStatus(status);
-    error.message = arena.copy(body.substr(0, kMaxQuotedBody));
+    error.message = arena.copy(canonical::validUtf8Prefix(body, kMaxQuotedBody));
   }
   if (error.message.empty()) error.message = arena.copy("Gemini answered HTTP " + std::to_string(status));
   if (error.category == ErrorCategory::ContextLengthExceeded) error.code = "context_length_exceeded";

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "canonical/context_limit.h"
+#include "canonical/json_writer.h"
 #include "providers/openai/codec_wire.h"
 
 namespace switchyard::providers::openai::wire {
@@ -192,7 +193,7 @@ canonical::Error decodeError(int status, std::string_view body, canonical::Arena
   const std::string_view text = start == std::string_view::npos ? std::string_view() : body.substr(start);
   out.message = text.empty()
                     ? arena.copy("The upstream provider answered with HTTP status " + std::to_string(status) + ".")
-                    : arena.copy(text.substr(0, kMaxPlainErrorBytes));
+                    : arena.copy(canonical::validUtf8Prefix(text, kMaxPlainErrorBytes));
   return out;
 }
 

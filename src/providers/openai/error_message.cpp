@@ -3,6 +3,8 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
+#include "canonical/json_writer.h"
+
 namespace switchyard::providers::openai {
 
 std::string errorMessageOf(std::string_view body, std::size_t max_length) {
@@ -25,7 +27,7 @@ std::string errorMessageOf(std::string_view body, std::size_t max_length) {
       }
     }
   }
-  return std::string(message.substr(0, max_length));
+  return canonical::validUtf8Prefix(message, max_length);
 }
 
 }  // namespace switchyard::providers::openai

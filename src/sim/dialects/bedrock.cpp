@@ -16,6 +16,7 @@ namespace {
 
 namespace json = boost::json;
 using bedrock::eventFrame;
+using bedrock::framePrelude;
 
 constexpr std::string_view kPadAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 constexpr std::string_view kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -100,6 +101,10 @@ class BedrockStream final : public SimStream {
   }
 
   std::string malformed() override { return eventFrame("contentBlockDelta", "{not json"); }
+  // A frame announcing 2 GiB, whose payload then drips in: a decoder that waits for it buffers it all.
+  std::string endlessEventStart() override { return framePrelude(0x7FFFFFFFU); }
+  // Event streams have no comment or ping: the fault leaves the stream silent.
+  std::string keepAlive() override { return {}; }
 
  private:
   // The payload with its padding, keys in Bedrock's (alphabetical) order: "p" sorts after the

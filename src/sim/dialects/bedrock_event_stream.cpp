@@ -42,6 +42,14 @@ std::string encodeEventStreamMessage(
   return out;
 }
 
+std::string framePrelude(std::uint32_t total_length) {
+  std::string out;
+  appendU32(out, total_length);
+  appendU32(out, 0);
+  appendU32(out, crc32(out));
+  return out;
+}
+
 std::string eventFrame(std::string_view event_type, std::string_view json_payload) {
   return encodeEventStreamMessage(
       {{":event-type", event_type}, {":content-type", "application/json"}, {":message-type", "event"}},

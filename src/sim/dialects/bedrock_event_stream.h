@@ -2,6 +2,7 @@
 // The simulator's AWS event-stream encoder (application/vnd.amazon.eventstream), the framing of
 // Bedrock's ConverseStream answers. The sim does not share the gateway's decoder (sim code stays
 // apart from providers/), so the unit tests decode these frames with it to prove both agree.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,10 @@ namespace switchyard::sim::bedrock {
 //   total length u32 BE | headers length u32 BE | prelude CRC32 | headers | payload | message CRC32
 std::string encodeEventStreamMessage(
     const std::vector<std::pair<std::string_view, std::string_view>>& headers, std::string_view payload);
+
+// The 12-byte prelude of a message of `total_length` bytes with no headers (valid prelude CRC): the
+// start of a frame whose rest may never come (the endless_event_after fault).
+std::string framePrelude(std::uint32_t total_length);
 
 // A Converse stream event as Bedrock frames it: :event-type, :content-type application/json,
 // :message-type event.

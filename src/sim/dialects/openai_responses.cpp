@@ -92,11 +92,11 @@ StreamChunks::StreamChunks(CompletionMeta meta, bool include_usage, bool include
     : meta_(std::move(meta)), include_usage_(include_usage), include_obfuscation_(include_obfuscation) {}
 
 std::string StreamChunks::role() {
-  return render(R"({"role":"assistant","content":"","refusal":null})", std::nullopt, nullptr, true);
+  return render(json::object{{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, std::nullopt, nullptr, true);
 }
 
 std::string StreamChunks::content(std::string_view text) {
-  return render(json::serialize(json::object{{"content", text}}), std::nullopt, nullptr, true);
+  return render(json::object{{"content", text}}, std::nullopt, nullptr, true);
 }
 
 std::string StreamChunks::toolCall(const SimToolCall& call) {
@@ -105,25 +105,26 @@ std::string StreamChunks::toolCall(const SimToolCall& call) {
                      {"type", "function"},
                      {"function", json::object{{"name", call.name}, {"arguments", ""}}}};
   json::object arguments{{"index", 0}, {"function", json::object{{"arguments", call.arguments}}}};
-  const std::string first = json::serialize(json::object{{"tool_calls", json::array{std::move(start)}}});
-  const std::string second = json::serialize(json::object{{"tool_calls", json::array{std::move(arguments)}}});
-  return sseEvent(render(first, std::nullopt, nullptr, true)) + sseEvent(render(second, std::nullopt, nullptr, true));
+  json::object first{{"tool_calls", json::array{std::move(start)}}};
+  json::object second{{"tool_calls", json::array{std::move(arguments)}}};
+  return sseEvent(render(std::move(first), std::nullopt, nullptr, true)) +
+         sseEvent(render(std::move(second), std::nullopt, nullptr, true));
 }
 
 std::string StreamChunks::finish(std::string_view finish_reason) {
-  return render("{}", finish_reason, nullptr, true);
+  return render(json::object{}, finish_reason, nullptr, true);
 }
 
-std::string StreamChunks::usage(const Usage& usage) { return render("", std::nullopt, &usage, false); }
+std::string StreamChunks::usage(const Usage& usage) { return render(nullptr, std::nullopt, &usage, false); }
 
-std::string StreamChunks::render(std::string_view delta_json,
+std::string StreamChunks::render(json::value delta,
                                  std::optional<std::string_view> finish_reason, const Usage* usage,
                                  bool with_choice) {
   json::array choices;
   if (with_choice) {
     choices.push_back(json::object{
         {"index", 0},
-        {"delta", json::parse(delta_json)},
+        {"delta", std::move(delta)},
         {"logprobs", nullptr},
         {"finish_reason", finish_reason ? json::value(*finish_reason) : json::value(nullptr)},
     });

@@ -1,7 +1,7 @@
 // Errors as api.anthropic.com renders them:
 //   {"type":"error","error":{"type":"rate_limit_error","message":"..."},"request_id":"req_011C..."}
-// The top-level request_id is in the current API (and in the SDK's ErrorResponse type); the
-// gateway makes one per error body, errors being rare enough for that to cost nothing.
+// The top-level request_id is in the current API (and in the SDK's ErrorResponse type): the
+// gateway's x-request-id when the error is rendered for a request, else a fresh one.
 #include "canonical/json_writer.h"
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/anthropic/wire.h"
@@ -17,9 +17,10 @@ std::string renderErrorBody(const canonical::Error& error) {
   out.append(errorTypeName(error));
   out.append(R"(","message":)");
   canonical::appendQuoted(out, error.message);
-  out.append(R"(},"request_id":")");
-  out.append(newId("req_"));
-  out.append("\"}");
+  out.append(R"(},"request_id":)");
+  if (!error.request_id.empty()) canonical::appendQuoted(out, error.request_id);
+  else canonical::appendQuoted(out, newId("req_"));
+  out.append("}");
   return out;
 }
 

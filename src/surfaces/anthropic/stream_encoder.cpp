@@ -67,7 +67,12 @@ class MessagesStreamEncoder final : public canonical::StreamEncoder {
     out.append(errorTypeName(error));
     out.append(R"(","message":)");
     appendQuoted(out, error.message);
-    out.append("}}");
+    out.append("}");
+    if (!error.request_id.empty()) {
+      out.append(R"(,"request_id":)");
+      appendQuoted(out, error.request_id);
+    }
+    out.append("}");
     endEvent(out);
     ended_ = true;
   }

@@ -11,6 +11,7 @@ std::string renderError(const ClientError& error) {
   inner["type"] = error.type;
   inner["param"] = error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
   inner["code"] = error.code.empty() ? boost::json::value(nullptr) : boost::json::value(error.code);
+  if (!error.request_id.empty()) inner["request_id"] = error.request_id;
   boost::json::object outer;
   outer["error"] = std::move(inner);
   return boost::json::serialize(outer);

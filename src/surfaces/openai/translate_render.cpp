@@ -170,6 +170,10 @@ std::string renderErrorBody(const canonical::Error& error) {
     out.append("null");
   else
     appendQuoted(out, code);
+  if (!error.request_id.empty()) {
+    out.append(R"(,"request_id":)");
+    appendQuoted(out, error.request_id);
+  }
   out.append("}}");
   return out;
 }

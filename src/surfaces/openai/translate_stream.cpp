@@ -65,6 +65,8 @@ class ChunkEncoder final : public canonical::StreamEncoder {
     }
   }
 
+  void setIncludeUsage(bool include) override { include_usage_ = include; }
+
   void finish(std::string& out) override {
     if (!started_) start({}, {}, out);
     if (include_usage_) {

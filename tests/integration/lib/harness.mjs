@@ -225,7 +225,8 @@ class Child {
     }, graceMs);
     const result = await this.exited;
     clearTimeout(timer);
-    // On a sanitizer build (scripts/test.sh runs one) a report fails the suite that ran it.
+    // On a sanitizer build (scripts/test.sh runs ASan+UBSan and TSan ones) a report fails the suite
+    // that ran it.
     if (SANITIZER_REPORT.test(this.stderr)) {
       throw new Error(`${this.label}: sanitizer report\n${this.diagnostics()}`);
     }
@@ -233,7 +234,7 @@ class Child {
   }
 }
 
-const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
 
 export function parseListeningLine(line) {
   if (!line.includes('listening')) return null;

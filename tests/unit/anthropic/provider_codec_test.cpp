@@ -426,5 +426,21 @@ TEST(AnthropicCodecErrors, ForeignBodiesAreClassifiedByStatus) {
   EXPECT_EQ(unknown.message, "hm");
 }
 
+// Found by fuzz/anthropic_provider.cpp: raw bytes of a non-JSON error body, or of an event that is
+// not JSON, were quoted into the error message as they were; the client's error body or error
+// event was then not JSON.
+TEST(AnthropicCodecDecode, ForeignBytesQuotedInErrorsAreValidUtf8) {
+  Arena arena;
+  const auto codec = makeAnthropicCodec(provider(), "m");
+  const canonical::Error error = codec->decodeError(413, "\n\xD1\n\n", arena);
+  EXPECT_EQ(error.message, "the Anthropic upstream answered HTTP 413: \n\xEF\xBF\xBD\n\n");
+
+  auto decoder = codec->streamDecoder();
+  RecordingSink sink;
+  decoder->decode("event: message_start\ndata: \xFF\x02\n\n", sink);
+  ASSERT_EQ(decoder->state(), DecodeState::Malformed);
+  EXPECT_EQ(decoder->error().message, "an event's data is not a JSON object: \xEF\xBF\xBD\x02");
+}
+
 }  // namespace
 }  // namespace switchyard::providers::anthropic

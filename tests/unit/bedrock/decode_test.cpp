@@ -181,5 +181,13 @@ TEST(BedrockErrors, LongNonJsonBodyIsCutShort) {
   EXPECT_LE(error.message.size(), 512u);
 }
 
+// Found by fuzz/bedrock_provider.cpp: a non-JSON error body's bytes were quoted as they were, and
+// the client's error body was not JSON.
+TEST(BedrockErrors, NonJsonBodyIsQuotedAsValidUtf8) {
+  canonical::Arena arena;
+  const canonical::Error error = testing::haikuCodec()->decodeError(500, "\nJt\xC3", arena);
+  EXPECT_EQ(error.message, "\nJt\xEF\xBF\xBD");
+}
+
 }  // namespace
 }  // namespace switchyard::providers::bedrock

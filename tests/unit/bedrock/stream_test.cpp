@@ -248,5 +248,22 @@ TEST(BedrockStream, ToolDeltaForAnUnstartedBlockIsMalformed) {
   EXPECT_EQ(state, DecodeState::Malformed);
 }
 
+// Found by fuzz/bedrock_provider.cpp: an exception whose payload is not JSON was quoted whole and
+// as it was (invalid UTF-8 included) into the error the client's stream ends with.
+TEST(BedrockStream, ExceptionWithAForeignPayloadIsQuotedAsValidUtf8AndBounded) {
+  auto decoder = testing::haikuCodec()->streamDecoder();
+  testing::RecordingSink sink;
+  constexpr char kStart[] = "Too m\xE9\x00" "any requests";  // a NUL inside, and a cut character
+  const std::string payload = std::string(kStart, sizeof kStart - 1) + std::string(2000, 'x');
+  decoder->decode(eventFrame("messageStart", R"({"role":"assistant"})") +
+                      exceptionFrame("throttlingException", payload),
+                  sink);
+  ASSERT_EQ(decoder->state(), DecodeState::Error);
+  EXPECT_EQ(decoder->error().category, ErrorCategory::RateLimited);
+  const std::string_view message = decoder->error().message;
+  EXPECT_TRUE(message.starts_with(std::string("Too m\xEF\xBF\xBD") + '\0' + "any requests")) << message;
+  EXPECT_LE(message.size(), 520u);
+}
+
 }  // namespace
 }  // namespace switchyard::providers::bedrock

@@ -126,5 +126,13 @@ TEST(ErrorTest, NonJsonBodiesFallBackToHttpStatus) {
   EXPECT_EQ(empty.message, "Gemini answered HTTP 502");
 }
 
+// Found by fuzz/gemini_provider.cpp (body "b\xFFz"): a non-JSON body's bytes were quoted as they
+// were, and the client's error body was not JSON.
+TEST(ErrorTest, NonJsonBodyIsQuotedAsValidUtf8) {
+  const auto codec = makeGeminiCodec(testing::geminiProvider(), "m");
+  canonical::Arena arena;
+  EXPECT_EQ(codec->decodeError(403, "b\xFFz", arena).message, "b\xEF\xBF\xBDz");
+}
+
 }  // namespace
 }  // namespace switchyard::providers::gemini

@@ -222,5 +222,16 @@ TEST(OpenAiRenderError, ParseErrorsRenderWithTheirParam) {
   EXPECT_EQ(surfaces::openai::clientStatus(*error), 400);
 }
 
+// Found by fuzz/openai_provider.cpp (input "\xD1\n"): a non-JSON error body with invalid UTF-8 was
+// quoted as it was, and the OpenAI client's error body was not JSON.
+TEST(OpenAiDecodeError, NonJsonBodyWithInvalidUtf8StillRendersAsJson) {
+  canonical::Arena arena;
+  const canonical::Error error = decode(403, "\xD1\n", arena);
+  boost::system::error_code ec;
+  boost::json::parse(surfaces::openai::renderErrorBody(error), ec);
+  EXPECT_FALSE(ec) << surfaces::openai::renderErrorBody(error);
+  EXPECT_EQ(error.message, "\xEF\xBF\xBD\n");
+}
+
 }  // namespace
 }  // namespace switchyard::openai_translation_test

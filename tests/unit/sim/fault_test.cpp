@@ -49,6 +49,34 @@ TEST(Fault, ReadsTheInStreamBreaks) {
   EXPECT_EQ(*parseFault(faultToJson(fault)), fault);
 }
 
+TEST(Fault, ReadsTheHostileUpstreamFaults) {
+  const Fault fault = parsed(
+      R"({"oversized_bytes":10485760,"endless_event_after":1,"keepalive_after":2,"content_length_delta":-7,)"
+      R"("extra_bytes":"HTTP/1.1 200 OK\r\n\r\n","invalid_utf8_after":3,"drip_ms":5,"drip_bytes":1024})");
+  EXPECT_EQ(fault.oversized_bytes, 10485760u);
+  EXPECT_EQ(fault.endless_event_after, 1u);
+  EXPECT_EQ(fault.keepalive_after, 2u);
+  EXPECT_EQ(fault.content_length_delta, -7);
+  EXPECT_EQ(fault.extra_bytes, "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_EQ(fault.invalid_utf8_after, 3u);
+  EXPECT_EQ(fault.drip_ms, 5u);
+  EXPECT_EQ(fault.drip_bytes, 1024u);
+  EXPECT_FALSE(fault.isNormal());
+  EXPECT_FALSE(fault.answersWithError());
+  EXPECT_EQ(*parseFault(faultToJson(fault)), fault);
+  EXPECT_EQ(parsed(R"({"content_length_delta":12})").content_length_delta, 12);
+}
+
+TEST(Fault, RefusesBadHostileUpstreamValues) {
+  EXPECT_NE(errorOf(R"({"oversized_bytes":-1})").find("oversized_bytes"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"oversized_bytes":8589934592})").find("4 GiB"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"content_length_delta":"5"})").find("integer"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"extra_bytes":5})").find("string"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"drip_ms":0})").find("positive"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"drip_bytes":33554432})").find("16 MiB"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"endless_event_after":true})").find("endless_event_after"), std::string::npos);
+}
+
 TEST(Fault, RetryAfterMayBeANumber) { EXPECT_EQ(parsed(R"({"retry_after":7})").retry_after, "7"); }
 
 TEST(Fault, NonStringBodyIsSentAsItsJson) {
@@ -89,6 +117,10 @@ TEST(Fault, ReadsEveryScheduleToken) {
   EXPECT_EQ(parseScheduleToken("delay:250")->delay, milliseconds(250));
   EXPECT_EQ(parseScheduleToken("truncate:2")->truncate_after, 2u);
   EXPECT_EQ(parseScheduleToken("stall:0")->stall_after, 0u);
+  EXPECT_EQ(parseScheduleToken("oversized:1048576")->oversized_bytes, 1048576u);
+  EXPECT_EQ(parseScheduleToken("endless:1")->endless_event_after, 1u);
+  EXPECT_EQ(parseScheduleToken("keepalive:1")->keepalive_after, 1u);
+  EXPECT_EQ(parseScheduleToken("utf8:0")->invalid_utf8_after, 0u);
 }
 
 TEST(Fault, RejectsUnknownScheduleTokens) {

@@ -49,6 +49,12 @@ TEST(OpenAiResponses, StreamChunksWithoutUsageOrObfuscation) {
             head + R"("choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]})");
 }
 
+// The invalid_utf8_after fault: the bytes go out raw inside the JSON string, not escaped or refused.
+TEST(OpenAiResponses, StreamChunkCarriesInvalidUtf8AsIs) {
+  StreamChunks chunks(kMeta, false, false);
+  EXPECT_NE(chunks.content("from \xC3\x28\xFF").find("\"content\":\"from \xC3\x28\xFF\""), std::string::npos);
+}
+
 TEST(OpenAiResponses, IncludeUsageAddsNullUsageToEveryChunkAndAFinalUsageChunk) {
   StreamChunks chunks(kMeta, true, false);
   for (const std::string& chunk : {chunks.role(), chunks.content("x"), chunks.finish(kFinishStop)}) {

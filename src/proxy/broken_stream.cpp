@@ -1,0 +1,65 @@
+#include "proxy/broken_stream.h"
+
+#include "surfaces/anthropic/messages.h"
+#include "surfaces/openai/translate.h"
+
+namespace switchyard::proxy {
+
+namespace {
+
+// Feeds decoded events to the record and keeps the client's encoder in step, its output thrown
+// away: the client already has those bytes.
+class RecordSink final : public canonical::EventSink {
+ public:
+  RecordSink(canonical::PartialAnswer& partial, canonical::StreamEncoder& encoder)
+      : partial_(partial), encoder_(encoder) {}
+  void onEvent(const canonical::StreamEvent& event) override {
+    partial_.onEvent(event);
+    encoder_.encode(event, scratch_);
+    scratch_.clear();
+  }
+
+ private:
+  canonical::PartialAnswer& partial_;
+  canonical::StreamEncoder& encoder_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<canonical::StreamEncoder> makeClientEncoder(canonical::Dialect surface, bool include_usage) {
+  if (surface == canonical::Dialect::Anthropic) return surfaces::anthropic::makeStreamEncoder();
+  return surfaces::openai::makeStreamEncoder(include_usage);
+}
+
+bool BrokenStream::recordRelayed(std::string_view events, const providers::TargetCodec& codec,
+                                 canonical::Dialect surface, std::size_t max_resume_bytes) {
+  if (too_long) return false;
+  if (!decoder_) {
+    decoder_ = codec.streamDecoder();
+    max_resume_bytes_ = max_resume_bytes;
+  }
+  undecoded_.append(events);
+  if (undecoded_.size() >= kDecodeBatch) settle(surface);
+  return !too_long;
+}
+
+void BrokenStream::settle(canonical::Dialect surface) {
+  // Whether the final usage is reported is the continuation's to set (setIncludeUsage): it does not
+  // change what the encoder keeps.
+  if (!encoder) encoder = makeClientEncoder(surface, false);
+  if (!partial) partial = std::make_unique<canonical::PartialAnswer>();
+  if (decoder_ && !undecoded_.empty()) {
+    RecordSink sink(*partial, *encoder);
+    undecoded_.erase(0, decoder_->decode(undecoded_, sink));
+  }
+  if (max_resume_bytes_ > 0 && partial->text().size() > max_resume_bytes_) {
+    too_long = true;
+    decoder_.reset();
+    std::string().swap(undecoded_);
+    partial.reset();
+    encoder.reset();
+  }
+}
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,50 @@
+#pragma once
+// What the gateway keeps of a stream in case it breaks mid-way and must be continued on another
+// target (proxy/stream_continuation.h): the partial answer in canonical form and the client's
+// encoder in step with it, never the stream's bytes. A forwarded stream's events are decoded in
+// batches (kDecodeBatch bytes), so a short stream decodes nothing unless it breaks, and a long one
+// costs its answer's text, bounded by limits.max_resume_bytes, whatever its length on the wire.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/failure.h"
+#include "canonical/chat.h"
+#include "canonical/continuation.h"
+#include "canonical/stream_codec.h"
+#include "providers/target_codec.h"
+
+namespace switchyard::proxy {
+
+struct BrokenStream {
+  bool open = false;  // a stream broke after the client got part of it, and was left open
+  // The answer grew past limits.max_resume_bytes: it is no longer continued if it breaks.
+  bool too_long = false;
+  // The client's encoder, mid-stream, and what it has sent. The translated path hands over its own
+  // at the break; the forwarded path builds them from the relayed events (recordRelayed).
+  std::unique_ptr<canonical::StreamEncoder> encoder;
+  std::unique_ptr<canonical::PartialAnswer> partial;
+  base::FailureKind failure = base::FailureKind::None;
+  std::string detail;  // what broke
+
+  // Forwarded path: `events` (whole SSE events, in the upstream's dialect, which is the client's)
+  // reached the client. Returns false once the answer is past `max_resume_bytes`.
+  bool recordRelayed(std::string_view events, const providers::TargetCodec& codec, canonical::Dialect surface,
+                     std::size_t max_resume_bytes);
+  // Decodes what recordRelayed still holds: afterwards `partial` and `encoder` describe every
+  // recorded event (both exist, possibly empty, even when nothing was recorded).
+  void settle(canonical::Dialect surface);
+
+  static constexpr std::size_t kDecodeBatch = 32 * 1024;
+
+ private:
+  std::string undecoded_;  // recorded bytes not decoded yet (about kDecodeBatch at most)
+  std::unique_ptr<canonical::StreamDecoder> decoder_;
+  std::size_t max_resume_bytes_ = 0;
+};
+
+// The client's stream encoder for its API.
+std::unique_ptr<canonical::StreamEncoder> makeClientEncoder(canonical::Dialect surface, bool include_usage);
+
+}  // namespace switchyard::proxy
