@@ -1,5 +1,7 @@
 #include "canonical/json_writer.h"
 
+#include "base/utf8.h"
+
 #include <charconv>
 
 namespace switchyard::canonical {
@@ -43,39 +45,6 @@ void appendDouble(std::string& out, double value) {
   out.append(digits, result.ptr);
 }
 
-namespace {
-
-// The length of the well-formed UTF-8 sequence starting at text[at] (RFC 3629: no overlong forms,
-// no surrogates, at most U+10FFFF), or 0 when it is not one.
-std::size_t utf8SequenceAt(std::string_view text, std::size_t at) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;  // the second byte's range, narrowed for overlongs, surrogates, > U+10FFFF
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (at + length > text.size()) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return length;
-}
-
-}  // namespace
 
 std::string validUtf8Prefix(std::string_view bytes, std::size_t max_bytes) {
   const std::string_view text = bytes.substr(0, max_bytes);
@@ -83,14 +52,14 @@ std::string validUtf8Prefix(std::string_view bytes, std::size_t max_bytes) {
   out.reserve(text.size());
   std::size_t at = 0;
   while (at < text.size()) {
-    const std::size_t length = utf8SequenceAt(text, at);
+    const std::size_t length = base::utf8SequenceAt(text, at);
     if (length > 0) {
       out.append(text.substr(at, length));
       at += length;
       continue;
     }
     // A character the limit cut: drop it rather than show a replacement for bytes never sent.
-    if (text.size() < bytes.size() && utf8SequenceAt(bytes, at) > 0) break;
+    if (text.size() < bytes.size() && base::utf8SequenceAt(bytes, at) > 0) break;
     out.append("\xEF\xBF\xBD");  // U+FFFD
     ++at;
   }

@@ -261,6 +261,7 @@ describe('memory after a large translated request', { timeout: 60_000, skip: /as
     assert.equal(res.status, 200, res.text.slice(0, 500));
     await sleep(200);
     const afterRss = rssMiB();
-    assert.ok(afterRss - before < 12, `RSS grew from ${before.toFixed(1)} MiB to ${afterRss.toFixed(1)} MiB`);
+    // Before the fix the heap kept about 10 MiB of it (glibc's mmap threshold had risen past 8 MiB).
+    assert.ok(afterRss - before < 4, `RSS grew from ${before.toFixed(1)} MiB to ${afterRss.toFixed(1)} MiB`);
   });
 });
