@@ -2,7 +2,10 @@
 # Installs what is missing, builds, and runs every test: GoogleTest unit tests (ctest), integration
 # tests that drive the real binary against simulators over loopback, and the official OpenAI SDK
 # as a client; then the same unit and integration tests on an ASan+UBSan build
-# (skip it with SWITCHYARD_SANITIZE=0).
+# (skip it with SWITCHYARD_SANITIZE=0); a clang Debug build and its unit tests (SWITCHYARD_CLANG=0
+# skips it); and a ThreadSanitizer build running the multi-threaded unit tests and the integration
+# tests, chaos included, against a 2-worker gateway (SWITCHYARD_TSAN=0 skips it). Every compiler and
+# build type: scripts/build-matrix.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +31,28 @@ if [ "${SWITCHYARD_SANITIZE:-1}" != "0" ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure
   SWITCHYARD_BIN="$PWD/build-asan/src/app/switchyard" ASAN_OPTIONS=detect_leaks=1 \
     node --test --test-concurrency=1 tests/integration/
+fi
+
+if [ "${SWITCHYARD_CLANG:-1}" != "0" ]; then
+  # Debian's clang (clang-14, libstdc++) must keep compiling the project warning-free; Debug is the
+  # cheap configuration. Release on both compilers, and the integration tests on each, are in
+  # scripts/build-matrix.sh.
+  echo "== clang build (Debug, warnings as errors): unit tests"
+  CC=clang CXX=clang++ scripts/build.sh build-clang-debug -- -DSY_TESTS=ON -DSY_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
+  ctest --test-dir build-clang-debug --output-on-failure
+fi
+
+if [ "${SWITCHYARD_TSAN:-1}" != "0" ]; then
+  # Only what runs threads is built: the gateway (workers, control thread, log writer) and the two
+  # unit binaries with multi-threaded tests (target health, budgets, health checks, the batched
+  # log writer). A report fails the run: the unit binaries exit non-zero (TSan's exitcode), and the
+  # integration harness fails a suite whose child printed one. Suppressions (third-party code only):
+  # tests/tsan.supp.
+  echo "== ThreadSanitizer: multi-threaded unit tests, integration tests (chaos included) on 2 workers"
+  scripts/build.sh build-tsan switchyard unit_tests unit_tests_health -- -DSY_TESTS=ON -DSY_WERROR=ON -DSY_TSAN=ON
+  export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+  build-tsan/tests/unit/unit_tests_health --gtest_brief=1
+  build-tsan/tests/unit/unit_tests --gtest_brief=1
+  SWITCHYARD_BIN="$PWD/build-tsan/src/app/switchyard" node --test --test-concurrency=1 tests/integration/
 fi
 echo "== all tests passed"

@@ -87,7 +87,13 @@ std::string describe(const Config& config) {
   }
   out << "limits   max_body_bytes=" << config.limits.max_body_bytes
       << " max_header_bytes=" << config.limits.max_header_bytes
-      << " idle_timeout=" << formatDuration(config.limits.idle_timeout) << "\n";
+      << " idle_timeout=" << formatDuration(config.limits.idle_timeout)
+      << " max_connections=" << config.limits.max_connections
+      << " client_write_timeout=" << formatDuration(config.limits.client_write_timeout) << "\n"
+      << "         max_response_bytes=" << config.limits.max_response_bytes
+      << " max_event_bytes=" << config.limits.max_event_bytes
+      << " max_resume_bytes=" << config.limits.max_resume_bytes
+      << " shutdown_grace=" << formatDuration(config.shutdown_grace) << "\n";
 
   out << "\nproviders (" << config.providers.size() << ")\n";
   for (const Provider& provider : config.providers) describeProvider(out, provider);

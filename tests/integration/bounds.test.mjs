@@ -82,6 +82,12 @@ describe('resource bounds and hostile upstreams', { timeout: 120_000 }, () => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
       drip(socket, () => httpChunk('x'.repeat(64 * 1024)), 2, 100);
     });
+    // A Content-Length that promises more than the body, then a close: a truncated answer.
+    upstreams.shortBody = await hostileUpstream((socket) => {
+      const body = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'cut' }, finish_reason: 'stop' }] });
+      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body}`);
+    });
     // An event that never ends: 64 KiB of a data line every 5 ms, never a blank line.
     upstreams.endless = await hostileUpstream((socket) => {
       socket.write(streamHead + httpChunk('data: {"choices":[{"delta":{"content":"'));
@@ -143,6 +149,11 @@ describe('resource bounds and hostile upstreams', { timeout: 120_000 }, () => {
 
   it('fails over from a chunked answer that grows past limits.max_response_bytes', opts, async () => {
     const res = await gw.chat(chatBody('hugeChunked'));
+    assertCompletionFrom(res, 'B');
+  });
+
+  it('fails over from an answer shorter than its Content-Length (a lying upstream)', opts, async () => {
+    const res = await gw.chat(chatBody('shortBody'));
     assertCompletionFrom(res, 'B');
   });
 
