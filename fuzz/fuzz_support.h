@@ -2,6 +2,7 @@
 // Shared by the fuzz targets: providers and codecs as a configuration would build them, a stream
 // feeder that hands a decoder the body in the uneven pieces a network delivers, and the oracles
 // (what the gateway writes must be well-formed JSON) that turn a wrong answer into a crash.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -154,6 +156,21 @@ class BasicConnection final : public UpstreamConnection {
     done = parser_->is_done();
     if (done) co_return beast::error_code{};
     armDeadline(deadline);
+    if constexpr (!kIsTls) {
+      // A stream spends most of its life waiting for its next event: it waits holding no read
+      // buffer, so that ten thousand slow streams cost their sockets and state, not buffers sized
+      // for throughput. (Checked first without blocking: data already there is read at once.)
+      if (holdsNothingParsable() && !dataWaiting()) {
+        chunk_.reset();
+        buffer_.shrink_to_fit();
+        auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, kAwaitTuple);
+        if (wait_ec) {
+          broken_ = true;
+          co_return adjust(wait_ec);
+        }
+        buffer_.reserve(kUpstreamReadBuffer);
+      }
+    }
     if (!chunk_) chunk_ = std::make_unique<char[]>(kReadChunk);
     auto& body = parser_->get().body();
     body.data = chunk_.get();
@@ -173,6 +190,21 @@ class BasicConnection final : public UpstreamConnection {
   }
 
   bool isOpen() override { return socket().is_open(); }
+
+  // Nothing the parser could use without more bytes: empty, or only the CRLF that ends a chunk's data
+  // (a chunked body's usual leftover between two events).
+  bool holdsNothingParsable() const {
+    const auto held = buffer_.data();
+    return held.size() == 0 ||
+           (held.size() == 2 && std::memcmp(held.data(), "\r\n", 2) == 0);
+  }
+
+  // Bytes (or an end of stream) wait in the socket's receive queue.
+  bool dataWaiting() {
+    char byte;
+    const auto got = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
 
   bool peerClosed() override {
     auto& sock = socket();

@@ -107,6 +107,7 @@ void ResponseWriter::beginStream(Status status, std::string_view header_lines) {
   appendWriterFields(head_);
   if (version_ >= 11) head_ += "Transfer-Encoding: chunked\r\n";
   head_ += kCrLf;
+  if (read_buffer_ != nullptr && read_buffer_->size() == 0) read_buffer_->shrink_to_fit();
 }
 
 asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view data, bool last) {

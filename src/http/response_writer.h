@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -43,6 +44,9 @@ class ResponseWriter {
       : stream_(stream), version_(version), keep_alive_(keep_alive), limits_(limits) {}
   // The request's total deadline (timeouts.total) bounds writing its answer too.
   void setDeadline(std::chrono::steady_clock::time_point deadline) { limits_.deadline = deadline; }
+  // The connection's read buffer: a stream (which may last minutes) releases it while it runs, if
+  // it holds no pipelined bytes; the connection reserves it again before its next request.
+  void setReadBuffer(beast::flat_buffer* buffer) { read_buffer_ = buffer; }
 
   // Sends a complete response: head (with Content-Length and connection fields) and body in one write.
   boost::asio::awaitable<beast::error_code> send(Response response);
@@ -79,6 +83,7 @@ class ResponseWriter {
   unsigned version_;
   bool keep_alive_;
   WriteLimits limits_;
+  beast::flat_buffer* read_buffer_ = nullptr;
   std::string head_;  // a stream's head, until the first chunk takes it along
   static constexpr std::string_view kIdPrefix = "x-request-id: ";
   // "x-request-id: ID\r\n" in place: no allocation per request.

@@ -68,6 +68,7 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
   bool served = false;
   for (;;) {
     if (hub.draining && served) break;
+    if (buffer.capacity() < kRequestReadBuffer) buffer.reserve(kRequestReadBuffer);  // a stream released it
     RequestParser parser;
     applyRequestLimits(parser, options.max_header_bytes, options.max_body_bytes);
     stream.expires_after(hub.draining ? kDrainingRequestTimeout : options.idle_timeout);
@@ -137,6 +138,7 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
     Request request = parser.release();
     ResponseWriter writer{stream, request.version(), request.keep_alive() && !hub.draining,
                           WriteLimits{options.client_write_timeout}};
+    writer.setReadBuffer(&buffer);
     co_await handler.handle(request, writer);
     served = true;
     if (!writer.keepAlive() || hub.draining) break;

@@ -52,6 +52,8 @@ void BrokenStream::settle(canonical::Dialect surface) {
   if (decoder_ && !undecoded_.empty()) {
     RecordSink sink(*partial, *encoder);
     undecoded_.erase(0, decoder_->decode(undecoded_, sink));
+    // A slow stream spends minutes between batches: it holds no buffer meanwhile.
+    if (undecoded_.empty()) std::string().swap(undecoded_);
   }
   if (max_resume_bytes_ > 0 && partial->text().size() > max_resume_bytes_) {
     too_long = true;

@@ -2,7 +2,7 @@
 // What the gateway keeps of a stream in case it breaks mid-way and must be continued on another
 // target (proxy/stream_continuation.h): the partial answer in canonical form and the client's
 // encoder in step with it, never the stream's bytes. A forwarded stream's events are decoded in
-// batches (kDecodeBatch bytes), so a short stream decodes nothing unless it breaks, and a long one
+// batches (kDecodeBatch bytes, a dozen events), so a short stream decodes nothing unless it breaks, and a long one
 // costs its answer's text, bounded by limits.max_resume_bytes, whatever its length on the wire.
 #include <cstddef>
 #include <memory>
@@ -36,7 +36,7 @@ struct BrokenStream {
   // recorded event (both exist, possibly empty, even when nothing was recorded).
   void settle(canonical::Dialect surface);
 
-  static constexpr std::size_t kDecodeBatch = 32 * 1024;
+  static constexpr std::size_t kDecodeBatch = 2 * 1024;
 
  private:
   std::string undecoded_;  // recorded bytes not decoded yet (about kDecodeBatch at most)

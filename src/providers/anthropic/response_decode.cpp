@@ -1,6 +1,7 @@
 // Message object -> canonical response. Text and tool_use blocks are kept; thinking, redacted
 // thinking and server-tool blocks are dropped (no other dialect can show them). Anthropic counts
 // cache tokens apart from input_tokens; canonical input_tokens includes them.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "providers/anthropic/codec_parts.h"
@@ -22,11 +23,15 @@ FinishReason finishForStopReason(std::string_view stop_reason) {
   return FinishReason::EndTurn;
 }
 
+// Token counts (and timestamps, indexes) as the provider wrote them, kept within +-2^53: a huge value
+// (a provider bug, a hostile upstream) must not make sums of counts (input plus cache tokens,
+// input plus output) overflow, which is undefined.
 std::int64_t intMember(const json::object& object, std::string_view key) {
+  constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
   const auto* value = object.if_contains(key);
   if (value == nullptr) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
+  if (value->is_int64()) return std::clamp<std::int64_t>(value->get_int64(), -kMaxCount, kMaxCount);
+  if (value->is_uint64()) return kMaxCount;  // above INT64_MAX
   return 0;
 }
 

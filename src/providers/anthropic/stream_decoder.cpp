@@ -13,8 +13,8 @@
 
 #include <vector>
 
-#include "providers/anthropic/codec_parts.h"
 #include "canonical/json_writer.h"
+#include "providers/anthropic/codec_parts.h"
 #include "providers/anthropic/wire_read.h"
 
 namespace switchyard::providers::anthropic {
@@ -28,6 +28,9 @@ using canonical::StreamEvent;
 namespace {
 
 constexpr std::size_t kParseBufferBytes = 8 * 1024;
+// A content block index past this is ignored like a negative one: no message has that many blocks,
+// and the index sizes block_calls_ (an upstream's "index": 1e12 would allocate terabytes).
+constexpr std::int64_t kMaxBlockIndex = 4096;
 
 class MessagesStreamDecoder final : public canonical::StreamDecoder {
  public:
@@ -124,7 +127,7 @@ class MessagesStreamDecoder final : public canonical::StreamDecoder {
   void blockStart(const json::object& event, EventSink& sink) {
     const auto index = intMember(event, "index");
     const auto* block_value = event.if_contains("content_block");
-    if (block_value == nullptr || !block_value->is_object() || index < 0) return;
+    if (block_value == nullptr || !block_value->is_object() || index < 0 || index > kMaxBlockIndex) return;
     const auto& block = block_value->get_object();
     const auto type = stringMember(block, "type");
     if (type == "text") {

@@ -1,4 +1,5 @@
 // A Converse answer: {"output":{"message":{"role","content":[...]}},"stopReason","usage",...}.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "providers/bedrock/converse.h"
@@ -9,12 +10,19 @@ namespace {
 namespace json = boost::json;
 using canonical::FinishReason;
 
+// Token counts (and timestamps, indexes) as the provider wrote them, kept within +-2^53: a huge value
+// (a provider bug, a hostile upstream) must not make sums of counts (input plus cache tokens,
+// input plus output) overflow, nor a double out of int64's range be converted: both are undefined.
 std::int64_t intOf(const json::object& object, std::string_view key) {
+  constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
   const auto* value = object.if_contains(key);
   if (value == nullptr) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
+  if (value->is_int64()) return std::clamp<std::int64_t>(value->get_int64(), -kMaxCount, kMaxCount);
+  if (value->is_uint64()) return kMaxCount;  // above INT64_MAX
+  if (value->is_double()) {
+    constexpr double kMax = static_cast<double>(kMaxCount);
+    return static_cast<std::int64_t>(std::clamp(value->get_double(), -kMax, kMax));
+  }
   return 0;
 }
 

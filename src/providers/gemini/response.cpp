@@ -1,5 +1,6 @@
 #include "providers/gemini/response.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -16,11 +17,15 @@ std::string_view stringAt(const json::object& object, std::string_view key) {
   return {text.data(), text.size()};
 }
 
+// Token counts (and timestamps, indexes) as the provider wrote them, kept within +-2^53: a huge value
+// (a provider bug, a hostile upstream) must not make sums of counts (input plus cache tokens,
+// input plus output) overflow, which is undefined.
 std::int64_t intAt(const json::object& object, std::string_view key) {
+  constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
   const auto* value = object.if_contains(key);
   if (value == nullptr) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
+  if (value->is_int64()) return std::clamp<std::int64_t>(value->get_int64(), -kMaxCount, kMaxCount);
+  if (value->is_uint64()) return kMaxCount;  // above INT64_MAX
   return 0;
 }
 

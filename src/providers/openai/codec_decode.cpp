@@ -1,6 +1,7 @@
 // OpenAI-shaped answers and errors read into canonical form. Tolerant by design: OpenAI-compatible
 // servers (vLLM, llama.cpp, Ollama) omit fields OpenAI always sends (id, created, usage details)
 // and shape errors their own way.
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -24,12 +25,19 @@ std::string_view stringAt(const json::object& object, std::string_view key) {
   return value != nullptr && value->is_string() ? view(value->get_string()) : std::string_view();
 }
 
+// Token counts (and timestamps, indexes) as the provider wrote them, kept within +-2^53: a huge value
+// (a provider bug, a hostile upstream) must not make sums of counts (input plus cache tokens,
+// input plus output) overflow, nor a double out of int64's range be converted: both are undefined.
 std::int64_t intAt(const json::object& object, std::string_view key) {
+  constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
   const auto* value = object.if_contains(json::string_view(key.data(), key.size()));
   if (value == nullptr) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
+  if (value->is_int64()) return std::clamp<std::int64_t>(value->get_int64(), -kMaxCount, kMaxCount);
+  if (value->is_uint64()) return kMaxCount;  // above INT64_MAX
+  if (value->is_double()) {
+    constexpr double kMax = static_cast<double>(kMaxCount);
+    return static_cast<std::int64_t>(std::clamp(value->get_double(), -kMax, kMax));
+  }
   return 0;
 }
 

@@ -442,5 +442,38 @@ TEST(AnthropicCodecDecode, ForeignBytesQuotedInErrorsAreValidUtf8) {
   EXPECT_EQ(decoder->error().message, "an event's data is not a JSON object: \xEF\xBF\xBD\x02");
 }
 
+// The pattern fuzz/bedrock_provider.cpp found in Bedrock's decoder, here too: input_tokens plus the
+// cache counts could add up past INT64_MAX (undefined); counts are kept within +-2^53. And (seen while
+// fixing it) a content block's index sized a vector: "index": 1000000000000 asked for terabytes; such
+// an index is ignored.
+TEST(AnthropicCodecDecode, HugeUsageCountsAreClampedNotOverflowed) {
+  Arena arena;
+  canonical::ChatResponse response(arena);
+  std::string why;
+  ASSERT_TRUE(makeAnthropicCodec(provider(), "m")->decodeResponse(
+      R"({"id":"msg_1","type":"message","role":"assistant","model":"claude","content":[{"type":"text","text":"x"}],)"
+      R"("stop_reason":"end_turn","usage":{"input_tokens":9223372036854775807,)"
+      R"("cache_read_input_tokens":9223372036854775807,"output_tokens":18446744073709551615}})",
+      arena, response, why))
+      << why;
+  constexpr std::int64_t kMax = std::int64_t{1} << 53;
+  EXPECT_EQ(response.usage.input_tokens, 2 * kMax);
+  EXPECT_EQ(response.usage.output_tokens, kMax);
+}
+
+TEST(AnthropicStreamDecoder, AHugeBlockIndexIsIgnoredNotAllocated) {
+  const std::string stream =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\"}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1000000000000,"
+      "\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":{}}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+      "\"content_block\":{\"type\":\"text\",\"text\":\"Hi\"}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  const auto events = decodeAll(stream, DecodeState::Done);
+  ASSERT_FALSE(events.empty());
+  for (const auto& event : events) EXPECT_FALSE(event.starts_with("call ")) << event;
+}
+
 }  // namespace
 }  // namespace switchyard::providers::anthropic

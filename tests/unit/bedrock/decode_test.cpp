@@ -189,5 +189,25 @@ TEST(BedrockErrors, NonJsonBodyIsQuotedAsValidUtf8) {
   EXPECT_EQ(error.message, "\nJt\xEF\xBF\xBD");
 }
 
+// Found by fuzz/bedrock_provider.cpp (UBSan: "8.88889e+20 is outside the range of representable
+// values of type 'long'"): a token count out of int64's range was converted as it was, and the
+// counts added up past INT64_MAX. Counts are kept within +-2^53.
+TEST(BedrockDecode, HugeTokenCountsAreClampedNotOverflowed) {
+  canonical::Arena arena;
+  canonical::ChatResponse response(arena);
+  std::string why;
+  ASSERT_TRUE(testing::haikuCodec()->decodeResponse(
+      R"({"output":{"message":{"role":"assistant","content":[{"text":"Done."}]}},"stopReason":"end_turn",)"
+      R"("usage":{"inputTokens":888888888888888888885,"cacheReadInputTokens":9223372036854775807,)"
+      R"("cacheWriteInputTokens":18446744073709551615,"outputTokens":1e999}})",
+      arena, response, why))
+      << why;
+  constexpr std::int64_t kMax = std::int64_t{1} << 53;
+  EXPECT_EQ(response.usage.cache_read_tokens, kMax);
+  EXPECT_EQ(response.usage.cache_write_tokens, kMax);
+  EXPECT_EQ(response.usage.input_tokens, 3 * kMax);
+  EXPECT_EQ(response.usage.output_tokens, kMax);
+}
+
 }  // namespace
 }  // namespace switchyard::providers::bedrock

@@ -70,5 +70,23 @@ TEST(DecodeTest, BodiesThatAreNotGenerateContentResponsesAreRefused) {
   }
 }
 
+// The pattern fuzz/bedrock_provider.cpp found in Bedrock's decoder, here too: promptTokenCount plus
+// toolUsePromptTokenCount could add up past INT64_MAX (undefined). Counts are kept within +-2^53.
+TEST(DecodeTest, HugeTokenCountsAreClampedNotOverflowed) {
+  canonical::Arena arena;
+  canonical::ChatResponse response(arena);
+  std::string why;
+  const auto codec = makeGeminiCodec(testing::geminiProvider(), "gemini-2.5-flash");
+  ASSERT_TRUE(codec->decodeResponse(
+      R"({"candidates":[{"content":{"parts":[{"text":"x"}],"role":"model"},"finishReason":"STOP"}],)"
+      R"("usageMetadata":{"promptTokenCount":9223372036854775807,"toolUsePromptTokenCount":9223372036854775807,)"
+      R"("candidatesTokenCount":18446744073709551615,"thoughtsTokenCount":1}})",
+      arena, response, why))
+      << why;
+  constexpr std::int64_t kMax = std::int64_t{1} << 53;
+  EXPECT_EQ(response.usage.input_tokens, 2 * kMax);
+  EXPECT_EQ(response.usage.output_tokens, kMax + 1);
+}
+
 }  // namespace
 }  // namespace switchyard::providers::gemini

@@ -121,5 +121,24 @@ TEST(OpenAiResponse, RenderMakesIdsAndTimeWhenTheUpstreamGaveNone) {
   EXPECT_EQ(tool_call.at("function").as_object().at("arguments"), "{}");
 }
 
+// The pattern fuzz/bedrock_provider.cpp found in Bedrock's decoder, here too: a usage count out of
+// int64's range (1e300) was converted as it was (undefined), and the client's total_tokens added
+// counts past INT64_MAX. Counts are kept within +-2^53.
+TEST(OpenAiResponse, HugeUsageCountsAreClampedNotOverflowed) {
+  canonical::Arena arena;
+  canonical::ChatResponse response(arena);
+  std::string why;
+  ASSERT_TRUE(codec()->decodeResponse(
+      R"({"choices":[{"message":{"content":"x"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":1e300,"completion_tokens":9223372036854775807}})",
+      arena, response, why));
+  constexpr std::int64_t kMax = std::int64_t{1} << 53;
+  EXPECT_EQ(response.usage.input_tokens, kMax);
+  EXPECT_EQ(response.usage.output_tokens, kMax);
+  std::string out;
+  surfaces::openai::renderChatCompletion(response, out);
+  EXPECT_NE(out.find(R"("total_tokens":18014398509481984)"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace switchyard::openai_translation_test
