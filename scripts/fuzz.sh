@@ -46,6 +46,8 @@ for target in "${targets[@]}"; do
   artifacts=$work/artifacts/$target
   mkdir -p "$corpus" "$artifacts"
   log=$work/$target.log
+  marker=$work/.start-$target  # crashes of earlier runs in a kept working directory do not count
+  touch "$marker"
   start=$(date +%s%N)
   status=0
   # The working corpus first (new inputs are written there), the seeds second (read only).
@@ -53,7 +55,7 @@ for target in "${targets[@]}"; do
     -artifact_prefix="$artifacts/" "$corpus" "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
   elapsed=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  crashes=$(find "$artifacts" -type f | wc -l)
+  crashes=$(find "$artifacts" -type f -newer "$marker" | wc -l)
   if [ "$status" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi
   printf '%-20s %8.0f %12s %10.0f %8s\n' "$target" "$elapsed" "${execs:-?}" \
     "$(awk -v n="${execs:-0}" -v t="$elapsed" 'BEGIN { print (t > 0 ? n / t : 0) }')" "$crashes"

@@ -131,7 +131,8 @@ asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view d
   const std::span<const asio::const_buffer> to_write(pieces.data(), count);
   armWriteDeadline();
   auto [ec, n] = co_await asio::async_write(stream_, to_write, kAwaitTuple);
-  head_.clear();
+  // A stream's head leaves with its first chunk; a stream may then last minutes without it.
+  if (!head_.empty()) std::string().swap(head_);
   if (ec) keep_alive_ = false;
   co_return ec;
 }

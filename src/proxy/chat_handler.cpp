@@ -203,7 +203,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   auto& client_socket = writer.stream().socket();
   auto watch = std::make_shared<ClientWatch>(io_);
   const WatchRegistration registered(watches_, *watch);
-  boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
+  watchClient(client_socket, watch);
   const SteadyTime deadline = started + route->timeouts.total;
   writer.setDeadline(deadline);
   state_.retry_budget->recordPrimary(started);

@@ -6,20 +6,26 @@
 
 namespace switchyard::proxy {
 
-boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
-                                         std::shared_ptr<ClientWatch> watch) {
-  auto [timer_ec] = co_await watch->arm_timer.async_wait(http::kAwaitTuple);
-  if (watch->finished || timer_ec) co_return;
-  watch->armed = true;
-  auto [ec] = co_await socket.async_wait(boost::asio::ip::tcp::socket::wait_read, http::kAwaitTuple);
-  if (watch->finished || ec) co_return;
-  char byte;
-  const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (got > 0 || (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) co_return;
-  watch->gone = true;
-  for (auto* connection : watch->active) {
-    if (connection != nullptr) connection->close();
-  }
+// Two plain completion handlers rather than a coroutine: the watch lives as long as the exchange
+// (minutes, for a stream), and a handler costs a small operation where a spawned coroutine would
+// hold a frame and its thread of execution.
+void watchClient(boost::asio::ip::tcp::socket& socket, std::shared_ptr<ClientWatch> watch) {
+  ClientWatch& state = *watch;
+  state.arm_timer.async_wait([&socket, watch = std::move(watch)](const boost::system::error_code& timer_ec) mutable {
+    if (watch->finished || timer_ec) return;
+    watch->armed = true;
+    socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                      [&socket, watch = std::move(watch)](const boost::system::error_code& ec) {
+                        if (watch->finished || ec) return;
+                        char byte;
+                        const auto got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                        if (got > 0 || (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
+                        watch->gone = true;
+                        for (auto* connection : watch->active) {
+                          if (connection != nullptr) connection->close();
+                        }
+                      });
+  });
 }
 
 void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch) {

@@ -63,8 +63,7 @@ class WatchRegistration {
 // After kClientWatchDelay, waits (without consuming bytes) until the client socket turns readable:
 // EOF means the client is gone; bytes mean a pipelined request, left for the connection to read.
 // Shared ownership lets the exchange end first: stopWatching() and the watcher exits on its own.
-boost::asio::awaitable<void> watchClient(boost::asio::ip::tcp::socket& socket,
-                                         std::shared_ptr<ClientWatch> watch);
+void watchClient(boost::asio::ip::tcp::socket& socket, std::shared_ptr<ClientWatch> watch);
 void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch);
 
 }  // namespace switchyard::proxy

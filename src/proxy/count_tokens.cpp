@@ -57,7 +57,7 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
   auto& client_socket = writer.stream().socket();
   auto watch = std::make_shared<ClientWatch>(io_);
   const WatchRegistration registered(watches_, *watch);
-  boost::asio::co_spawn(io_, watchClient(client_socket, watch), boost::asio::detached);
+  watchClient(client_socket, watch);
   state_.retry_budget->recordPrimary(started);
   int attempts = 0;
   for (const auto& target : route->targets) {

@@ -54,7 +54,22 @@ http::Response GatewayFront::reject(http::Status status, std::string_view messag
   return current_->handler.reject(status, message, target);
 }
 
+// Not a coroutine (see GatewayHandler::handle): the usual request goes to its generation's handler
+// through a frame that holds only the generation.
 boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::ResponseWriter& writer) {
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool reload = path == "/admin/reload" && request.method() == beast_http::verb::post;
+  if (reload || (draining_ && (path == "/readyz" || isApiPath(path)))) return serveLifecycle(request, writer);
+  return runOn(current_, request, writer);
+}
+
+boost::asio::awaitable<void> GatewayFront::runOn(std::shared_ptr<Generation> generation, http::Request& request,
+                                                 http::ResponseWriter& writer) {
+  co_await generation->handler.handle(request, writer);
+}
+
+boost::asio::awaitable<void> GatewayFront::serveLifecycle(http::Request& request, http::ResponseWriter& writer) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (draining_ && path == "/readyz") {
@@ -65,12 +80,7 @@ boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::
     co_await writer.send(shuttingDown(path));
     co_return;
   }
-  if (path == "/admin/reload" && request.method() == beast_http::verb::post) {
-    co_await reloadNow(writer);
-    co_return;
-  }
-  const std::shared_ptr<Generation> generation = current_;
-  co_await generation->handler.handle(request, writer);
+  co_await reloadNow(writer);
 }
 
 boost::asio::awaitable<void> GatewayFront::reloadNow(http::ResponseWriter& writer) {

@@ -45,6 +45,10 @@ class GatewayFront final : public http::RequestHandler {
     std::shared_ptr<const GatewayState> state;
     GatewayHandler handler;
   };
+  static boost::asio::awaitable<void> runOn(std::shared_ptr<Generation> generation, http::Request& request,
+                                            http::ResponseWriter& writer);
+  // /readyz and API requests while draining, POST /admin/reload.
+  boost::asio::awaitable<void> serveLifecycle(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> reloadNow(http::ResponseWriter& writer);
 
   boost::asio::io_context& io_;

@@ -63,29 +63,33 @@ http::Response GatewayHandler::reject(http::Status status, std::string_view mess
   return response;
 }
 
+// Not a coroutine: it picks the one that serves the request, so that a stream, which may last
+// minutes, holds no frame for the dispatch (every frame of a long exchange is memory per stream).
 boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http::ResponseWriter& writer) {
-  // Before anything is written: every head of this exchange carries the id.
+  // Before anything is written: every head of this exchange carries the id (the writer keeps a copy).
   RequestIdSource::Buffer generated;
   std::string_view request_id = request[kRequestIdHeader];
   if (!isAcceptableRequestId(request_id)) request_id = request_ids_.next(generated);
   writer.setRequestId(request_id);
   std::string_view path = request.target();  // boost::core::string_view converts
   if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
+  const bool post = request.method() == beast_http::verb::post;
+  if (post && (path == "/v1/chat/completions" || path == "/chat/completions" || path == "/v1/messages")) {
+    return serveChat(dialectOfPath(path), request, writer);
+  }
+  if (post && path == "/v1/messages/count_tokens") return countTokens(request, writer);
+  return serveOther(request, writer);
+}
+
+boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, http::ResponseWriter& writer) {
+  std::string_view path = request.target();
+  if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
   const auto method = request.method();
   const Dialect surface = dialectOfPath(path);
-  const bool post = method == beast_http::verb::post;
   if (path == "/v1/chat/completions" || path == "/chat/completions" || path == "/v1/messages") {
-    if (post) {
-      co_await serveChat(surface, request, writer);
-      co_return;
-    }
     std::string message = "Use POST for " + std::string(path) + ".";
     co_await writer.send(
         clientError(surface, writer.requestId(), http::Status::method_not_allowed, message, "method_not_allowed"));
-    co_return;
-  }
-  if (post && path == "/v1/messages/count_tokens") {
-    co_await countTokens(request, writer);
     co_return;
   }
   // The Anthropic SDK lists models at the same path; its anthropic-version header tells them apart.

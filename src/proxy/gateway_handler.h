@@ -30,6 +30,8 @@ class GatewayHandler final : public http::RequestHandler {
   // (forwarding to same-dialect targets, translating for the others), answer in the client's dialect.
   boost::asio::awaitable<void> serveChat(canonical::Dialect surface, http::Request& request,
                                          http::ResponseWriter& writer);
+  // Everything but chat and count_tokens: models, health, admin, and the errors for the rest.
+  boost::asio::awaitable<void> serveOther(http::Request& request, http::ResponseWriter& writer);
   // POST /v1/messages/count_tokens.
   boost::asio::awaitable<void> countTokens(http::Request& request, http::ResponseWriter& writer);
   // GET /v1/models in OpenAI's list shape, or Anthropic's when the client sent anthropic-version.

@@ -141,7 +141,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::ResponseWriter& writer,
                                                    SteadyTime first_token_deadline) {
   std::string pending;
-  pending.reserve(512);  // a few events; grows for larger ones (a slow stream must stay small)
+  // No reservation: the first read sizes it (a slow stream must stay small).
   StreamScan scan;
   scan.dialect = input.endpoint.dialect;
   bool done = false;
