@@ -4,7 +4,7 @@
 # as a client; then the same unit and integration tests on an ASan+UBSan build
 # (skip it with SWITCHYARD_SANITIZE=0); a clang Debug build and its unit tests (SWITCHYARD_CLANG=0
 # skips it); and a ThreadSanitizer build running the multi-threaded unit tests and the integration
-# tests, chaos included, against a 2-worker gateway (SWITCHYARD_TSAN=0 skips it). Every compiler and
+# suites where threads meet, chaos included, against 2-worker gateways (SWITCHYARD_TSAN=0 skips it). Every compiler and
 # build type: scripts/build-matrix.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,11 +48,17 @@ if [ "${SWITCHYARD_TSAN:-1}" != "0" ]; then
   # log writer). A report fails the run: the unit binaries exit non-zero (TSan's exitcode), and the
   # integration harness fails a suite whose child printed one. Suppressions (third-party code only):
   # tests/tsan.supp.
-  echo "== ThreadSanitizer: multi-threaded unit tests, integration tests (chaos included) on 2 workers"
+  echo "== ThreadSanitizer: multi-threaded unit tests, multi-threaded integration suites (chaos included) on 2 workers"
   scripts/build.sh build-tsan switchyard unit_tests unit_tests_health -- -DSY_TESTS=ON -DSY_WERROR=ON -DSY_TSAN=ON
   export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
   build-tsan/tests/unit/unit_tests_health --gtest_brief=1
   build-tsan/tests/unit/unit_tests --gtest_brief=1
-  SWITCHYARD_BIN="$PWD/build-tsan/src/app/switchyard" node --test --test-concurrency=1 tests/integration/
+  # The suites where threads meet: chaos (2 workers sharing breakers, incidents and budgets under
+  # load), reloads and drains run by the control thread, the log writer, health checks, hedging and
+  # the resilience engine. Suites that time slow clients to the millisecond (bounds) stay out: TSan's
+  # slowdown, not a race, fails them.
+  SWITCHYARD_BIN="$PWD/build-tsan/src/app/switchyard" node --test --test-concurrency=1 \
+    tests/integration/chaos.test.mjs tests/integration/lifecycle.test.mjs tests/integration/logs.test.mjs \
+    tests/integration/health_check.test.mjs tests/integration/hedging.test.mjs tests/integration/resilience.test.mjs
 fi
 echo "== all tests passed"
