@@ -8,12 +8,6 @@ import { Stack, TEST_TIMEOUT_MS, assertCompletionFrom, assertCleanStreamFrom, ch
 
 const opts = { timeout: TEST_TIMEOUT_MS };
 
-const logLines = (gw) =>
-  gw.child.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l));
-
 async function waitFor(predicate, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -39,7 +33,7 @@ describe('SIGTERM drains', { timeout: 60_000 }, () => {
     const whole = gw.chat(chatBody('chat', 'hi there', { sim_fault: { delay_ms: 800 } }));
     await sleep(250);
     process.kill(gw.child.pid, 'SIGTERM');
-    assert.ok(await waitFor(() => logLines(gw).some((l) => l.msg === 'draining')), gw.diagnostics());
+    assert.ok(await waitFor(() => gw.logLines().some((l) => l.msg === 'draining')), gw.diagnostics());
     const ready = await gw.get('/readyz');
     assert.equal(ready.status, 503, ready.text);
     const fresh = await gw.chat(chatBody('chat'));
@@ -50,7 +44,7 @@ describe('SIGTERM drains', { timeout: 60_000 }, () => {
     assertCompletionFrom(await whole, 'A');
     const exit = await gw.child.exited;
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, gw.diagnostics());
-    const drained = logLines(gw).find((l) => l.msg === 'drained');
+    const drained = gw.logLines().find((l) => l.msg === 'drained');
     assert.ok(drained, gw.diagnostics());
     assert.equal(drained.cut_at_grace, 0, gw.diagnostics());
   });
@@ -76,7 +70,7 @@ describe('SIGTERM drains', { timeout: 60_000 }, () => {
     assert.doesNotMatch(messages.text, /message_stop/, messages.text);
     const exit = await gw.child.exited;
     assert.equal(exit.code, 0, gw.diagnostics());
-    const drained = logLines(gw).find((l) => l.msg === 'drained');
+    const drained = gw.logLines().find((l) => l.msg === 'drained');
     assert.ok(drained && drained.cut_at_grace >= 1, gw.diagnostics());
     assert.equal(drained.level, 'warning');
   });
@@ -112,7 +106,7 @@ describe('reload', { timeout: 60_000 }, () => {
     const primary = targets.find((t) => t.target === 'a/model-a');
     assert.equal(primary?.breaker, 'open', JSON.stringify(targets));
     assert.equal(gw.child.exit, null, 'still running after SIGHUP');
-    assert.ok(logLines(gw).some((l) => l.msg === 'config reloaded'), gw.diagnostics());
+    assert.ok(gw.logLines().some((l) => l.msg === 'config reloaded'), gw.diagnostics());
   });
 
   it('a bad file is refused and logged; the running configuration keeps serving', opts, async () => {
@@ -120,8 +114,8 @@ describe('reload', { timeout: 60_000 }, () => {
     const gw = await stack.gateway(config(a, b, { chat: { targets: ['a/model-a'] } }));
     fs.writeFileSync(gw.configPath, 'routes: {chat: {targets: [nowhere/model]}}\n');
     process.kill(gw.child.pid, 'SIGHUP');
-    assert.ok(await waitFor(() => logLines(gw).some((l) => l.msg.startsWith('config reload refused'))), gw.diagnostics());
-    const refused = logLines(gw).find((l) => l.msg.startsWith('config reload refused'));
+    assert.ok(await waitFor(() => gw.logLines().some((l) => l.msg.startsWith('config reload refused'))), gw.diagnostics());
+    const refused = gw.logLines().find((l) => l.msg.startsWith('config reload refused'));
     assert.equal(refused.level, 'error');
     assertCompletionFrom(await gw.chat(chatBody('chat')), 'A3');
   });

@@ -8,23 +8,11 @@ import { Stack, TEST_TIMEOUT_MS, assertCompletionFrom, chatBody, sleep } from '.
 
 const opts = { timeout: TEST_TIMEOUT_MS };
 
-function logLines(gw) {
-  const lines = [];
-  for (const text of gw.child.stdout.split('\n')) {
-    if (!text.startsWith('{') || !text.endsWith('}')) continue;
-    try {
-      lines.push(JSON.parse(text));
-    } catch {
-      // a line cut by the harness's tail window
-    }
-  }
-  return lines;
-}
 
 async function waitForLines(gw, predicate, count, what, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = logLines(gw).filter(predicate);
+    const found = gw.logLines().filter(predicate);
     if (found.length >= count) return found;
     if (Date.now() >= deadline) assert.fail(`${what}: ${found.length} of ${count} lines in:\n${gw.child.stdout.slice(-4000)}`);
     await sleep(30);
@@ -99,7 +87,7 @@ describe('logs', { timeout: 120_000 }, () => {
     assert.ok(incidentClosed.failed_over >= 1, JSON.stringify(incidentClosed));
     assert.equal(typeof incidentClosed.duration_ms, 'number');
     await sleep(150);  // one more flush: nothing logged twice
-    const lines = logLines(gw);
+    const lines = gw.logLines();
     const count = (msg) => lines.filter((l) => l.msg === msg && (l.target === 'p/model-p')).length;
     assert.equal(count('breaker opened'), 1, 'opened once');
     assert.equal(count('breaker half-open'), 1, 'half-open once');
@@ -133,7 +121,7 @@ describe('logs', { timeout: 120_000 }, () => {
         ['s/model-s', 2, 'next_target', 'forwarded'],
       ],
     );
-    const all = logLines(gw).filter(mine('debug-1')).map((l) => l.msg);
+    const all = gw.logLines().filter(mine('debug-1')).map((l) => l.msg);
     assert.deepEqual(all, ['plan', 'attempt', 'attempt failed', 'attempt', 'request'], all.join(', '));
 
     // P's breaker is open now: the next request's plan leaves it out, and says why.
@@ -154,7 +142,7 @@ describe('logs', { timeout: 120_000 }, () => {
     const gw = await gateway({ breaker: { consecutive_failures: 1000000, min_requests: 1000000 } });
     await gw.chat(chatBody('pair'), { headers: { 'x-request-id': 'quiet' } });
     await waitForLines(gw, (l) => l.msg === 'request' && l.request_id === 'quiet', 1, 'request');
-    assert.equal(logLines(gw).filter((l) => l.level === 'debug').length, 0);
+    assert.equal(gw.logLines().filter((l) => l.level === 'debug').length, 0);
   });
 
   it('lines logged just before the process stops are written (flushed at exit)', opts, async () => {
@@ -165,7 +153,7 @@ describe('logs', { timeout: 120_000 }, () => {
     await gw.stop();  // at once: the line may still be in its worker's buffer
     assert.equal(gw.child.exit.code, 0, gw.diagnostics());
     assert.ok(
-      logLines(gw).some((l) => l.msg === 'request' && l.request_id === 'last-words'),
+      gw.logLines().some((l) => l.msg === 'request' && l.request_id === 'last-words'),
       `the last request's line:\n${gw.child.stdout.slice(-2000)}`,
     );
   });
@@ -179,6 +167,6 @@ describe('logs', { timeout: 120_000 }, () => {
     }
     const lines = await waitForLines(gw, (l) => l.msg === 'request' && l.request_id.startsWith('burst-'), total, 'burst');
     assert.equal(new Set(lines.map((l) => l.request_id)).size, total);
-    assert.equal(logLines(gw).filter((l) => l.msg === 'log lines dropped').length, 0);
+    assert.equal(gw.logLines().filter((l) => l.msg === 'log lines dropped').length, 0);
   });
 });

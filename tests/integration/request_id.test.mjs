@@ -9,25 +9,12 @@ import { Stack, TEST_TIMEOUT_MS, assertCompletionFrom, chatBody, rawExchange, sl
 const opts = { timeout: TEST_TIMEOUT_MS };
 const GENERATED = /^[0-9a-f]{12}-[0-9a-f]{8}$/;
 
-// The gateway's JSON log lines (complete ones only).
-function logLines(gw) {
-  const lines = [];
-  for (const text of gw.child.stdout.split('\n')) {
-    if (!text.startsWith('{') || !text.endsWith('}')) continue;
-    try {
-      lines.push(JSON.parse(text));
-    } catch {
-      // a line cut by the harness's tail window
-    }
-  }
-  return lines;
-}
 
 // Waits until the log holds a line matching `predicate` (the writer flushes every ~50 ms).
 async function waitForLine(gw, predicate, what) {
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
-    const found = logLines(gw).find(predicate);
+    const found = gw.logLines().find(predicate);
     if (found) return found;
     await sleep(30);
   }

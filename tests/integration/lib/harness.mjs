@@ -613,6 +613,20 @@ export class Gateway {
     return this.child.diagnostics();
   }
 
+  // The gateway's JSON log lines so far (complete ones only: the harness keeps a tail window).
+  logLines() {
+    const lines = [];
+    for (const text of this.child.stdout.split('\n')) {
+      if (!text.startsWith('{') || !text.endsWith('}')) continue;
+      try {
+        lines.push(JSON.parse(text));
+      } catch {
+        // a line cut by the tail window
+      }
+    }
+    return lines;
+  }
+
   request(p, options = {}) {
     return httpRequest(this.url + p, { context: () => this.diagnostics(), ...options });
   }
