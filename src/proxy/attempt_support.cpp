@@ -47,6 +47,10 @@ std::string tooLargeOr(const beast::error_code& ec, std::size_t max_response_byt
   return "answer larger than limits.max_response_bytes (" + std::to_string(max_response_bytes) + " bytes)";
 }
 
+std::string eventTooLarge(std::size_t max_event_bytes) {
+  return "a stream event larger than limits.max_event_bytes (" + std::to_string(max_event_bytes) + " bytes)";
+}
+
 boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                         std::string& body, SteadyTime deadline) {
   bool done = false;

@@ -33,6 +33,9 @@ void reserveForBody(const http::UpstreamConnection& connection, std::string& bod
 // An I/O error's message; for an answer past limits.max_response_bytes, says so.
 std::string tooLargeOr(const boost::beast::error_code& ec, std::size_t max_response_bytes);
 
+// The detail of an event_too_large failure.
+std::string eventTooLarge(std::size_t max_event_bytes);
+
 // Reads the rest of a body into `body`; returns the first error.
 boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                                std::string& body, SteadyTime deadline);

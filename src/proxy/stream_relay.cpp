@@ -119,10 +119,6 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
   }
 }
 
-std::string eventTooLarge(std::size_t max_event_bytes) {
-  return "a stream event larger than limits.max_event_bytes (" + std::to_string(max_event_bytes) + " bytes)";
-}
-
 // A body that ended cleanly ends its last event too, even without the blank line the SSE format
 // asks for (some servers omit it after `data: [DONE]`).
 void terminateTrailingEvent(std::string& pending, StreamScan& scan) {

@@ -159,9 +159,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
     decodePending(*decoder, pending, sink);
     if (!sink.answered && pending.size() > input.route.limits.max_event_bytes) {
-      co_return failed(FailureKind::EventTooLarge, "a stream event larger than limits.max_event_bytes (" +
-                                                       std::to_string(input.route.limits.max_event_bytes) + " bytes)",
-                       200);
+      co_return failed(FailureKind::EventTooLarge, eventTooLarge(input.route.limits.max_event_bytes), 200);
     }
   }
   if (decoder->state() == DecodeState::Error) {
@@ -223,8 +221,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
     if (decoder->state() == DecodeState::More && pending.size() > input.route.limits.max_event_bytes) {
       outcome.failure = FailureKind::EventTooLarge;
-      outcome.detail = "a stream event larger than limits.max_event_bytes (" +
-                       std::to_string(input.route.limits.max_event_bytes) + " bytes)";
+      outcome.detail = eventTooLarge(input.route.limits.max_event_bytes);
       break;
     }
   }
