@@ -28,7 +28,7 @@ namespace {
 constexpr std::size_t kFuzzBodyLimit = 4096;
 constexpr std::size_t kHeaderLimit = config::kDefaultMaxHeaderBytes;
 
-std::size_t fieldCount(const bhttp::request_header<>& head) {
+std::size_t fieldCount(const bhttp::request_header<switchyard::http::RequestFields>& head) {
   return static_cast<std::size_t>(std::distance(head.begin(), head.end()));
 }
 

@@ -12,7 +12,8 @@ for arg in "$@"; do
     # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for clang-14 (scripts/fuzz.sh), only
     # a recommendation of clang's, which --no-install-recommends skips.
     --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev) ;;
-    --bench) want+=(nginx-light wrk) ;;
+    # bench/isolated.sh also needs taskset and flock (util-linux) and gcc (build-essential, above).
+    --bench) want+=(nginx-light wrk util-linux) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done

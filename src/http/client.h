@@ -21,8 +21,13 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "base/failure.h"
+#include "base/recycling_allocator.h"
 
 namespace switchyard::http {
+
+// An upstream answer's header fields live in blocks the worker thread recycles (no malloc per field).
+using UpstreamFields = boost::beast::http::basic_fields<base::RecyclingAllocator<char>>;
+using UpstreamHeader = boost::beast::http::response_header<UpstreamFields>;
 
 namespace beast = boost::beast;
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -51,7 +56,7 @@ class UpstreamConnection {
       std::span<const boost::asio::const_buffer> pieces, SteadyTime deadline) = 0;
   // Reads the response header.
   virtual boost::asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) = 0;
-  const beast::http::response_header<>& header() const { return parser_->get().base(); }
+  const UpstreamHeader& header() const { return parser_->get().base(); }
   // Reads the next piece of the body into `out` (appended). Sets `done` when the body is complete.
   virtual boost::asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
                                                              SteadyTime deadline) = 0;
@@ -80,7 +85,7 @@ class UpstreamConnection {
 
  protected:
   UpstreamConnection();
-  using Parser = beast::http::response_parser<beast::http::buffer_body>;
+  using Parser = beast::http::parser<false, beast::http::buffer_body, base::RecyclingAllocator<char>>;
   // Beast parsers are single-use: reset() builds a new one in place for each exchange.
   std::optional<Parser> parser_;
   beast::flat_buffer buffer_;

@@ -180,7 +180,7 @@ std::string originForm(std::string_view target) {
   return origin;
 }
 
-boost::system::error_code checkRequestHead(beast::http::request_header<>& head) {
+boost::system::error_code checkRequestHead(beast::http::request_header<RequestFields>& head) {
   namespace bh = beast::http;
   // Transfer-Encoding: exactly one line, exactly "chunked", and never on HTTP/1.0 (RFC 9112 6.1, 6.3).
   const auto codings = head.count(bh::field::transfer_encoding);

@@ -20,12 +20,16 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "base/recycling_allocator.h"
+
 namespace switchyard::http {
 
 namespace beast = boost::beast;
 
+// A request's header fields live in blocks the worker thread recycles (no malloc per field).
+using RequestFields = beast::http::basic_fields<base::RecyclingAllocator<char>>;
 // The parser serveConnection reads each request with (and the fuzz target http_request).
-using RequestParser = beast::http::request_parser<beast::http::string_body>;
+using RequestParser = beast::http::parser<true, beast::http::string_body, base::RecyclingAllocator<char>>;
 
 inline void applyRequestLimits(RequestParser& parser, std::size_t max_header_bytes, std::size_t max_body_bytes) {
   parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
@@ -101,13 +105,14 @@ std::string originForm(std::string_view target);
 
 // Header lines in `fields` (the head's count, compared after a chunked body: Beast merges trailer
 // fields into the head, where a handler would take them for headers).
-inline std::size_t fieldCount(const beast::http::fields& fields) {
+template <class Allocator>
+std::size_t fieldCount(const beast::http::basic_fields<Allocator>& fields) {
   return static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
 }
 
 // Checks a parsed head: Transfer-Encoding, Content-Length, Host, target form; turns an absolute-form
 // target into origin form.
-boost::system::error_code checkRequestHead(beast::http::request_header<>& head);
+boost::system::error_code checkRequestHead(beast::http::request_header<RequestFields>& head);
 
 }  // namespace switchyard::http
 

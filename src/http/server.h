@@ -15,11 +15,12 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/request_framing.h"
 #include "http/response_writer.h"
 
 namespace switchyard::http {
 
-using Request = beast::http::request<beast::http::string_body>;
+using Request = beast::http::request<beast::http::string_body, RequestFields>;
 
 // Called on the worker thread that owns the connection. One instance per worker, so handlers may
 // keep worker-local state (connection pools) without locks.

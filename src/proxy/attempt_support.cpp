@@ -122,7 +122,7 @@ std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, st
 
 AttemptOutcome hedgeLost() { return failed(FailureKind::HedgeLost, "another attempt answered first"); }
 
-std::optional<std::chrono::milliseconds> retryAfterOf(const boost::beast::http::response_header<>& header) {
+std::optional<std::chrono::milliseconds> retryAfterOf(const http::UpstreamHeader& header) {
   // OpenAI also sends retry-after-ms, which is more precise.
   if (const auto ms = header.find("retry-after-ms"); ms != header.end()) {
     if (auto parsed = resilience::parseRetryAfter(ms->value(), std::chrono::system_clock::now())) {

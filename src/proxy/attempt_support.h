@@ -63,6 +63,6 @@ std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, st
 AttemptOutcome hedgeLost();
 
 // Retry-After (OpenAI's retry-after-ms first) of an upstream answer.
-std::optional<std::chrono::milliseconds> retryAfterOf(const boost::beast::http::response_header<>& header);
+std::optional<std::chrono::milliseconds> retryAfterOf(const http::UpstreamHeader& header);
 
 }  // namespace switchyard::proxy

@@ -1,5 +1,7 @@
 #include "proxy/broken_stream.h"
 
+#include <algorithm>
+
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/translate.h"
 
@@ -40,7 +42,9 @@ bool BrokenStream::recordRelayed(std::string_view events, const providers::Targe
     max_resume_bytes_ = max_resume_bytes;
   }
   undecoded_.append(events);
-  if (undecoded_.size() >= kDecodeBatch) settle(surface);
+  // While the relayed bytes fit in max_resume_bytes, so does the answer's text (it is part of
+  // them): nothing needs decoding unless the stream breaks. Past that, decoding shows the text's size.
+  if (undecoded_.size() > std::max(max_resume_bytes_, kMinDecodeBatch)) settle(surface);
   return !too_long;
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 // What the gateway keeps of a stream in case it breaks mid-way and must be continued on another
 // target (proxy/stream_continuation.h): the partial answer in canonical form and the client's
-// encoder in step with it, never the stream's bytes. A forwarded stream's events are decoded in
-// batches (kDecodeBatch bytes, a dozen events), so a short stream decodes nothing unless it breaks, and a long one
-// costs its answer's text, bounded by limits.max_resume_bytes, whatever its length on the wire.
+// encoder in step with it. A forwarded stream's events are kept as relayed and decoded only if it
+// breaks, so relaying an event costs one copy and no parsing; once they pass limits.max_resume_bytes
+// they are decoded in batches of that size, and what is kept is the answer's text, bounded by it.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -36,10 +36,10 @@ struct BrokenStream {
   // recorded event (both exist, possibly empty, even when nothing was recorded).
   void settle(canonical::Dialect surface);
 
-  static constexpr std::size_t kDecodeBatch = 2 * 1024;
+  static constexpr std::size_t kMinDecodeBatch = 16 * 1024;
 
  private:
-  std::string undecoded_;  // recorded bytes not decoded yet (about kDecodeBatch at most)
+  std::string undecoded_;  // recorded bytes not decoded yet (about max_resume_bytes at most)
   std::unique_ptr<canonical::StreamDecoder> decoder_;
   std::size_t max_resume_bytes_ = 0;
 };

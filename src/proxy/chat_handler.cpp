@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include "canonical/arena.h"
 #include "http/asio_fwd.h"
@@ -44,9 +45,8 @@ bool isJsonContentType(std::string_view value) {
   std::string_view media = value.substr(0, semicolon);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   if (media.size() < 16) return false;
-  std::string lower(media);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json" || lower.ends_with("+json");
+  return boost::beast::iequals(media, "application/json") ||
+         boost::beast::iequals(media.substr(media.size() - 5), "+json");
 }
 
 struct AttemptRecord {

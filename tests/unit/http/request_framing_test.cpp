@@ -127,8 +127,8 @@ TEST(OriginForm, KeepsPathsAndDropsTheAuthorityOfAbsoluteForm) {
   EXPECT_EQ(originForm("*"), "");
 }
 
-bh::request_header<> head(int version = 11) {
-  bh::request_header<> h;
+bh::request_header<switchyard::http::RequestFields> head(int version = 11) {
+  bh::request_header<switchyard::http::RequestFields> h;
   h.version(version);
   h.method(bh::verb::post);
   h.target("/v1/chat/completions");
