@@ -28,6 +28,11 @@ LatencyTracker::LatencyTracker(double alpha, int half_life_samples)
     : alpha_(std::clamp(alpha, 0.0, 1.0)),
       decay_(std::pow(0.5, 1.0 / static_cast<double>(std::max(half_life_samples, 1)))) {}
 
+std::size_t LatencyTracker::bucketOf(double ms) {
+  const double position = std::log(std::max(ms, kMinMs) / kMinMs) / logRatio(kBuckets);
+  return std::min(static_cast<std::size_t>(position), kBuckets - 1);
+}
+
 void LatencyTracker::recordFirstToken(Millis elapsed) {
   const double ms = static_cast<double>(std::max<Millis::rep>(elapsed.count(), 0));
   ttft_ewma_ = ewma(ttft_ewma_, ms, alpha_, samples_ == 0);
@@ -37,9 +42,32 @@ void LatencyTracker::recordFirstToken(Millis elapsed) {
     weight *= decay_;
     if (weight < kNegligible) weight = 0;
   }
-  const double position = std::log(std::max(ms, kMinMs) / kMinMs) / logRatio(kBuckets);
-  const auto bucket = std::min(static_cast<std::size_t>(position), kBuckets - 1);
-  histogram_[bucket] += 1.0;
+  histogram_[bucketOf(ms)] += 1.0;
+}
+
+void LatencyTracker::recordBatch(const Batch& batch) {
+  const auto moved = [this](double average, double mean, std::uint64_t count, bool first) {
+    if (first) return mean;
+    const double kept = std::pow(1.0 - alpha_, static_cast<double>(count));
+    return kept * average + (1.0 - kept) * mean;
+  };
+  if (batch.first_token_count > 0) {
+    const double mean = batch.first_token_sum_ms / static_cast<double>(batch.first_token_count);
+    ttft_ewma_ = moved(ttft_ewma_, mean, batch.first_token_count, samples_ == 0);
+    samples_ += batch.first_token_count;
+    const double decay = std::pow(decay_, static_cast<double>(batch.first_token_count));
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      double& weight = histogram_[i];
+      weight *= decay;
+      if (weight < kNegligible) weight = 0;
+      weight += static_cast<double>(batch.buckets[i]);
+    }
+  }
+  if (batch.total_count > 0) {
+    const double mean = batch.total_sum_ms / static_cast<double>(batch.total_count);
+    total_ewma_ = moved(total_ewma_, mean, batch.total_count, total_samples_ == 0);
+    total_samples_ += batch.total_count;
+  }
 }
 
 void LatencyTracker::recordTotal(Millis elapsed) {

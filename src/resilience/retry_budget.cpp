@@ -10,14 +10,16 @@ std::int64_t secondOf(SteadyTime now) {
   return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
 }
 
+// One bucket per whole second of the window (at least one): the window is the current second and
+// the size - 1 before it.
+std::size_t windowSeconds(Millis window) {
+  return static_cast<std::size_t>(std::max<std::int64_t>(std::chrono::ceil<std::chrono::seconds>(window).count(), 1));
+}
+
 }  // namespace
 
 RetryBudget::RetryBudget(RetryBudgetConfig config)
-    : config_(config),
-      // One bucket per whole second of the window (at least one): the window is the current second
-      // and the buckets.size() - 1 before it.
-      buckets_(static_cast<std::size_t>(std::max<std::int64_t>(
-          std::chrono::ceil<std::chrono::seconds>(config.window).count(), 1))) {}
+    : config_(config), buckets_(windowSeconds(config.window)), primaries_(windowSeconds(config.window)) {}
 
 RetryBudget::Bucket& RetryBudget::bucketAt(SteadyTime now) {
   const std::int64_t second = secondOf(now);
@@ -26,33 +28,28 @@ RetryBudget::Bucket& RetryBudget::bucketAt(SteadyTime now) {
   // A later second reuses the slot. A caller whose clock reading is a whole window older than the
   // slot's (threads read the clock before taking the lock) counts into the newer bucket rather than
   // wiping it.
-  if (bucket.second < second) bucket = Bucket{second, 0, 0};
+  if (bucket.second < second) bucket = Bucket{second, 0};
   return bucket;
 }
 
-void RetryBudget::sums(SteadyTime now, std::uint64_t& primaries, std::uint64_t& retries) const {
+std::uint64_t RetryBudget::retriesIn(SteadyTime now) const {
   const std::int64_t second = secondOf(now);
   const auto size = static_cast<std::int64_t>(buckets_.size());
-  primaries = 0;
-  retries = 0;
+  std::uint64_t retries = 0;
   for (const Bucket& bucket : buckets_) {
     if (bucket.second <= second - size) continue;  // left the window (or never used: -1)
-    primaries += bucket.primaries;
     retries += bucket.retries;
   }
+  return retries;
 }
 
-void RetryBudget::recordPrimary(SteadyTime now) {
-  std::lock_guard lock(mutex_);
-  ++bucketAt(now).primaries;
-}
+void RetryBudget::recordPrimary(SteadyTime now) { primaries_.add(secondOf(now)); }
 
 bool RetryBudget::tryAcquire(SteadyTime now) {
-  std::lock_guard lock(mutex_);
-  std::uint64_t primaries = 0;
-  std::uint64_t retries = 0;
-  sums(now, primaries, retries);
   const double window_seconds = std::chrono::duration<double>(config_.window).count();
+  std::lock_guard lock(mutex_);
+  const std::uint64_t primaries = this->primaries(now);
+  const std::uint64_t retries = retriesIn(now);
   const double allowed = std::max(static_cast<double>(config_.min_per_second) * window_seconds,
                                   config_.ratio * static_cast<double>(primaries));
   if (static_cast<double>(retries + 1) > allowed) return false;
@@ -60,20 +57,13 @@ bool RetryBudget::tryAcquire(SteadyTime now) {
   return true;
 }
 
-std::uint64_t RetryBudget::primaries(SteadyTime now) {
-  std::lock_guard lock(mutex_);
-  std::uint64_t primaries = 0;
-  std::uint64_t retries = 0;
-  sums(now, primaries, retries);
-  return primaries;
+std::uint64_t RetryBudget::primaries(SteadyTime now) const {
+  return primaries_.sumFrom(secondOf(now) - static_cast<std::int64_t>(buckets_.size()) + 1);
 }
 
 std::uint64_t RetryBudget::retries(SteadyTime now) {
   std::lock_guard lock(mutex_);
-  std::uint64_t primaries = 0;
-  std::uint64_t retries = 0;
-  sums(now, primaries, retries);
-  return retries;
+  return retriesIn(now);
 }
 
 }  // namespace switchyard::resilience

@@ -1,15 +1,37 @@
 #include "resilience/target_health.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "observability/log.h"
 
 namespace switchyard::resilience {
 
+namespace {
+
+constexpr std::uint64_t kSumMask = (std::uint64_t{1} << 44) - 1;
+constexpr std::uint64_t kMaxSampleMs = (std::uint64_t{1} << 24) - 1;  // 4.6 hours: a sum of 2^20 fits
+constexpr std::uint64_t kMergeAtCount = std::uint64_t{1} << 19;      // well before the count's 20 bits fill
+
+std::uint64_t sampleMs(Millis elapsed) {
+  return std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max<Millis::rep>(elapsed.count(), 0)), kMaxSampleMs);
+}
+
+}  // namespace
+
 TargetHealth::TargetHealth(std::string target, BreakerConfig config, IncidentLog& incidents)
-    : target_(std::move(target)), incidents_(incidents), breaker_(config) {}
+    : target_(std::move(target)),
+      incidents_(incidents),
+      breaker_(config),
+      shards_(std::make_unique<Shard[]>(kThreadShards)),
+      next_merge_(std::numeric_limits<SteadyTime::duration::rep>::min()) {}
 
 Admission TargetHealth::admit(SteadyTime now) {
+  // The common case without the lock: a closed breaker admits (a trip is published before the call
+  // that makes it returns), an open one within its interval rejects.
+  const BreakerState published = breaker_.publishedState();
+  if (published == BreakerState::Closed) return Admission::Allowed;
+  if (published == BreakerState::Open && now < breaker_.reopensAt()) return Admission::Rejected;
   Change change;
   Admission admission{};
   {
@@ -24,17 +46,25 @@ Admission TargetHealth::admit(SteadyTime now) {
 }
 
 void TargetHealth::recordSuccess(SteadyTime now, Admission admission, Millis first_token, Millis total) {
+  // Late answers are still true latencies of the target.
+  recordLatency(now, first_token, total);
+  if (admission == Admission::Rejected) return;
+  if (admission == Admission::Allowed) {
+    // Only a probe can close the breaker (and its incident, which is open exactly while the breaker
+    // is not closed), so any other success is lock-free: it joins the window of a closed breaker and
+    // changes nothing in an open or half-open one.
+    if (breaker_.publishedState() == BreakerState::Closed) breaker_.countSuccess(now);
+    return;
+  }
   Change change;
   {
     std::lock_guard lock(mutex_);
     const BreakerState recorded = breaker_.recordedState();
     breaker_.recordSuccess(now, admission);
-    // Late answers are still true latencies of the target.
-    latency_.recordFirstToken(first_token);
-    latency_.recordTotal(total);
     if (open_incident_ && breaker_.state(now) == BreakerState::Closed) {
-      change.incident_closed = incidents_.close(*open_incident_, std::chrono::system_clock::now());
+      change.incident_closed = incidents_.close(open_incident_, std::chrono::system_clock::now());
       open_incident_.reset();
+      incident_open_.store(false, std::memory_order_relaxed);
     }
     if (breaker_.recordedState() == recorded && !change.incident_closed) return;
     noteState(change, recorded, now, "probes succeeded");
@@ -159,12 +189,12 @@ void TargetHealth::updateIncident(SteadyTime now, BreakerState before, base::Fai
       first_error += ' ';
       first_error += detail;
     }
-    open_incident_ = incidents_.open(target_, std::chrono::system_clock::now(), std::move(first_error));
-    change.incident_opened = open_incident_;
+    open_incident_ = incidents_.start(target_, std::chrono::system_clock::now(), std::move(first_error));
+    incident_open_.store(true, std::memory_order_relaxed);
+    change.incident_opened = open_incident_->incident.id;
   }
   if (!open_incident_) return;
-  const std::string token(base::toToken(failure));
-  incidents_.update(*open_incident_, [&token](Incident& incident) { ++incident.errors_by_kind[token]; });
+  incidents_.countError(*open_incident_, base::toToken(failure));
 }
 
 void TargetHealth::recordAbandoned(Admission admission) {
@@ -174,21 +204,68 @@ void TargetHealth::recordAbandoned(Admission admission) {
 }
 
 void TargetHealth::noteEffect(IncidentEffect effect) {
+  if (!incident_open_.load(std::memory_order_relaxed)) return;  // most troubled targets: no incident
   std::lock_guard lock(mutex_);
-  if (!open_incident_) return;
-  incidents_.update(*open_incident_, [effect](Incident& incident) {
-    ++incident.affected;
-    switch (effect) {
-      case IncidentEffect::FailedOver: ++incident.failed_over; break;
-      case IncidentEffect::Hedged: ++incident.hedged; break;
-      case IncidentEffect::Lost: ++incident.lost; break;
-      case IncidentEffect::ServedAnyway: break;
+  if (open_incident_) IncidentLog::countEffect(*open_incident_, effect);
+}
+
+void TargetHealth::recordLatency(SteadyTime now, Millis first_token, Millis total) {
+  Shard& shard = shards_[threadShard()];
+  const std::uint64_t first_ms = sampleMs(first_token);
+  shard.buckets[LatencyTracker::bucketOf(static_cast<double>(first_ms))].fetch_add(1, std::memory_order_relaxed);
+  shard.total.fetch_add((std::uint64_t{1} << kSumBits) | sampleMs(total), std::memory_order_relaxed);
+  const std::uint64_t before =
+      shard.first_token.fetch_add((std::uint64_t{1} << kSumBits) | first_ms, std::memory_order_relaxed);
+  if ((before >> kSumBits) + 1 >= kMergeAtCount) {
+    // No merge for a long while (a clock that stands still): merge before the count can overflow.
+    std::lock_guard lock(mutex_);
+    mergeLatency();
+    return;
+  }
+  maybeMergeLatency(now);
+}
+
+void TargetHealth::maybeMergeLatency(SteadyTime now) const {
+  auto due = next_merge_.load(std::memory_order_relaxed);
+  const auto ticks = now.time_since_epoch().count();
+  if (ticks < due) return;
+  const auto next = ticks + std::chrono::duration_cast<SteadyTime::duration>(kLatencyMerge).count();
+  if (!next_merge_.compare_exchange_strong(due, next, std::memory_order_relaxed)) return;  // another caller merges
+  std::lock_guard lock(mutex_);
+  mergeLatency();
+}
+
+void TargetHealth::mergeLatency() const {
+  LatencyTracker::Batch batch;
+  for (std::size_t i = 0; i < kThreadShards; ++i) {
+    Shard& shard = shards_[i];
+    // Loads first: an idle shard's lines are not written. A sample whose parts straddle a merge
+    // lands partly in this batch and partly in the next.
+    if (shard.first_token.load(std::memory_order_relaxed) != 0) {
+      const std::uint64_t first = shard.first_token.exchange(0, std::memory_order_relaxed);
+      batch.first_token_count += first >> kSumBits;
+      batch.first_token_sum_ms += static_cast<double>(first & kSumMask);
     }
-  });
+    if (shard.total.load(std::memory_order_relaxed) != 0) {
+      const std::uint64_t total = shard.total.exchange(0, std::memory_order_relaxed);
+      batch.total_count += total >> kSumBits;
+      batch.total_sum_ms += static_cast<double>(total & kSumMask);
+    }
+    for (std::size_t b = 0; b < LatencyTracker::kBuckets; ++b) {
+      if (shard.buckets[b].load(std::memory_order_relaxed) == 0) continue;
+      batch.buckets[b] += shard.buckets[b].exchange(0, std::memory_order_relaxed);
+    }
+  }
+  if (batch.first_token_count == 0 && batch.total_count == 0) return;
+  latency_.recordBatch(batch);
+  ttft_ewma_ms_.store(latency_.firstTokenEwmaMs(), std::memory_order_relaxed);
+  ttft_p95_ms_.store(latency_.firstTokenQuantileMs(0.95), std::memory_order_relaxed);
+  samples_.store(latency_.samples(), std::memory_order_relaxed);
 }
 
 TargetSnapshot TargetHealth::snapshot(SteadyTime now) const {
   std::lock_guard lock(mutex_);
+  mergeLatency();
   TargetSnapshot snapshot;
   snapshot.target = target_;
   snapshot.breaker = breaker_.state(now);
@@ -200,47 +277,70 @@ TargetSnapshot TargetHealth::snapshot(SteadyTime now) const {
   snapshot.ttft_p95_ms = latency_.firstTokenQuantileMs(0.95);
   snapshot.total_ewma_ms = latency_.totalEwmaMs();
   snapshot.samples = latency_.samples();
-  snapshot.in_flight = in_flight_.load(std::memory_order_relaxed);
-  snapshot.open_incident = open_incident_;
+  for (std::size_t i = 0; i < kThreadShards; ++i) snapshot.in_flight += shards_[i].in_flight.load(std::memory_order_relaxed);
+  if (open_incident_) snapshot.open_incident = open_incident_->incident.id;
   return snapshot;
 }
 
 PlanState TargetHealth::planState(SteadyTime now) const {
-  std::lock_guard lock(mutex_);
-  return PlanState{breaker_.state(now), breaker_.reopensAt(), latency_.firstTokenEwmaMs(), latency_.samples()};
+  maybeMergeLatency(now);
+  // The state is read before the interval's end: a trip publishes the end first, so an Open state
+  // never pairs with the previous interval.
+  const BreakerState state = breaker_.state(now);
+  return PlanState{state, breaker_.reopensAt(), ttft_ewma_ms_.load(std::memory_order_relaxed),
+                   samples_.load(std::memory_order_relaxed)};
 }
 
-double TargetHealth::firstTokenP95Ms() const {
-  std::lock_guard lock(mutex_);
-  return latency_.firstTokenQuantileMs(0.95);
+Incident IncidentEntry::read() const {
+  Incident copy = incident;
+  copy.affected += affected.load(std::memory_order_relaxed);
+  copy.failed_over += failed_over.load(std::memory_order_relaxed);
+  copy.hedged += hedged.load(std::memory_order_relaxed);
+  copy.lost += lost.load(std::memory_order_relaxed);
+  return copy;
 }
 
-std::uint64_t IncidentLog::open(std::string target, WallTime when, std::string first_error) {
+std::shared_ptr<IncidentEntry> IncidentLog::start(std::string target, WallTime when, std::string first_error) {
+  auto entry = std::make_shared<IncidentEntry>();
+  entry->incident.target = std::move(target);
+  entry->incident.opened = when;
+  entry->incident.first_error = std::move(first_error);
   std::lock_guard lock(mutex_);
-  Incident incident;
-  incident.id = next_id_++;
-  incident.target = std::move(target);
-  incident.opened = when;
-  incident.first_error = std::move(first_error);
-  incidents_.push_back(std::move(incident));
-  return incidents_.back().id;
+  entry->incident.id = next_id_++;
+  incidents_.push_back(entry);
+  return entry;
+}
+
+IncidentEntry* IncidentLog::find(std::uint64_t id) {
+  const auto found = std::lower_bound(incidents_.begin(), incidents_.end(), id,
+                                      [](const auto& entry, std::uint64_t wanted) { return entry->incident.id < wanted; });
+  return found != incidents_.end() && (*found)->incident.id == id ? found->get() : nullptr;
+}
+
+std::optional<Incident> IncidentLog::close(const std::shared_ptr<IncidentEntry>& entry, WallTime when) {
+  std::lock_guard lock(mutex_);
+  return closeLocked(*entry, when);
 }
 
 std::optional<Incident> IncidentLog::close(std::uint64_t id, WallTime when) {
   std::lock_guard lock(mutex_);
-  const auto found = std::find_if(incidents_.begin(), incidents_.end(),
-                                  [id](const Incident& incident) { return incident.id == id; });
-  if (found == incidents_.end() || found->closed) return std::nullopt;
-  found->closed = when;
-  std::optional<Incident> closed_now = *found;
+  IncidentEntry* entry = find(id);
+  if (entry == nullptr) return std::nullopt;
+  return closeLocked(*entry, when);
+}
+
+std::optional<Incident> IncidentLog::closeLocked(IncidentEntry& entry, WallTime when) {
+  // An entry already dropped from the log is closed (only closed ones are dropped).
+  if (entry.incident.closed) return std::nullopt;
+  entry.incident.closed = when;
+  std::optional<Incident> closed_now = entry.read();
   // Open incidents are always kept (they are the live ones); closed ones beyond the capacity go,
-  // oldest first. Closing is rare, so the linear scans cost nothing that matters.
-  auto closed = static_cast<std::size_t>(std::count_if(
-      incidents_.begin(), incidents_.end(), [](const Incident& incident) { return incident.closed.has_value(); }));
-  for (auto it = incidents_.begin(); closed > capacity_ && it != incidents_.end();) {
-    if (it->closed) {
+  // oldest first. Closing is rare; the scan stops at the oldest closed one.
+  ++closed_;
+  for (auto it = incidents_.begin(); closed_ > capacity_ && it != incidents_.end();) {
+    if ((*it)->incident.closed) {
       it = incidents_.erase(it);
-      --closed;
+      --closed_;
     } else {
       ++it;
     }
@@ -248,9 +348,27 @@ std::optional<Incident> IncidentLog::close(std::uint64_t id, WallTime when) {
   return closed_now;
 }
 
+void IncidentLog::countError(IncidentEntry& entry, std::string_view token) {
+  std::lock_guard lock(mutex_);
+  ++entry.incident.errors_by_kind[std::string(token)];
+}
+
+void IncidentLog::countEffect(IncidentEntry& entry, IncidentEffect effect) {
+  entry.affected.fetch_add(1, std::memory_order_relaxed);
+  switch (effect) {
+    case IncidentEffect::FailedOver: entry.failed_over.fetch_add(1, std::memory_order_relaxed); break;
+    case IncidentEffect::Hedged: entry.hedged.fetch_add(1, std::memory_order_relaxed); break;
+    case IncidentEffect::Lost: entry.lost.fetch_add(1, std::memory_order_relaxed); break;
+    case IncidentEffect::ServedAnyway: break;
+  }
+}
+
 std::vector<Incident> IncidentLog::all() const {
   std::lock_guard lock(mutex_);
-  return {incidents_.begin(), incidents_.end()};
+  std::vector<Incident> copies;
+  copies.reserve(incidents_.size());
+  for (const auto& entry : incidents_) copies.push_back(entry->read());
+  return copies;
 }
 
 void TargetHealth::reconfigure(const BreakerConfig& config) {

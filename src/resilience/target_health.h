@@ -1,9 +1,20 @@
 #pragma once
 // What the gateway knows of one target's health, shared by every worker: its circuit breaker, its
 // latency, the requests in flight, and the incident that is open while its breaker is. Every method
-// is thread-safe (one small mutex per target; no lock is held across I/O). Each breaker transition
-// (opened, half-open, closed) and each incident opening and closing is logged once, by the call
-// that made it, after the lock is released: warnings for openings, info for recoveries.
+// is thread-safe, and a request that succeeds takes no lock: admission to a closed breaker is one
+// atomic load, its success joins the breaker's window in the calling thread's shard, and its
+// latency and in-flight count go to that thread's shard too (thread_shards.h). Failures, probes,
+// state transitions, incidents, health checks and /admin reads take one small mutex per target (no
+// lock is held across I/O). Each breaker transition (opened, half-open, closed) and each incident
+// opening and closing is logged once, by the call that made it, after the lock is released:
+// warnings for openings, info for recoveries.
+//
+// What is stale, and by how much: breaker states and the counts the breaker decides on are never
+// stale (a trip is published before the failing call returns; a success counts at once). Latency
+// (the averages and p95 the planner and the hedge delay read) is merged from the shards at most
+// every kLatencyMerge (100 ms) while requests arrive, and at once for /admin/targets; samples merged
+// together move the averages as if they had all been their mean.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -18,6 +29,7 @@
 #include "base/failure.h"
 #include "resilience/circuit_breaker.h"
 #include "resilience/latency_tracker.h"
+#include "resilience/thread_shards.h"
 
 namespace switchyard::resilience {
 
@@ -63,17 +75,25 @@ struct PlanState {
   std::uint64_t samples = 0;
 };
 
+// How long latency samples may wait in the per-thread shards before the planner's view includes them.
+inline constexpr Millis kLatencyMerge{100};
+
 class IncidentLog;
+struct IncidentEntry;
 
 class TargetHealth {
  public:
   TargetHealth(std::string target, BreakerConfig config, IncidentLog& incidents);
+  TargetHealth(const TargetHealth&) = delete;
+  TargetHealth& operator=(const TargetHealth&) = delete;
 
   const std::string& target() const { return target_; }
 
+  // Lock-free while the breaker is closed (and while it is open within its interval).
   Admission admit(SteadyTime now);
   // The outcome of an admitted attempt; latencies are those of a successful answer (first token for
-  // streams, the whole answer otherwise, as `first_token`).
+  // streams, the whole answer otherwise, as `first_token`). A success is lock-free unless it is a
+  // probe's.
   void recordSuccess(SteadyTime now, Admission admission, Millis first_token, Millis total);
   void recordFailure(SteadyTime now, Admission admission, base::FailureKind failure, std::string_view detail);
   // An admitted attempt that ended without an outcome for this target (the client left, a hedge lost).
@@ -93,13 +113,16 @@ class TargetHealth {
   // A config reload's breaker settings; the breaker's state, latencies and incidents are kept.
   void reconfigure(const BreakerConfig& config);
 
-  void attemptStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
-  void attemptEnded() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+  // Lock-free, per thread shard.
+  void attemptStarted() { shards_[threadShard()].in_flight.fetch_add(1, std::memory_order_relaxed); }
+  void attemptEnded() { shards_[threadShard()].in_flight.fetch_sub(1, std::memory_order_relaxed); }
 
+  // Exact: merges the latency shards first.
   TargetSnapshot snapshot(SteadyTime now) const;
+  // Lock-free, except that about every kLatencyMerge one caller merges the latency shards.
   PlanState planState(SteadyTime now) const;
-  // The p95 of time to first token (hedging's "p95" delay); 0 when unknown.
-  double firstTokenP95Ms() const;
+  // The p95 of time to first token (hedging's "p95" delay) as of the last merge; 0 when unknown.
+  double firstTokenP95Ms() const { return ttft_p95_ms_.load(std::memory_order_relaxed); }
 
  private:
   // What one call changed, to be logged once the lock is released.
@@ -118,41 +141,81 @@ class TargetHealth {
   void logChange(const Change& change) const;
   void updateIncident(SteadyTime now, BreakerState before, base::FailureKind failure, std::string_view detail,
                       Change& change);
+  void recordLatency(SteadyTime now, Millis first_token, Millis total);
+  // Merges the latency shards when kLatencyMerge has passed since the last merge (one caller wins).
+  void maybeMergeLatency(SteadyTime now) const;
+  void mergeLatency() const;  // under mutex_
+
+  // What one thread adds; a cache line (or a few) of its own. The sample words pack a count in the
+  // top 20 bits and a sum of milliseconds in the kSumBits below.
+  struct alignas(64) Shard {
+    std::atomic<std::uint64_t> first_token{0};
+    std::atomic<std::uint64_t> total{0};
+    std::atomic<std::int64_t> in_flight{0};
+    std::array<std::atomic<std::uint64_t>, LatencyTracker::kBuckets> buckets{};
+  };
+  static constexpr int kSumBits = 44;
 
   const std::string target_;
   IncidentLog& incidents_;
   mutable std::mutex mutex_;
   CircuitBreaker breaker_;
-  LatencyTracker latency_;
-  std::optional<std::uint64_t> open_incident_;
-  std::atomic<std::int64_t> in_flight_{0};
+  mutable LatencyTracker latency_;  // the merged samples, under mutex_
+  std::shared_ptr<IncidentEntry> open_incident_;  // under mutex_
+  std::atomic<bool> incident_open_{false};  // open_incident_ is set; lets noteEffect skip the lock
+  std::unique_ptr<Shard[]> shards_;
+  // Published by each merge, read lock-free by the planner and the hedge delay.
+  mutable std::atomic<SteadyTime::duration::rep> next_merge_;
+  mutable std::atomic<double> ttft_ewma_ms_{0};
+  mutable std::atomic<double> ttft_p95_ms_{0};
+  mutable std::atomic<std::uint64_t> samples_{0};
 };
 
-// Every incident, open and closed (the last `capacity` closed ones are kept).
+// One incident as the log keeps it. The effect counters are atomics so that a target counts into
+// its open incident without the log's lock; the rest is under the log's mutex.
+struct IncidentEntry {
+  Incident incident;
+  std::atomic<std::uint64_t> affected{0};
+  std::atomic<std::uint64_t> failed_over{0};
+  std::atomic<std::uint64_t> hedged{0};
+  std::atomic<std::uint64_t> lost{0};
+
+  Incident read() const;  // under the log's mutex
+};
+
+// Every incident, open and closed (the last `capacity` closed ones are kept). A target holds its
+// open incident's entry, so counting into it finds it in O(1); by id it is a binary search.
 class IncidentLog {
  public:
   explicit IncidentLog(std::size_t capacity = 1000) : capacity_(capacity) {}
 
-  std::uint64_t open(std::string target, WallTime when, std::string first_error);
+  std::shared_ptr<IncidentEntry> start(std::string target, WallTime when, std::string first_error);
+  std::uint64_t open(std::string target, WallTime when, std::string first_error) {
+    return start(std::move(target), when, std::move(first_error))->incident.id;
+  }
   // The incident as it closed (none when it is no longer kept or was closed already).
+  std::optional<Incident> close(const std::shared_ptr<IncidentEntry>& entry, WallTime when);
   std::optional<Incident> close(std::uint64_t id, WallTime when);
+  // One more failure of kind `token` while the incident is open.
+  void countError(IncidentEntry& entry, std::string_view token);
+  // Lock-free.
+  static void countEffect(IncidentEntry& entry, IncidentEffect effect);
   // Applies `update` to the incident with `id`, if it is still kept.
   template <class Update>
   void update(std::uint64_t id, Update&& update) {
     std::lock_guard lock(mutex_);
-    for (auto& incident : incidents_) {
-      if (incident.id == id) {
-        update(incident);
-        return;
-      }
-    }
+    if (IncidentEntry* entry = find(id)) update(entry->incident);
   }
   std::vector<Incident> all() const;  // oldest first
 
  private:
+  IncidentEntry* find(std::uint64_t id);  // under mutex_
+  std::optional<Incident> closeLocked(IncidentEntry& entry, WallTime when);
+
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::deque<Incident> incidents_;
+  std::deque<std::shared_ptr<IncidentEntry>> incidents_;  // by id, oldest first
+  std::size_t closed_ = 0;                                // closed ones among them
   std::uint64_t next_id_ = 1;
 };
 

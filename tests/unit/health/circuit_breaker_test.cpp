@@ -250,5 +250,33 @@ TEST(CircuitBreaker, RejectedAdmissionsReportNothing) {
   EXPECT_EQ(breaker.windowRequests(kStart), 2);
 }
 
+TEST(CircuitBreaker, WindowSlidesInStepsOfATwentiethOfItsLength) {
+  CircuitBreaker breaker(config());  // a 10 s window: 500 ms steps
+  breaker.recordFailure(kStart + 400ms, breaker.admit(kStart + 400ms));
+  breaker.recordSuccess(kStart + 600ms, breaker.admit(kStart + 600ms));
+  EXPECT_EQ(breaker.windowRequests(kStart + 9999ms), 2);
+  // The failure's step [0, 500 ms) leaves at 10 s, 400 ms before the failure itself would: the
+  // staleness the stepped window accepts (at most one step, early).
+  EXPECT_EQ(breaker.windowFailures(kStart + 10s), 0);
+  EXPECT_EQ(breaker.windowRequests(kStart + 10s), 1);
+  EXPECT_EQ(breaker.windowRequests(kStart + 10500ms), 0);
+}
+
+TEST(CircuitBreaker, AReloadThatChangesTheWindowRestartsItAndKeepsTheState) {
+  CircuitBreaker breaker(config());
+  fail(breaker, kStart, 2);
+  BreakerConfig longer = config();
+  longer.window = Millis(60000);
+  breaker.reconfigure(longer);
+  EXPECT_EQ(breaker.windowRequests(kStart), 0);
+  EXPECT_EQ(breaker.state(kStart), BreakerState::Closed);
+  fail(breaker, kStart, 1);
+  EXPECT_EQ(breaker.state(kStart), BreakerState::Open) << "the run of failures is kept";
+  // Same window length: nothing restarts.
+  breaker.reconfigure(longer);
+  EXPECT_EQ(breaker.windowRequests(kStart), 1);
+  EXPECT_EQ(breaker.windowRequests(kStart + 56s), 1);  // 3 s steps: its step began at 999 s
+}
+
 }  // namespace
 }  // namespace switchyard::resilience

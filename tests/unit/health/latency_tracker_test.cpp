@@ -89,5 +89,43 @@ TEST(LatencyTracker, OutOfRangeSamplesLandInTheEndBuckets) {
   EXPECT_LE(slow.firstTokenQuantileMs(1.0), 300001.0);
 }
 
+LatencyTracker::Batch batchOf(std::uint64_t count, Millis first_token, Millis total) {
+  LatencyTracker::Batch batch;
+  batch.first_token_count = count;
+  batch.first_token_sum_ms = static_cast<double>(count) * static_cast<double>(first_token.count());
+  batch.total_count = count;
+  batch.total_sum_ms = static_cast<double>(count) * static_cast<double>(total.count());
+  batch.buckets[LatencyTracker::bucketOf(static_cast<double>(first_token.count()))] = count;
+  return batch;
+}
+
+TEST(LatencyTracker, ABatchOfOneIsOneSample) {
+  LatencyTracker single(0.2, 200);
+  LatencyTracker batched(0.2, 200);
+  for (const auto ms : {100ms, 250ms, 40ms}) {
+    single.recordFirstToken(ms);
+    single.recordTotal(ms * 3);
+    batched.recordBatch(batchOf(1, ms, ms * 3));
+  }
+  EXPECT_DOUBLE_EQ(batched.firstTokenEwmaMs(), single.firstTokenEwmaMs());
+  EXPECT_DOUBLE_EQ(batched.totalEwmaMs(), single.totalEwmaMs());
+  EXPECT_EQ(batched.samples(), single.samples());
+  EXPECT_NEAR(batched.firstTokenQuantileMs(0.95), single.firstTokenQuantileMs(0.95), 1e-9);
+}
+
+TEST(LatencyTracker, ABatchOfEqualSamplesMovesLikeThoseSamplesOneByOne) {
+  LatencyTracker single(0.2, 200);
+  LatencyTracker batched(0.2, 200);
+  for (int i = 0; i < 30; ++i) single.recordFirstToken(100ms);
+  batched.recordBatch(batchOf(30, 100ms, 100ms));
+  for (int i = 0; i < 7; ++i) single.recordFirstToken(900ms);
+  batched.recordBatch(batchOf(7, 900ms, 900ms));
+  EXPECT_NEAR(batched.firstTokenEwmaMs(), single.firstTokenEwmaMs(), 1e-9);
+  EXPECT_EQ(batched.samples(), 37u);
+  // The histogram takes a batch's samples as equally old: within a fraction of a percent here.
+  EXPECT_NEAR(batched.firstTokenQuantileMs(0.5), single.firstTokenQuantileMs(0.5), 0.01 * single.firstTokenQuantileMs(0.5));
+  EXPECT_NEAR(batched.firstTokenQuantileMs(0.95), single.firstTokenQuantileMs(0.95), 0.01 * single.firstTokenQuantileMs(0.95));
+}
+
 }  // namespace
 }  // namespace switchyard::resilience

@@ -105,5 +105,58 @@ TEST(RetryBudget, ConcurrentWorkersNeverOverspendTheBudget) {
   EXPECT_EQ(budget.retries(kStart), static_cast<std::uint64_t>(kThreads * kPerThread / 10));
 }
 
+TEST(RetryBudget, LockFreePrimariesFromManyThreadsAreExactAcrossSeconds) {
+  RetryBudget budget(config(0.1, 0));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 4000;
+  std::atomic<int> ready{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      // 1,000 per second for four seconds, on every thread.
+      for (int i = 0; i < kPerThread; ++i) budget.recordPrimary(kStart + Millis(i));
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  EXPECT_EQ(budget.primaries(kStart + 3999ms), std::uint64_t{kThreads * kPerThread});
+  EXPECT_EQ(budget.primaries(kStart + 11s), std::uint64_t{kThreads * 2000}) << "seconds 0 and 1 have left";
+  EXPECT_EQ(budget.primaries(kStart + 12s), std::uint64_t{kThreads * 1000});
+  EXPECT_EQ(budget.primaries(kStart + 13s), 0u);
+}
+
+TEST(RetryBudget, RetriesRacingPrimariesNeverExceedTheBudget) {
+  RetryBudget budget(config(0.2, 0));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 3000;
+  std::atomic<int> granted{0};
+  std::atomic<int> ready{0};
+  std::atomic<bool> over{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (int i = 0; i < kPerThread; ++i) {
+        if (t % 2 == 0) {
+          budget.recordPrimary(kStart);
+        } else if (budget.tryAcquire(kStart)) {
+          granted.fetch_add(1);
+          // What was granted so far never exceeds the ratio of the primaries counted so far.
+          if (static_cast<double>(budget.retries(kStart)) > 0.2 * static_cast<double>(budget.primaries(kStart)) + 1e-9) {
+            over.store(true);
+          }
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  EXPECT_FALSE(over.load());
+  EXPECT_EQ(budget.primaries(kStart), std::uint64_t{kThreads / 2 * kPerThread});
+  EXPECT_EQ(budget.retries(kStart), static_cast<std::uint64_t>(granted.load()));
+  EXPECT_LE(granted.load(), kThreads / 2 * kPerThread / 5);
+}
+
 }  // namespace
 }  // namespace switchyard::resilience
