@@ -66,7 +66,7 @@ class Connection {
       fuzzing::fail("the scanner found a complete head that Beast did not", buffer_.substr(0, scanner.headSize()));
     }
     if (used != scanner.headSize()) fuzzing::fail("the scanner and Beast disagree on the head's end", buffer_);
-    if (parser.get().target() != scanner.target()) fuzzing::fail("the scanner and Beast disagree on the target", buffer_);
+    if (parser.get().target() != scanner.target(buffer_)) fuzzing::fail("the scanner and Beast disagree on the target", buffer_);
     buffer_.erase(0, used);
     if (http::checkRequestHead(parser.get())) return false;
     const auto head_fields = fieldCount(parser.get());

@@ -103,7 +103,8 @@ bool RequestHeadScanner::checkRequestLine(std::string_view line) {
     error_ = FramingError::request_line;
     return false;
   }
-  target_.assign(line.substr(target_start, i - target_start));
+  target_begin_ = target_start;  // the request line starts at the head's first byte
+  target_size_ = i - target_start;
   const std::string_view version = line.substr(i + 1);
   if (version.size() != 8 || !version.starts_with("HTTP/") || !isDigit(version[5]) || version[6] != '.' ||
       !isDigit(version[7])) {

@@ -80,8 +80,9 @@ class RequestHeadScanner {
   // `bytes`: everything received since the request line began; each call's bytes extend the last's.
   State scan(std::string_view bytes);
   boost::system::error_code error() const { return error_; }
-  // The request line's target once that line has been read (empty before).
-  const std::string& target() const { return target_; }
+  // The request line's target in `bytes` (the last bytes scanned) once that line has been read
+  // (empty before). The request line begins the head, so its target is found by offset.
+  std::string_view target(std::string_view bytes) const { return bytes.substr(target_begin_, target_size_); }
   // Bytes of the head, final CRLF included, once complete.
   std::size_t headSize() const { return head_size_; }
 
@@ -93,7 +94,8 @@ class RequestHeadScanner {
   std::size_t next_line_ = 0;
   bool request_line_seen_ = false;
   std::size_t head_size_ = 0;
-  std::string target_;
+  std::size_t target_begin_ = 0;
+  std::size_t target_size_ = 0;
   boost::system::error_code error_;
 };
 

@@ -16,8 +16,9 @@ asio::awaitable<boost::system::error_code> readRequestHead(beast::tcp_stream& st
   RequestHeadScanner scanner;
   for (;;) {
     const auto data = buffer.data();
-    const auto state = scanner.scan({static_cast<const char*>(data.data()), data.size()});
-    if (!scanner.target().empty()) target = scanner.target();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    const auto state = scanner.scan(bytes);
+    if (const auto seen = scanner.target(bytes); !seen.empty()) target.assign(seen);
     if (state == RequestHeadScanner::State::bad) co_return scanner.error();
     if (state == RequestHeadScanner::State::complete || buffer.size() >= limit) co_return boost::system::error_code{};
     const std::size_t room = std::min(beast::read_size(buffer, 65536), limit - buffer.size() + 1);

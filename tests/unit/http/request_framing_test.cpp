@@ -28,7 +28,7 @@ TEST(RequestHeadScanner, AcceptsAWellFormedHeadAndFindsItsEnd) {
   RequestHeadScanner scanner;
   EXPECT_EQ(scanner.scan(kGood), State::complete);
   EXPECT_EQ(scanner.headSize(), kGood.size() - 2);
-  EXPECT_EQ(scanner.target(), "/v1/chat/completions");
+  EXPECT_EQ(scanner.target(kGood), "/v1/chat/completions");
   EXPECT_FALSE(scanner.error());
 }
 
@@ -56,7 +56,7 @@ TEST(RequestHeadScanner, WaitsForMoreOnAnIncompleteHead) {
   EXPECT_EQ(scanner.scan("POST /v1/chat/completions HT"), State::need_more);
   EXPECT_EQ(scanner.scan("POST /v1/chat/completions HTTP/1.1\r"), State::need_more);
   EXPECT_EQ(scanner.scan("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n"), State::need_more);
-  EXPECT_EQ(scanner.target(), "/v1/chat/completions");
+  EXPECT_EQ(scanner.target("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n"), "/v1/chat/completions");
 }
 
 TEST(RequestHeadScanner, RefusesLineEndingsOtherThanCrlf) {
