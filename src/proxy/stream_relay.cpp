@@ -1,6 +1,7 @@
 #include "proxy/stream_relay.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/utf8.h"
 #include "http/sse.h"
@@ -71,10 +72,28 @@ EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event, bool f
   return EventRole::Answer;
 }
 
+// The next "finish_reason" key in `data` at or after `from`. It is found by its underscore, a rare
+// byte in a chunk: memchr skips to each (a few per chunk), where string_view::find would stop at
+// every '"' (dozens per chunk) and memmem pays a setup per call.
+std::size_t findFinishReasonKey(std::string_view data, std::size_t from) {
+  constexpr std::string_view kKey = "\"finish_reason\"";
+  constexpr std::size_t kUnderscore = 7;  // kKey[7] == '_'
+  for (std::size_t at = from + kUnderscore; at < data.size();) {
+    const void* found = std::memchr(data.data() + at, '_', data.size() - at);
+    if (found == nullptr) break;
+    const auto underscore = static_cast<std::size_t>(static_cast<const char*>(found) - data.data());
+    const std::size_t start = underscore - kUnderscore;
+    if (data.substr(start, kKey.size()) == kKey) return start;
+    at = underscore + 1;
+  }
+  return std::string_view::npos;
+}
+
 // A non-null "finish_reason" in an OpenAI chunk (whatever the spacing around the colon).
 bool carriesFinishReason(std::string_view data) {
   constexpr std::string_view kKey = "\"finish_reason\"";
-  for (std::size_t at = data.find(kKey); at != std::string_view::npos; at = data.find(kKey, at + 1)) {
+  for (std::size_t at = findFinishReasonKey(data, 0); at != std::string_view::npos;
+       at = findFinishReasonKey(data, at + 1)) {
     std::size_t i = at + kKey.size();
     while (i < data.size() && (data[i] == ' ' || data[i] == ':')) ++i;
     if (i < data.size() && data[i] == '"') return true;
