@@ -248,7 +248,7 @@ ClientPool::ClientPool(asio::io_context& io, UpstreamTarget target,
 
 ClientPool::~ClientPool() = default;
 
-asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
+std::unique_ptr<UpstreamConnection> ClientPool::reuseIdle() {
   while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
@@ -257,8 +257,13 @@ asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
     // next request, whose answer those bytes would otherwise become.
     if (connection->peerClosed()) continue;
     connection->reset();
-    co_return Acquired{std::move(connection), {}, false};
+    return connection;
   }
+  return nullptr;
+}
+
+asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
+  if (auto connection = reuseIdle()) co_return Acquired{std::move(connection), {}, false};
   if (resolved_.empty()) {
     tcp::resolver resolver{io_};
     auto [ec, results] = co_await resolver.async_resolve(target_.host, std::to_string(target_.port),

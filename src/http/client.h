@@ -107,6 +107,9 @@ class ClientPool {
   };
   // An idle connection, or a new one connected (and TLS-handshaken) before the deadline.
   boost::asio::awaitable<Acquired> acquire(SteadyTime deadline);
+  // The reuse half of acquire(), without a coroutine: an idle connection fit for the next exchange,
+  // or null (then acquire() connects). The usual case on a busy route costs no coroutine frame.
+  std::unique_ptr<UpstreamConnection> reuseIdle();
   // Returns a connection after an exchange; kept only if reusable and the pool has room.
   void release(std::unique_ptr<UpstreamConnection> connection);
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
-#include <unordered_set>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -38,6 +37,41 @@ bool isParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
+// The connections of one worker that wait for their next request, linked through their own frames
+// (no allocation per request). Worker-thread only.
+class IdleConnections {
+ public:
+  struct Link {
+    beast::tcp_stream* stream = nullptr;
+    Link* prev = nullptr;
+    Link* next = nullptr;
+    bool linked = false;
+  };
+
+  void insert(Link& link) {
+    link.prev = nullptr;
+    link.next = first_;
+    if (first_ != nullptr) first_->prev = &link;
+    first_ = &link;
+    link.linked = true;
+  }
+  void erase(Link& link) {
+    if (!link.linked) return;
+    if (link.prev != nullptr) link.prev->next = link.next;
+    else first_ = link.next;
+    if (link.next != nullptr) link.next->prev = link.prev;
+    link.linked = false;
+  }
+  // Cancels every waiting read (their handlers run later, so none unlinks during the walk).
+  void cancelAll() {
+    beast::error_code ignored;
+    for (Link* link = first_; link != nullptr; link = link->next) link->stream->socket().cancel(ignored);
+  }
+
+ private:
+  Link* first_ = nullptr;
+};
+
 // One worker's client connections: how many are open (read by drain() from another thread), which
 // wait for their next request (a drain closes those at once), and whether the worker drains.
 struct ConnectionHub {
@@ -45,7 +79,7 @@ struct ConnectionHub {
   std::atomic<std::size_t> open{0};
   std::size_t max_open = 0;
   bool draining = false;
-  std::unordered_set<beast::tcp_stream*> idle;
+  IdleConnections idle;
   asio::steady_timer gate;  // the accept loop waits on it while max_open connections are open
 
   void closed() {
@@ -66,20 +100,27 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
   // a stray request, told to retry elsewhere), sent promptly.
   constexpr std::chrono::seconds kDrainingRequestTimeout{2};
   bool served = false;
+  IdleConnections::Link idle_link{&stream};
   for (;;) {
     if (hub.draining && served) break;
     if (buffer.capacity() < kRequestReadBuffer) buffer.reserve(kRequestReadBuffer);  // a stream released it
     RequestParser parser;
     applyRequestLimits(parser, options.max_header_bytes, options.max_body_bytes);
     stream.expires_after(hub.draining ? kDrainingRequestTimeout : options.idle_timeout);
-    hub.idle.insert(&stream);
+    hub.idle.insert(idle_link);
     // Strict framing (http/request_framing.h): the raw head is checked before Beast parses it, the
     // parsed head (Transfer-Encoding, Content-Length, Host, target form) before the body is read.
     std::string head_target;
     beast::error_code ec = co_await readRequestHead(stream, buffer, options.max_header_bytes, head_target);
     std::size_t n = 0;
-    if (!ec) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
-    hub.idle.erase(&stream);
+    if (!ec) {
+      // The head is in the buffer (or the buffer is at the limit): Beast parses it from there, with
+      // no read operation; only what it could not finish goes through async_read_header.
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec == http::error::need_more) ec = {};
+      if (!ec && !parser.is_header_done()) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
+    }
+    hub.idle.erase(idle_link);
     if (!ec) ec = checkRequestHead(parser.get());
     const std::size_t head_fields = ec ? 0 : fieldCount(parser.get());
     if (!ec && parser.get()[http::field::expect] == "100-continue") {
@@ -165,8 +206,7 @@ struct Server::Worker {
   // balancer's probes see the 503 rather than a refused connection.
   void beginDrain() {
     hub.draining = true;
-    beast::error_code ignored;
-    for (beast::tcp_stream* idle : hub.idle) idle->socket().cancel(ignored);
+    hub.idle.cancelAll();
     handler->drain();
   }
 };
@@ -304,7 +344,7 @@ DrainReport Server::drain(std::chrono::milliseconds grace) {
       beast::error_code ignored;
       w->acceptor.close(ignored);
       w->hub.gate.cancel();
-      for (beast::tcp_stream* idle : w->hub.idle) idle->socket().cancel(ignored);
+      w->hub.idle.cancelAll();
     });
   }
   const auto last_end = Clock::now() + kLastWrites;
