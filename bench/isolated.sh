@@ -136,24 +136,8 @@ ANTHROPIC_SSE="$(
   anthropic_event message_stop '{"type":"message_stop"}'
 )"$'\n\n'
 
-nginx_escape() { local s="${1//\\/\\\\}"; s="${s//\'/\\\'}"; printf '%s' "${s//$'\n'/\\n}"; }
-nginx_common() {  # nginx_common DIR
-  cat <<EOF
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $1/client_body_temp;
-  proxy_temp_path $1/proxy_temp;
-  fastcgi_temp_path $1/fastcgi_temp;
-  uwsgi_temp_path $1/uwsgi_temp;
-  scgi_temp_path $1/scgi_temp;
-  keepalive_requests 100000000;
-  keepalive_timeout 120s;
-EOF
-}
+# shellcheck source=bench/nginx_common.sh
+source "$ROOT/bench/nginx_common.sh"
 {
   nginx_common "$W/up"
   cat <<EOF
