@@ -1,6 +1,9 @@
 #include "proxy/target_plan.h"
 
 #include <algorithm>
+#include <span>
+
+#include <boost/container/small_vector.hpp>
 
 namespace switchyard::proxy {
 
@@ -36,7 +39,8 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
   // Every target's state is read once per request, lock-free (TargetHealth::planState: atomics, and
   // about every 100 ms one caller merges a target's latency shards); the route's views are copies.
   const auto& known = state.routes.healthTargets();
-  std::vector<routing::TargetView> all;
+  // On the stack for a gateway of up to 16 targets (no allocation per request).
+  boost::container::small_vector<routing::TargetView, 16> all;
   all.reserve(known.size());
   for (std::size_t i = 0; i < known.size(); ++i) {
     all.push_back(viewOf(state, i, known[i].provider, known[i].context_window, now));
@@ -46,7 +50,8 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
     plan.views.push_back(all[target.health]);
     plan.views.back().context_window = target.context_window;
   }
-  plan.order = routing::planOrder(plan.views, all, route.plan, now);
+  plan.order = routing::planOrder(plan.views, std::span<const routing::TargetView>(all.data(), all.size()),
+                                  route.plan, now);
   plan.forced = plan.order.size() == 1 && plan.views[plan.order[0]].breaker == resilience::BreakerState::Open;
   for (std::size_t i = 0; i < route.targets.size(); ++i) {
     if (std::find(plan.order.begin(), plan.order.end(), i) == plan.order.end()) plan.skipped.push_back(i);

@@ -13,6 +13,8 @@
 #include <optional>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace switchyard::resilience {
 
 using Millis = std::chrono::milliseconds;
@@ -81,7 +83,8 @@ class RetryState {
     int same_target_used = 0;                   // same-target retries spent
     bool excluded = false;
   };
-  std::vector<PerTarget> targets_;
+  // Inline for the usual route of a few targets: a request allocates nothing for its retry state.
+  boost::container::small_vector<PerTarget, 4> targets_;
   std::optional<std::size_t> repeat_;   // the target a same-target retry goes to next
   Millis repeat_wait_{0};
 };
