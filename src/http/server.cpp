@@ -195,7 +195,10 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
 // ---------------------------------------------------------------- Server
 
 struct Server::Worker {
-  asio::io_context io{1};
+  // One thread runs this io_context and starts every operation on its sockets; other threads only
+  // post() to it. So the reactor needs no lock per socket operation (the scheduler keeps its lock,
+  // for those posts, and so do timers).
+  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::acceptor acceptor{io};
   std::unique_ptr<RequestHandler> handler;
   std::thread thread;
