@@ -15,6 +15,8 @@ namespace beast_http = beast::http;
 
 namespace {
 
+constexpr std::size_t kMaxPieces = 5;  // a chunk's pieces: head, size line, data, CRLF, last chunk
+
 bool isFramingField(beast_http::field name) {
   return name == beast_http::field::content_length || name == beast_http::field::transfer_encoding ||
          name == beast_http::field::connection;
@@ -73,6 +75,33 @@ void ResponseWriter::armWriteDeadline() {
   stream_.expires_at(std::max(std::min(now + limits_.write_timeout, limits_.deadline), now + kLastWords));
 }
 
+asio::awaitable<beast::error_code> ResponseWriter::writeAll(std::span<const asio::const_buffer> pieces) {
+  auto& socket = stream_.socket();
+  beast::error_code ec;
+  // Non-blocking for us too (Asio's own flag only covers its asynchronous operations): a write the
+  // socket cannot take whole returns what it took instead of waiting.
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  std::size_t written = 0;
+  if (!ec) written = socket.write_some(pieces, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  if (ec) co_return ec;
+  std::array<asio::const_buffer, kMaxPieces> rest;
+  std::size_t count = 0;
+  for (const auto& piece : pieces) {
+    if (written >= piece.size()) {
+      written -= piece.size();
+      continue;
+    }
+    rest[count++] = asio::buffer(static_cast<const char*>(piece.data()) + written, piece.size() - written);
+    written = 0;
+  }
+  if (count == 0) co_return beast::error_code{};
+  armWriteDeadline();
+  auto [write_ec, n] = co_await asio::async_write(stream_, std::span<const asio::const_buffer>(rest.data(), count),
+                                                  kAwaitTuple);
+  co_return write_ec;
+}
+
 asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
   std::string lines;
   lines.reserve(256);
@@ -91,8 +120,7 @@ asio::awaitable<beast::error_code> ResponseWriter::send(Status status, std::stri
   head += std::to_string(body.size());
   head += "\r\n\r\n";
   const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(body.data(), body.size())};
-  armWriteDeadline();
-  auto [ec, n] = co_await asio::async_write(stream_, pieces, kAwaitTuple);
+  const auto ec = co_await writeAll(pieces);
   if (ec) keep_alive_ = false;
   co_return ec;
 }
@@ -120,7 +148,7 @@ asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view d
     *end++ = '\n';
     size_line_length = static_cast<std::size_t>(end - size_line);
   }
-  std::array<asio::const_buffer, 5> pieces;
+  std::array<asio::const_buffer, kMaxPieces> pieces;
   std::size_t count = 0;
   if (!head_.empty()) pieces[count++] = asio::buffer(head_);
   if (size_line_length > 0) pieces[count++] = asio::buffer(size_line, size_line_length);
@@ -128,9 +156,7 @@ asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view d
   if (size_line_length > 0) pieces[count++] = asio::buffer(kCrLf.data(), kCrLf.size());
   if (last && chunked) pieces[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
   if (count == 0) co_return beast::error_code{};
-  const std::span<const asio::const_buffer> to_write(pieces.data(), count);
-  armWriteDeadline();
-  auto [ec, n] = co_await asio::async_write(stream_, to_write, kAwaitTuple);
+  const auto ec = co_await writeAll(std::span<const asio::const_buffer>(pieces.data(), count));
   // A stream's head leaves with its first chunk; a stream may then last minutes without it.
   if (!head_.empty()) std::string().swap(head_);
   if (ec) keep_alive_ = false;

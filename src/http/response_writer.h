@@ -3,6 +3,7 @@
 // answer allows: the head is serialised by hand and gathered with the body (or with the first
 // chunk of a stream), and a stream's last data goes out with the terminating chunk.
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -78,6 +79,10 @@ class ResponseWriter {
   // The fields the writer owns besides the framing: x-request-id and Connection.
   void appendWriterFields(std::string& head) const;
   void armWriteDeadline();
+  // Writes every piece: at once when the socket takes them all (the usual case, an answer or a
+  // batch of events that fits in the send buffer: no timer, no asynchronous operation), the rest
+  // asynchronously under the write deadline.
+  boost::asio::awaitable<beast::error_code> writeAll(std::span<const boost::asio::const_buffer> pieces);
 
   beast::tcp_stream& stream_;
   unsigned version_;
