@@ -264,6 +264,10 @@ std::unique_ptr<UpstreamConnection> ClientPool::reuseIdle() {
 
 asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
   if (auto connection = reuseIdle()) co_return Acquired{std::move(connection), {}, false};
+  co_return co_await connect(deadline);
+}
+
+asio::awaitable<ClientPool::Acquired> ClientPool::connect(SteadyTime deadline) {
   if (resolved_.empty()) {
     tcp::resolver resolver{io_};
     auto [ec, results] = co_await resolver.async_resolve(target_.host, std::to_string(target_.port),

@@ -107,9 +107,10 @@ class ClientPool {
   };
   // An idle connection, or a new one connected (and TLS-handshaken) before the deadline.
   boost::asio::awaitable<Acquired> acquire(SteadyTime deadline);
-  // The reuse half of acquire(), without a coroutine: an idle connection fit for the next exchange,
-  // or null (then acquire() connects). The usual case on a busy route costs no coroutine frame.
+  // acquire()'s two halves. reuseIdle(), without a coroutine: an idle connection fit for the next
+  // exchange, or null (the usual case on a busy route costs no coroutine frame). connect(): a new one.
   std::unique_ptr<UpstreamConnection> reuseIdle();
+  boost::asio::awaitable<Acquired> connect(SteadyTime deadline);
   // Returns a connection after an exchange; kept only if reusable and the pool has room.
   void release(std::unique_ptr<UpstreamConnection> connection);
 

@@ -71,7 +71,7 @@ boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
   opened.attempt_deadline = std::min(start + timeouts.attempt, deadline);
   opened.first_token_deadline = deadline;
   http::ClientPool::Acquired acquired{lease.pool().reuseIdle()};
-  if (!acquired.connection) acquired = co_await lease.pool().acquire(opened.attempt_deadline);
+  if (!acquired.connection) acquired = co_await lease.pool().connect(opened.attempt_deadline);
   if (acquired.error) {
     opened.failure = failed(ioFailure(acquired.error, true, opened.attempt_deadline, deadline,
                                       FailureKind::AttemptTimeout),

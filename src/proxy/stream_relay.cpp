@@ -75,15 +75,17 @@ EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event, bool f
 // The next "finish_reason" key in `data` at or after `from`. It is found by its underscore, a rare
 // byte in a chunk: memchr skips to each (a few per chunk), where string_view::find would stop at
 // every '"' (dozens per chunk) and memmem pays a setup per call.
+constexpr std::string_view kFinishReasonKey = "\"finish_reason\"";
+
 std::size_t findFinishReasonKey(std::string_view data, std::size_t from) {
-  constexpr std::string_view kKey = "\"finish_reason\"";
-  constexpr std::size_t kUnderscore = 7;  // kKey[7] == '_'
+  constexpr std::size_t kUnderscore = 7;
+  static_assert(kFinishReasonKey[kUnderscore] == '_');
   for (std::size_t at = from + kUnderscore; at < data.size();) {
     const void* found = std::memchr(data.data() + at, '_', data.size() - at);
     if (found == nullptr) break;
     const auto underscore = static_cast<std::size_t>(static_cast<const char*>(found) - data.data());
     const std::size_t start = underscore - kUnderscore;
-    if (data.substr(start, kKey.size()) == kKey) return start;
+    if (data.substr(start, kFinishReasonKey.size()) == kFinishReasonKey) return start;
     at = underscore + 1;
   }
   return std::string_view::npos;
@@ -91,10 +93,9 @@ std::size_t findFinishReasonKey(std::string_view data, std::size_t from) {
 
 // A non-null "finish_reason" in an OpenAI chunk (whatever the spacing around the colon).
 bool carriesFinishReason(std::string_view data) {
-  constexpr std::string_view kKey = "\"finish_reason\"";
   for (std::size_t at = findFinishReasonKey(data, 0); at != std::string_view::npos;
        at = findFinishReasonKey(data, at + 1)) {
-    std::size_t i = at + kKey.size();
+    std::size_t i = at + kFinishReasonKey.size();
     while (i < data.size() && (data[i] == ' ' || data[i] == ':')) ++i;
     if (i < data.size() && data[i] == '"') return true;
   }
