@@ -15,6 +15,8 @@ declare -A allowed=(
   [routing]="base config resilience routing"
   [observability]="base observability"
   [sim]="base http sim"
+  [policy]="base config policy"
+  [store]="base store"
 )
 status=0
 for folder in "${!allowed[@]}"; do

@@ -5,15 +5,17 @@ set -euo pipefail
 
 want=(build-essential g++ cmake ninja-build pkg-config ca-certificates curl
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-      libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev)
+      libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+      libsqlite3-dev libre2-dev)
 for arg in "$@"; do
   case "$arg" in
     # clang: scripts/test.sh builds and unit-tests with Debian's clang too (libstdc++, as GCC's).
     # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for clang-14 (scripts/fuzz.sh), only
     # a recommendation of clang's, which --no-install-recommends skips.
     --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev) ;;
-    # bench/isolated.sh also needs taskset and flock (util-linux) and gcc (build-essential, above).
-    --bench) want+=(nginx-light wrk util-linux) ;;
+    # bench/isolated.sh also needs taskset and flock (util-linux) and gcc (build-essential, above);
+    # libbenchmark-dev: the micro-benchmarks in bench/micro (Google Benchmark).
+    --bench) want+=(nginx-light wrk util-linux libbenchmark-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done

@@ -16,7 +16,10 @@
 #include "observability/log.h"
 #include "app/config_reloader.h"
 #include "proxy/gateway_front.h"
+#include "proxy/governance.h"
 #include "proxy/health_checker.h"
+#include "store/sqlite_store.h"
+#include "store/store_service.h"
 
 namespace switchyard::app {
 
@@ -52,6 +55,19 @@ void boundHeapGrowth() {
   ::mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold);
 }
 
+// A gateway reachable from the network must not be open to it: without admin keys, and with
+// keyless clients allowed only by default, it refuses to start (auth.anonymous: true says the
+// operator means it). Returns the reason, or "" when the gateway may start.
+std::string exposureProblem(const config::Config& config) {
+  if (config.listensOnLoopback()) return {};
+  if (!config.auth.admin_key_sha256_hex.empty()) return {};
+  if (config.auth.anonymous.has_value()) return {};  // the operator decided, either way
+  if (!config.keys.empty()) return {};
+  return "listen " + config.listen_host + " is reachable from the network, but no credentials are configured: "
+         "set auth.admin_keys (for /admin) and client keys (keys:), or auth.anonymous: false to serve only keys "
+         "made through POST /admin/keys, or auth.anonymous: true to serve anyone without a key";
+}
+
 }  // namespace
 
 int runServe(const std::string& config_path, const CommonOptions& options) {
@@ -68,6 +84,24 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   }
   const auto& config = state->config;
   for (const std::string& warning : config.warnings) std::cerr << warning << "\n";
+  if (const std::string problem = exposureProblem(config); !problem.empty()) {
+    observability::flushLogs();
+    std::cerr << config.source << ": " << problem << "\nswitchyard: cannot start\n";
+    return 1;
+  }
+  // The store: keys and audit records. Opened before any listener, so a bad path stops start-up.
+  std::optional<store::StoreService> store_service;
+  proxy::Governance governance;
+  try {
+    store_service.emplace(store::SqliteStore::open(config.store.sqlite_path), store::StoreService::Settings{});
+    governance.store = &*store_service;
+    governance.keys.setStoredKeys(store_service->runBlocking([](store::Store& store) { return store.keys(); }));
+  } catch (const std::exception& error) {
+    observability::flushLogs();
+    std::cerr << config.source << ": store: " << error.what() << "\nswitchyard: cannot start\n";
+    return 1;
+  }
+  governance.keys.setConfigKeys(config.keys);
   http::ServerOptions server_options;
   server_options.host = config.listen_host;
   server_options.port = config.listen_port;
@@ -89,7 +123,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   http::Server server(server_options, [&](boost::asio::io_context& io) {
     if (first_worker_io == nullptr) first_worker_io = &io;
     return std::make_unique<proxy::GatewayFront>(state, io, control_io.get_executor(),
-                                                 [&reloader] { return reloader->reload(); });
+                                                 [&reloader] { return reloader->reload(); }, governance);
   });
   std::uint16_t port = 0;
   try {
@@ -115,7 +149,8 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
     health_checker->start();
   }
   reloader.emplace(config_path, state, server,
-                   [&health_checker, first_worker_io](const std::shared_ptr<const proxy::GatewayState>& next) {
+                   [&health_checker, first_worker_io, &governance](const std::shared_ptr<const proxy::GatewayState>& next) {
+                     governance.keys.setConfigKeys(next->config.keys);
                      if (first_worker_io == nullptr) return;
                      boost::asio::post(*first_worker_io, [&health_checker, first_worker_io, next] {
                        if (health_checker) health_checker->stop();
@@ -153,6 +188,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   server.run();
   control_io.stop();
   control_thread.join();
+  store_service.reset();  // commits the audit records still pending
   observability::log(LogLevel::Info, "stopped", {});
   observability::flushLogs();
   return 0;

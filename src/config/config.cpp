@@ -23,6 +23,20 @@ const Route* Config::findRoute(std::string_view name) const {
   return nullptr;
 }
 
+const DataClass* Config::findDataClass(std::string_view name) const {
+  for (const DataClass& data_class : data_classes) {
+    if (data_class.name == name) return &data_class;
+  }
+  return nullptr;
+}
+
+bool Config::listensOnLoopback() const {
+  // 127.0.0.0/8 and ::1 (config/address.cpp writes hosts as literals without brackets).
+  return listen_host.starts_with("127.") || listen_host == "::1" || listen_host == "localhost";
+}
+
+bool Config::anonymousAllowed() const { return auth.anonymous.value_or(listensOnLoopback()); }
+
 EnvLookup processEnv() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());

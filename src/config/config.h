@@ -129,6 +129,25 @@ struct HedgePolicy {
   double max_ratio = kDefaultHedgeMaxRatio;  // hedges at most this share of the route's requests
 };
 
+// PII detection (policy/pii): what a route or a client key does when a request's text holds
+// personal data. The stricter of a request's key and route policies applies
+// (block > redact > escalate > audit > none).
+enum class PiiAction { None, Audit, Block, Escalate, Redact };
+
+struct PiiPattern {
+  std::string name;   // the kind reported and the placeholder's stem ("employee_id" -> [EMPLOYEE_ID_1])
+  std::string regex;  // RE2 syntax
+};
+
+struct PiiPolicy {
+  PiiAction action = PiiAction::None;
+  // Built-in detectors to run: email, phone, ssn, card, iban, ip. Empty: all of them.
+  std::vector<std::string> detect;
+  std::vector<PiiPattern> patterns;   // custom detectors, in file order
+  std::string escalate_to = "pii";    // action escalate: the data class added to the request
+  int line = 0;
+};
+
 struct Route {
   std::string name;
   std::string strategy = "fallback";
@@ -141,7 +160,42 @@ struct Route {
   // `mid_stream_failover: best_effort`: a target that can neither prefill nor replay the answer
   // exactly is asked to continue by instruction (its text is another model's guess at the rest).
   bool best_effort_continuation = false;
+  std::vector<std::string> data_classes;  // `data_class: phi` or `[phi, eu]`: every request of the route has them
+  PiiPolicy pii;
   int line = 0;
+};
+
+// A data class: what a target's provider must hold to see a request of that class.
+struct DataClass {
+  std::string name;
+  std::vector<std::string> requires_compliance;  // `requires:` provider `compliance` attributes, all of them
+  // `labels:` provider label -> accepted values; the provider must carry each label with one of them.
+  std::map<std::string, std::vector<std::string>> labels;
+  int line = 0;
+};
+
+// A client key declared in config (`keys:`). More are made through POST /admin/keys (the store).
+struct ClientKey {
+  std::string name;          // the key's id in audit records and /admin/keys
+  std::string sha256_hex;    // of the secret: `key:` is hashed at load, or given as "sha256:<hex>"
+  std::vector<std::string> routes;        // empty: every route
+  std::vector<std::string> data_classes;  // added to every request made with the key
+  PiiPolicy pii;
+  std::optional<std::int64_t> expires_at;  // unix seconds (`expires: 2027-01-01` or RFC 3339)
+  bool enabled = true;
+  int line = 0;
+};
+
+struct AuthSettings {
+  std::vector<std::string> admin_key_sha256_hex;  // `admin_keys:` entries, hashed at load
+  // `anonymous:` as written; unset means true on a loopback listen address, false otherwise.
+  std::optional<bool> anonymous;
+};
+
+struct StoreSettings {
+  // `store: {sqlite: PATH}`, resolved against the config's directory; default "switchyard.db" beside
+  // the config file. ":memory:" keeps nothing across restarts.
+  std::string sqlite_path;
 };
 
 struct BreakerSettings {
@@ -189,12 +243,20 @@ struct Config {
   std::vector<Provider> providers;  // in file order
   std::vector<Route> routes;        // in file order
   ResilienceSettings resilience;
+  StoreSettings store;
+  AuthSettings auth;
+  std::vector<ClientKey> keys;            // in file order
+  std::vector<DataClass> data_classes;    // in file order
   // "FILE:LINE: key '...': warning: ..." for what loading forgave (a trailing newline removed from
   // a secret); serve and check print them to stderr.
   std::vector<std::string> warnings;
 
   const Provider* findProvider(std::string_view name) const;
   const Route* findRoute(std::string_view name) const;
+  const DataClass* findDataClass(std::string_view name) const;
+  // Whether anonymous clients (no key) are served: auth.anonymous, else whether listen is loopback.
+  bool anonymousAllowed() const;
+  bool listensOnLoopback() const;
 };
 
 // A configuration error: names the file, line and key so the user can fix it.

@@ -1,9 +1,14 @@
-// The resolved routing table that `switchyard check` prints. Secrets are shown only as set/none.
+// The resolved routing table that `switchyard check` prints. Secrets are shown only as set/none;
+// client and admin keys not even as their hashes (a hash of a short key can be brute-forced).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <sstream>
 
 #include "base/duration.h"
 #include "config/address.h"
 #include "config/config.h"
+#include "config/governance_loader.h"
 
 namespace switchyard::config {
 namespace {
@@ -43,6 +48,75 @@ void describeProvider(std::ostringstream& out, const Provider& provider) {
   if (provider.prefill != "auto") out << "    prefill     " << provider.prefill << "\n";
 }
 
+std::string joinNames(const std::vector<std::string>& names, const char* none) {
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined.empty() ? none : joined;
+}
+
+// "redact (detect: all)", "escalate to pii (detect: email, ssn; patterns: employee_id)".
+std::string describePii(const PiiPolicy& pii) {
+  std::string text(piiActionName(pii.action));
+  if (pii.action == PiiAction::Escalate) text += " to " + pii.escalate_to;
+  text += " (detect: " + joinNames(pii.detect, "all");
+  if (!pii.patterns.empty()) {
+    text += "; patterns:";
+    for (const PiiPattern& pattern : pii.patterns) text += " " + pattern.name;
+  }
+  return text + ")";
+}
+
+// Unix seconds as RFC 3339 UTC, the form `expires:` accepts.
+std::string formatTime(std::int64_t unix_seconds) {
+  using namespace std::chrono;
+  const sys_seconds time{seconds(unix_seconds)};
+  const sys_days day = floor<days>(time);
+  const year_month_day date(day);
+  const hh_mm_ss<seconds> clock(time - day);
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()));
+  return text;
+}
+
+void describeAuth(std::ostringstream& out, const Config& config) {
+  out << "auth     admin_keys=" << config.auth.admin_key_sha256_hex.size()
+      << " anonymous=" << (config.anonymousAllowed() ? "yes" : "no");
+  if (!config.auth.anonymous) {
+    out << " (default: listen is " << (config.listensOnLoopback() ? "" : "not ") << "loopback)";
+  }
+  out << "\n";
+  out << "store    sqlite=" << config.store.sqlite_path << "\n";
+}
+
+// Each class with the targets (of any route) whose provider satisfies it.
+void describeDataClass(std::ostringstream& out, const Config& config, const DataClass& data_class) {
+  out << "  " << data_class.name << "\n";
+  out << "    needs       " << describeRequirements(data_class) << "\n";
+  std::vector<std::string> targets;
+  for (const Route& route : config.routes) {
+    for (const Target& target : route.targets) {
+      const Provider* provider = config.findProvider(target.provider);
+      const std::string id = target.id();
+      if (provider == nullptr || !satisfies(*provider, data_class)) continue;
+      if (std::find(targets.begin(), targets.end(), id) == targets.end()) targets.push_back(id);
+    }
+  }
+  out << "    targets     " << joinNames(targets, "none (its requests are refused)") << "\n";
+}
+
+// Never the secret nor its hash.
+void describeKey(std::ostringstream& out, const ClientKey& key) {
+  out << "  " << key.name << "\n";
+  out << "    routes      " << joinNames(key.routes, "all") << "\n";
+  out << "    classes     " << joinNames(key.data_classes, "none") << "\n";
+  if (key.pii.action != PiiAction::None) out << "    pii         " << describePii(key.pii) << "\n";
+  out << "    expires     " << (key.expires_at ? formatTime(*key.expires_at) : "never") << "\n";
+  out << "    enabled     " << (key.enabled ? "yes" : "no") << "\n";
+}
+
 void describeRoute(std::ostringstream& out, const Config& config, const Route& route) {
   out << "  " << route.name << " (" << route.strategy << ")\n";
   int position = 1;
@@ -71,6 +145,8 @@ void describeRoute(std::ostringstream& out, const Config& config, const Route& r
       << " first_token=" << formatDuration(timeouts.first_token)
       << " inter_token=" << formatDuration(timeouts.inter_token)
       << " total=" << formatDuration(timeouts.total) << "\n";
+  if (!route.data_classes.empty()) out << "    classes     " << joinNames(route.data_classes, "none") << "\n";
+  if (route.pii.action != PiiAction::None) out << "    pii         " << describePii(route.pii) << "\n";
 }
 
 }  // namespace
@@ -94,12 +170,22 @@ std::string describe(const Config& config) {
       << " max_event_bytes=" << config.limits.max_event_bytes
       << " max_resume_bytes=" << config.limits.max_resume_bytes
       << " shutdown_grace=" << formatDuration(config.shutdown_grace) << "\n";
+  describeAuth(out, config);
 
   out << "\nproviders (" << config.providers.size() << ")\n";
   for (const Provider& provider : config.providers) describeProvider(out, provider);
 
   out << "\nroutes (" << config.routes.size() << ")\n";
   for (const Route& route : config.routes) describeRoute(out, config, route);
+
+  if (!config.data_classes.empty()) {
+    out << "\ndata classes (" << config.data_classes.size() << ")\n";
+    for (const DataClass& data_class : config.data_classes) describeDataClass(out, config, data_class);
+  }
+  if (!config.keys.empty()) {
+    out << "\nkeys (" << config.keys.size() << ")\n";
+    for (const ClientKey& key : config.keys) describeKey(out, key);
+  }
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 #include "base/duration.h"
 #include "config/address.h"
 #include "config/config.h"
+#include "config/governance_loader.h"
 #include "config/provider_kinds.h"
 #include "config/yaml_reader.h"
 
@@ -42,12 +43,15 @@ struct PendingTarget {
 class ConfigParser {
  public:
   ConfigParser(YamlReader& reader, std::filesystem::path base_dir)
-      : reader_(reader), base_dir_(std::move(base_dir)) {}
+      : reader_(reader), base_dir_(std::move(base_dir)), governance_(reader_, base_dir_, config_) {}
 
   Config parse(const Field& root) {
-    reader_.forEachEntry(root, {"listen", "workers", "limits", "shutdown_grace", "resilience", "providers", "routes"},
+    reader_.forEachEntry(root,
+                         {"listen", "workers", "limits", "shutdown_grace", "resilience", "providers", "routes",
+                          "data_classes", "keys", "auth", "store"},
                          [&](const Field& field) { readTopLevel(field); });
     checkTargets();
+    governance_.finish();  // after checkTargets: its warnings look at the targets' providers
     return std::move(config_);
   }
 
@@ -73,8 +77,10 @@ class ConfigParser {
       });
     } else if (field.key == "providers") {
       reader_.forEachEntry(field, [&](const Field& provider) { readProvider(provider); });
-    } else {
+    } else if (field.key == "routes") {
       reader_.forEachEntry(field, [&](const Field& route) { readRoute(route); });
+    } else {
+      governance_.readTopLevel(field);  // data_classes, keys, auth, store
     }
   }
 
@@ -367,8 +373,10 @@ class ConfigParser {
     checkName(node);
     bool max_attempts_set = false;
     const auto seen = reader_.forEachEntry(
-        node, {"strategy", "targets", "retry", "timeouts", "diversity", "hedge", "mid_stream_failover"},
+        node,
+        {"strategy", "targets", "retry", "timeouts", "diversity", "hedge", "mid_stream_failover", "data_class", "pii"},
         [&](const Field& field) {
+          if (governance_.readRouteField(field, route)) return;  // data_class, pii
           if (field.key == "strategy") {
             readStrategy(field, route);
           } else if (field.key == "diversity") {
@@ -538,6 +546,7 @@ class ConfigParser {
   YamlReader& reader_;
   std::filesystem::path base_dir_;
   Config config_;
+  GovernanceParser governance_;  // after config_, which it fills
   // Every declared name, valid or not, so that one mistake in a provider is reported once.
   std::vector<std::string> provider_names_;
   std::vector<PendingTarget> pending_targets_;

@@ -17,6 +17,9 @@
 
 namespace switchyard::config {
 
+// Levenshtein distance, for "did you mean" suggestions (names are short: the plain algorithm).
+std::size_t editDistance(std::string_view a, std::string_view b);
+
 // One value in the tree, with the dotted key that reaches it and the (1-based) line to blame.
 struct Field {
   // YAML::Node's assignment writes into the tree it refers to, so assigning a Field would edit

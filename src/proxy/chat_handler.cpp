@@ -10,6 +10,7 @@
 #include "canonical/arena.h"
 #include "http/asio_fwd.h"
 #include "observability/log.h"
+#include "proxy/audit_trail.h"
 #include "proxy/canonical_form.h"
 #include "proxy/client_errors.h"
 #include "proxy/client_watch.h"
@@ -112,6 +113,45 @@ http::Response allTargetsFailed(Dialect surface, std::string_view request_id, st
   return response;
 }
 
+// The request's data classes left no target, or only targets that failed: the error says so, with
+// the class and how many targets the policy kept out, never "every target failed" when the policy
+// made it so. 403 when no target may take it (the client cannot fix that by retrying), 503 when
+// the allowed ones failed.
+http::Response policyRefusal(const GatewayState& state, Dialect surface, std::string_view request_id,
+                             const routing::RouteSpec& route, const RequestPlan& plan, const RequestPolicy& policy,
+                             const std::vector<AttemptRecord>& failures, int attempts) {
+  const std::string classes = state.classes.names(policy.classes);
+  const std::string excluded = std::to_string(plan.excluded.size()) + " of " + std::to_string(route.targets.size()) +
+                               " target" + (route.targets.size() == 1 ? "" : "s");
+  http::Response response{};
+  if (plan.order.empty()) {
+    std::string message = "Route '" + route.name + "': no target may receive data class '" + classes + "' (" +
+                          excluded + " excluded by policy";
+    for (std::size_t i = 0; i < plan.excluded.size() && i < 4; ++i) {
+      const auto& target = route.targets[plan.excluded[i]];
+      for (const auto& origin : policy.origins) {
+        if (!policy::DataClassTable::allows(state.slot_classes[target.slot], policy::ClassMask{1} << origin.index)) {
+          message += (i == 0 ? ": " : "; ") + target.id + " " + state.classes.whyNot(target.provider, origin.index);
+          break;
+        }
+      }
+    }
+    message += ").";
+    response = clientError(surface, request_id, http::Status::forbidden, message, "data_class_unroutable");
+  } else {
+    const std::string message =
+        describeFailures(route.name, failures,
+                         "every target allowed for data class '" + classes + "' failed (" + excluded +
+                             " excluded by policy, not contacted)",
+                         attempts);
+    response = clientError(surface, request_id, http::Status::service_unavailable, message, "allowed_targets_failed");
+    response.set("x-should-retry", "false");
+  }
+  setSwitchyardHeaders(response, route.name, {}, attempts);
+  response.set("x-switchyard-policy-excluded", std::to_string(plan.excluded.size()));
+  return response;
+}
+
 // The gateway's shutdown grace ran out before an answer: nothing was sent, so the client may retry
 // (on another instance, behind a load balancer), and the SDK is told it may.
 http::Response shuttingDown(Dialect surface, std::string_view request_id) {
@@ -128,7 +168,7 @@ http::Response shuttingDown(Dialect surface, std::string_view request_id) {
 // client_error (the provider's 4xx passed through, or no target could carry it); incomplete (a stream that broke and ended with
 // an error event); failed (the gateway's own error: every target failed, deadline); client_gone.
 // Failures are logged at warning, so an operator watching warnings sees every request a client lost.
-void logRequest(std::string_view request_id, Dialect surface, std::string_view route,
+std::string_view logRequest(std::string_view request_id, Dialect surface, std::string_view route,
                 const routing::TargetRef* served_by, const routing::TargetRef* continued_by, int attempts, bool stream,
                 const AttemptOutcome& outcome, Clock::time_point started) {
   std::string_view result = "ok";
@@ -148,7 +188,7 @@ void logRequest(std::string_view request_id, Dialect surface, std::string_view r
   } else if (attempts > 1 || continued_by != nullptr) {
     result = "failed_over";
   }
-  if (!observability::enabled(level)) return;
+  if (!observability::enabled(level)) return result;
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   observability::log(level, "request",
                      {{"request_id", request_id},
@@ -163,6 +203,14 @@ void logRequest(std::string_view request_id, Dialect surface, std::string_view r
                       {"failure", outcome.failure == base::FailureKind::None ? std::string_view()
                                                                              : base::toToken(outcome.failure)},
                       {"ms", elapsed}});
+  return result;
+}
+
+// An attempt's result for the audit record: "ok", "client_gone", or the failure token.
+std::string_view attemptResult(const AttemptOutcome& outcome) {
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) return "client_gone";
+  if (outcome.failure != base::FailureKind::None) return base::toToken(outcome.failure);
+  return "ok";
 }
 
 // A request refused before any routing, so a request log shows every answer.
@@ -177,6 +225,15 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                                        http::ResponseWriter& writer) {
   const auto started = Clock::now();
   const std::string_view request_id = writer.requestId();
+  AuditTrail audit(request_id, surface, surface == Dialect::Anthropic ? "messages" : "chat.completions");
+  Caller caller;
+  if (auto refusal = authenticateCaller(surface, request, request_id, caller)) {
+    const int status = refusal->result_int();
+    co_await writer.send(std::move(*refusal));
+    recordAudit(audit.finish("refused", status, {}, {}, 0, "authentication"));
+    co_return;
+  }
+  audit.identity(caller.identity);
   if (!isJsonContentType(request[beast_http::field::content_type])) {
     logRejected(request_id, 415, "unsupported content type");
     co_await writer.send(clientError(surface, request_id, http::Status::unsupported_media_type,
@@ -199,6 +256,19 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     co_await writer.send(unknownRoute(surface, chat.model, request_id));
     co_return;
   }
+  audit.route(route->name);
+  audit.stream(chat.stream);
+  RequestPolicy policy;
+  if (auto refusal = applyGovernance(surface, caller, *route, request, request_id, policy)) {
+    audit.policy(state_, policy);
+    const int status = refusal->result_int();
+    logRejected(request_id, status, "governance");
+    co_await writer.send(std::move(*refusal));
+    recordAudit(audit.finish("refused", status, {}, {}, 0, status == 403 ? "route_not_allowed" : "policy"));
+    co_return;
+  }
+  audit.policy(state_, policy);
+  if (policy.redacted) parsed = surfaces::openai::parseChatRequest(request.body());  // spans into the new body
 
   auto& client_socket = writer.stream().socket();
   auto watch = std::make_shared<ClientWatch>(io_);
@@ -207,9 +277,29 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const SteadyTime deadline = started + route->timeouts.total;
   writer.setDeadline(deadline);
   state_.retry_budget->recordPrimary(started);
-  RequestPlan plan = planRequest(state_, *route, started);
+  RequestPlan plan = planRequest(state_, *route, started, policy.classes);
   DecisionLog decisions(request_id, *route);
   decisions.plan(plan);
+  for (const std::size_t index : plan.excluded) {
+    const auto& target = route->targets[index];
+    std::string why;
+    for (const auto& origin : policy.origins) {
+      if (!policy::DataClassTable::allows(state_.slot_classes[target.slot], policy::ClassMask{1} << origin.index)) {
+        why = state_.config.data_classes[origin.index].name + ": " + state_.classes.whyNot(target.provider, origin.index);
+        break;
+      }
+    }
+    audit.skipped(target.id, "skipped_policy", why);
+  }
+  for (const std::size_t index : plan.skipped) audit.skipped(route->targets[index].id, "skipped_breaker");
+  if (plan.order.empty()) {
+    stopWatching(client_socket, *watch);
+    auto response = policyRefusal(state_, surface, request_id, *route, plan, policy, {}, 0);
+    logRejected(request_id, 403, "no target allowed for the request's data classes");
+    co_await writer.send(std::move(response));
+    recordAudit(audit.finish("refused", 403, {}, {}, 0, "data_class_unroutable"));
+    co_return;
+  }
   // Every target open: one attempt at the one most likely to have recovered, not a retry loop on it.
   resilience::RetryLimits limits = route->retry;
   if (plan.forced) limits.max_attempts = 1;
@@ -227,8 +317,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     return state_.codecs[target.slot]->encode(*form, canonical_form.arena(), head, body);
   };
   const auto sameApi = [&](const routing::TargetRef& target) {
+    // A redacted request is translated even to its own dialect: the answer's text is where the
+    // values go back, event by event.
     const auto& forward = state_.forward[target.slot];
-    return forward && forward->dialect == surface;
+    return forward && forward->dialect == surface && !policy.redacted;
   };
   std::string upstream_head;
   std::string upstream_body;
@@ -256,7 +348,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
                                              chat.stream, canonical_form.get()->include_usage, head, body,
                                              retry.attempts(), deadline, *watch, canonical_form.arena(),
-                                             context_fallback, continuable});
+                                             context_fallback, continuable, {},
+                                             policy.restorer ? &*policy.restorer : nullptr});
     }
   };
   for (;;) {
@@ -272,6 +365,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     const std::size_t position = next.target;
     const routing::TargetRef& target = route->targets[plan.order[position]];
     resilience::TargetHealth& health = *state_.health[target.health];
+    if (!targetAllowed(state_, target, policy.classes)) {  // fail closed: the plan holds only allowed targets
+      retry.exclude(position);
+      continue;
+    }
     if (!sameApi(target)) {
       if (auto error = encodeFor(target, upstream_head, upstream_body)) {
         // Not this target's fault and not worth an attempt: the next target may carry it.
@@ -279,6 +376,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         if (!unsupported) unsupported = *error;
         retry.exclude(position);
         decisions.skippedAt(plan, position, "cannot_carry", error->message);
+        audit.skipped(target.id, "skipped_unsupported", error->message);
         continue;
       }
     }
@@ -292,6 +390,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         troubled.push_back(target.health);
         retry.exclude(position);
         decisions.skippedAt(plan, position, "breaker_open");
+        audit.skipped(target.id, "skipped_breaker");
         continue;
       }
     }
@@ -300,6 +399,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       health.recordAbandoned(admission);
       failures.push_back({target.id, base::FailureKind::BudgetExhausted, {}});
       decisions.skippedAt(plan, position, "retry_budget", "the gateway-wide retry budget is spent: no more retries");
+      audit.skipped(target.id, "skipped_budget", "retry budget");
       break;
     }
     if (next.wait.count() > 0) {
@@ -335,6 +435,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         for (std::size_t p = position + 1; p < plan.order.size(); ++p) {
           if (retry.excluded(p)) continue;
           const routing::TargetRef& candidate = route->targets[plan.order[p]];
+          if (!targetAllowed(state_, candidate, policy.classes)) continue;  // fail closed, as above
           std::string head;
           std::string body;
           if (!sameApi(candidate) && encodeFor(candidate, head, body)) {
@@ -376,10 +477,12 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         hedge_health.attemptEnded();
         if (watch->gone) hedge_outcome.kind = AttemptOutcome::Kind::ClientGone;
         recordOutcome(hedge_health, hedge.admission, hedge_outcome, hedge.started, Clock::now());
+        audit.tried(hedge.target->id, retry.attempts(), attemptResult(hedge_outcome), hedge_outcome.status, true);
         health.noteEffect(resilience::IncidentEffect::Hedged);
         if (result.hedge_won) {
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+          audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status);
           if (outcome.failure != base::FailureKind::HedgeLost) {
             failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
           }
@@ -407,17 +510,21 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+    audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status);
     if (outcome.kind == AttemptOutcome::Kind::Delivered && broken.open && !watch->gone) {
       // The stream broke after the client got part of it: continue it on the plan's other targets.
       if (const canonical::ChatRequest* form = canonical_form.get()) {
         const std::vector<std::size_t> candidates = continuationCandidates(plan, position);
         const ContinuationInput input{state_, *route, surface, form->include_usage, *form, canonical_form.arena(),
-                                      candidates, pools_, deadline, *watch};
+                                      candidates, pools_, deadline, *watch, policy.classes};
         const auto continued = co_await continueStream(input, broken, writer);
         outcome.kind = continued.outcome.kind;
         outcome.failure = continued.outcome.failure;
         if (continued.outcome.failure != base::FailureKind::None) outcome.detail = continued.outcome.detail;
         continued_by = continued.continued_by;
+        if (continued_by != nullptr) {
+          audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true);
+        }
       } else {
         const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
                                                    "stream_interrupted", request_id);
@@ -462,7 +569,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     const auto carriable = [&](const routing::TargetRef& target) {
       std::string head;
       std::string body;
-      return sameApi(target) || !encodeFor(target, head, body);
+      return targetAllowed(state_, target, policy.classes) && (sameApi(target) || !encodeFor(target, head, body));
     };
     http::Response response{};
     if (retry.attempts() == 0 && unsupported && std::none_of(route->targets.begin(), route->targets.end(), carriable)) {
@@ -478,6 +585,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       setSwitchyardHeaders(response, route->name, {}, retry.attempts());
     } else if (watch->shutdown) {
       response = shuttingDown(surface, request_id);
+    } else if (!plan.excluded.empty() && !(deadline_hit && Clock::now() >= deadline)) {
+      response = policyRefusal(state_, surface, request_id, *route, plan, policy, failures, retry.attempts());
     } else {
       const bool timed_out = deadline_hit && Clock::now() >= deadline;
       response = allTargetsFailed(surface, request_id, route->name, failures, retry.attempts(), timed_out);
@@ -485,8 +594,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     outcome.status = response.result_int();
     co_await writer.send(std::move(response));
   }
-  logRequest(request_id, surface, route->name, served_by, continued_by, retry.attempts(), chat.stream, outcome,
-             started);
+  const std::string_view result = logRequest(request_id, surface, route->name, served_by, continued_by,
+                                             retry.attempts(), chat.stream, outcome, started);
+  recordAudit(audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
+                           continued_by ? std::string_view(continued_by->id) : std::string_view(), retry.attempts()));
 }
 
 }  // namespace switchyard::proxy

@@ -3,7 +3,9 @@
 #include <boost/asio/detached.hpp>
 
 #include "canonical/arena.h"
+#include "proxy/audit_trail.h"
 #include "proxy/client_errors.h"
+#include "proxy/target_plan.h"
 #include "proxy/gateway_handler.h"
 #include "proxy/plan_steps.h"
 #include "proxy/response_headers.h"
@@ -35,6 +37,11 @@ std::int64_t estimateTokens(const canonical::ChatRequest& request) {
 }  // namespace
 
 boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request, http::ResponseWriter& writer) {
+  Caller caller;
+  if (auto refusal = authenticateCaller(Dialect::Anthropic, request, writer.requestId(), caller)) {
+    co_await writer.send(std::move(*refusal));
+    co_return;
+  }
   canonical::Arena arena;
   canonical::ChatRequest parsed(arena);
   if (auto error = surfaces::anthropic::parseCountTokensRequest(request.body(), arena, parsed)) {
@@ -46,6 +53,20 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
     co_await writer.send(unknownRoute(Dialect::Anthropic, parsed.model, writer.requestId()));
     co_return;
   }
+  // The same governance as chat: counting sends the prompt to a provider too. A prompt that would
+  // be redacted is estimated here rather than sent (the count of placeholders is not its count).
+  AuditTrail audit(writer.requestId(), Dialect::Anthropic, "messages.count_tokens");
+  audit.identity(caller.identity);
+  audit.route(route->name);
+  RequestPolicy policy;
+  if (auto refusal = applyGovernance(Dialect::Anthropic, caller, *route, request, writer.requestId(), policy)) {
+    audit.policy(state_, policy);
+    const int status = refusal->result_int();
+    co_await writer.send(std::move(*refusal));
+    recordAudit(audit.finish("refused", status, {}, {}, 0, "policy"));
+    co_return;
+  }
+  audit.policy(state_, policy);
   // The route's Anthropic targets count exactly; the first one that answers does. Each attempt goes
   // through the same admission as chat: its breaker, the retry budget, the route's total deadline,
   // and the client's hang-up.
@@ -62,7 +83,11 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
   int attempts = 0;
   for (const auto& target : route->targets) {
     const auto& endpoint = state_.count_tokens[target.slot];
-    if (!endpoint || chat == nullptr) continue;
+    if (!targetAllowed(state_, target, policy.classes)) {
+      audit.skipped(target.id, "skipped_policy", state_.classes.names(policy.classes));
+      continue;
+    }
+    if (!endpoint || chat == nullptr || policy.redacted) continue;
     if (Clock::now() >= deadline || watch->gone || watch->shutdown) break;
     auto& health = *state_.health[target.health];
     const auto admission = health.admit(Clock::now());
@@ -80,13 +105,19 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
     health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+    audit.tried(target.id, attempts, outcome.kind == AttemptOutcome::Kind::ClientGone ? "client_gone"
+                                     : outcome.failure != base::FailureKind::None     ? base::toToken(outcome.failure)
+                                                                                       : "ok",
+                outcome.status);
     if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
       stopWatching(client_socket, *watch);
       writer.abort();
+      recordAudit(audit.finish("client_gone", 499, {}, {}, attempts));
       co_return;
     }
     if (outcome.kind != AttemptOutcome::Kind::Failed) {
       stopWatching(client_socket, *watch);
+      recordAudit(audit.finish(attempts > 1 ? "failed_over" : "ok", outcome.status, target.id, {}, attempts));
       co_return;
     }
   }
@@ -101,6 +132,7 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
   response.set(kTokenCountHeader, "estimate");
   response.body() = "{\"input_tokens\":" + std::to_string(estimateTokens(parsed)) + "}";
   co_await writer.send(std::move(response));
+  recordAudit(audit.finish("ok", 200, {}, {}, attempts, "estimated"));
 }
 
 }  // namespace switchyard::proxy

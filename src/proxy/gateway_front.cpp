@@ -1,5 +1,6 @@
 #include "proxy/gateway_front.h"
 
+#include "proxy/admin_auth.h"
 #include "proxy/client_errors.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,13 +42,13 @@ http::Response shuttingDown(std::string_view path) {
 }  // namespace
 
 GatewayFront::GatewayFront(std::shared_ptr<const GatewayState> state, boost::asio::io_context& io,
-                           boost::asio::any_io_executor control, Reload reload)
-    : io_(io), control_(std::move(control)), reload_(std::move(reload)),
-      current_(std::make_shared<Generation>(std::move(state), io, watches_)) {}
+                           boost::asio::any_io_executor control, Reload reload, Governance& governance)
+    : io_(io), control_(std::move(control)), reload_(std::move(reload)), governance_(governance),
+      current_(std::make_shared<Generation>(std::move(state), io, watches_, governance_)) {}
 
 void GatewayFront::adopt(std::shared_ptr<const GatewayState> state) {
   // Requests in flight keep the old generation (and its pools) alive until they end.
-  current_ = std::make_shared<Generation>(std::move(state), io_, watches_);
+  current_ = std::make_shared<Generation>(std::move(state), io_, watches_, governance_);
 }
 
 http::Response GatewayFront::reject(http::Status status, std::string_view message, std::string_view target) {
@@ -59,6 +60,12 @@ http::Response GatewayFront::reject(http::Status status, std::string_view messag
 boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::ResponseWriter& writer) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
+  if (path.starts_with("/admin")) {
+    // One gate for every admin endpoint, reload included: nothing below runs for a refused caller.
+    if (auto refusal = refuseAdmin(current_->state->config, request, peerIsLoopback(writer))) {
+      return sendRefusal(std::move(*refusal), writer);
+    }
+  }
   const bool reload = path == "/admin/reload" && request.method() == beast_http::verb::post;
   if (reload || (draining_ && (path == "/readyz" || isApiPath(path)))) return serveLifecycle(request, writer);
   return runOn(current_, request, writer);
@@ -67,6 +74,10 @@ boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::
 boost::asio::awaitable<void> GatewayFront::runOn(std::shared_ptr<Generation> generation, http::Request& request,
                                                  http::ResponseWriter& writer) {
   co_await generation->handler.handle(request, writer);
+}
+
+boost::asio::awaitable<void> GatewayFront::sendRefusal(http::Response response, http::ResponseWriter& writer) {
+  co_await writer.send(std::move(response));
 }
 
 boost::asio::awaitable<void> GatewayFront::serveLifecycle(http::Request& request, http::ResponseWriter& writer) {

@@ -15,6 +15,7 @@
 #include "proxy/client_watch.h"
 #include "proxy/gateway_handler.h"
 #include "proxy/gateway_state.h"
+#include "proxy/governance.h"
 
 namespace switchyard::proxy {
 
@@ -28,7 +29,7 @@ class GatewayFront final : public http::RequestHandler {
   // `reload` runs on `control` (one thread, so reloads never overlap).
   using Reload = std::function<ReloadResult()>;
   GatewayFront(std::shared_ptr<const GatewayState> state, boost::asio::io_context& io,
-               boost::asio::any_io_executor control, Reload reload);
+               boost::asio::any_io_executor control, Reload reload, Governance& governance);
 
   boost::asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer) override;
   http::Response reject(http::Status status, std::string_view message, std::string_view target) override;
@@ -40,8 +41,9 @@ class GatewayFront final : public http::RequestHandler {
 
  private:
   struct Generation {
-    Generation(std::shared_ptr<const GatewayState> s, boost::asio::io_context& io, WatchRegistry& watches)
-        : state(std::move(s)), handler(*state, io, watches) {}
+    Generation(std::shared_ptr<const GatewayState> s, boost::asio::io_context& io, WatchRegistry& watches,
+               Governance& governance)
+        : state(std::move(s)), handler(*state, io, watches, governance) {}
     std::shared_ptr<const GatewayState> state;
     GatewayHandler handler;
   };
@@ -50,10 +52,12 @@ class GatewayFront final : public http::RequestHandler {
   // /readyz and API requests while draining, POST /admin/reload.
   boost::asio::awaitable<void> serveLifecycle(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> reloadNow(http::ResponseWriter& writer);
+  static boost::asio::awaitable<void> sendRefusal(http::Response response, http::ResponseWriter& writer);
 
   boost::asio::io_context& io_;
   boost::asio::any_io_executor control_;
   Reload reload_;
+  Governance& governance_;
   WatchRegistry watches_;  // outlives every generation's exchanges
   std::shared_ptr<Generation> current_;
   bool draining_ = false;

@@ -5,6 +5,7 @@
 
 #include "observability/log.h"
 #include "proxy/admin.h"
+#include "proxy/admin_governance.h"
 #include "proxy/client_errors.h"
 
 namespace switchyard::proxy {
@@ -39,8 +40,10 @@ http::Response jsonOk(std::string body) {
 
 }  // namespace
 
-GatewayHandler::GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches)
-    : state_(state), io_(io), watches_(watches), random_(std::random_device{}()), request_ids_(random_()) {
+GatewayHandler::GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches,
+                               Governance& governance)
+    : state_(state), governance_(governance), keys_(governance.keys), io_(io), watches_(watches),
+      random_(std::random_device{}()), request_ids_(random_()) {
   for (std::size_t i = 0; i < state_.config.providers.size(); ++i) {
     const auto& endpoint = state_.config.providers[i].endpoint;
     pools_.push_back(std::make_unique<http::ClientPool>(
@@ -94,6 +97,13 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
   }
   // The Anthropic SDK lists models at the same path; its anthropic-version header tells them apart.
   const Dialect models_surface = request.find("anthropic-version") != request.end() ? Dialect::Anthropic : Dialect::OpenAi;
+  if (method == beast_http::verb::get && (path == "/v1/models" || path == "/models" || path.starts_with("/v1/models/"))) {
+    Caller caller;
+    if (auto refusal = authenticateCaller(models_surface, request, writer.requestId(), caller)) {
+      co_await writer.send(std::move(*refusal));
+      co_return;
+    }
+  }
   if (method == beast_http::verb::get && (path == "/v1/models" || path == "/models")) {
     co_await writer.send(models(models_surface));
     co_return;
@@ -101,6 +111,14 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
   if (method == beast_http::verb::get && path.starts_with("/v1/models/")) {
     const std::string id = percentDecode(path.substr(std::string_view("/v1/models/").size()));
     co_await writer.send(model(models_surface, id, writer.requestId()));
+    co_return;
+  }
+  if (isGovernancePath(path)) {  // the admin gate (GatewayFront) has let the caller in
+    std::string_view target = request.target();
+    const auto query = target.find('?');
+    const std::string_view query_text = query == std::string_view::npos ? target.substr(target.size()) : target.substr(query + 1);
+    http::Response answer = co_await serveGovernance(state_, governance_, request, path, query_text);
+    co_await writer.send(std::move(answer));
     co_return;
   }
   if (method == beast_http::verb::get && path == "/admin/targets") {

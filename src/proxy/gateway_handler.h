@@ -13,6 +13,8 @@
 #include "http/server.h"
 #include "proxy/client_watch.h"
 #include "proxy/gateway_state.h"
+#include "proxy/governance.h"
+#include "proxy/request_policy.h"
 #include "proxy/request_id.h"
 
 namespace switchyard::proxy {
@@ -20,7 +22,8 @@ namespace switchyard::proxy {
 class GatewayHandler final : public http::RequestHandler {
  public:
   // `watches` is the worker's (shared by the handlers of successive config generations).
-  GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches);
+  GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches,
+                 Governance& governance);
 
   boost::asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer) override;
   http::Response reject(http::Status status, std::string_view message, std::string_view target) override;
@@ -37,10 +40,25 @@ class GatewayHandler final : public http::RequestHandler {
   // GET /v1/models in OpenAI's list shape, or Anthropic's when the client sent anthropic-version.
   http::Response models(canonical::Dialect surface) const;
   http::Response model(canonical::Dialect surface, const std::string& id, std::string_view request_id) const;
+  // Who is calling: fills `caller` and returns nullopt, or returns the 401 to send.
+  struct Caller {
+    KeyRegistry::Reader::Lease keys;
+    const ClientIdentity* identity = nullptr;
+  };
+  std::optional<http::Response> authenticateCaller(canonical::Dialect surface, http::Request& request,
+                                                   std::string_view request_id, Caller& caller);
+  // The request's governance before planning: route permission (403), data classes (400 for an
+  // unknown one), PII (400 when blocked; the body redacted in place). nullopt: go on.
+  std::optional<http::Response> applyGovernance(canonical::Dialect surface, const Caller& caller,
+                                                const routing::RouteSpec& route, http::Request& request,
+                                                std::string_view request_id, RequestPolicy& policy);
+  void recordAudit(store::AuditRecord record);
   // 404 naming the known routes, for a `model` that is not one.
   http::Response unknownRoute(canonical::Dialect surface, std::string_view name, std::string_view request_id) const;
 
   const GatewayState& state_;
+  Governance& governance_;
+  KeyRegistry::Reader keys_;  // this worker's view of the client keys
   boost::asio::io_context& io_;
   WatchRegistry& watches_;  // the exchanges in flight, cut when a shutdown's grace runs out
   std::vector<std::unique_ptr<http::ClientPool>> pools_;  // per provider

@@ -8,8 +8,39 @@
 
 namespace switchyard::proxy {
 
+namespace {
+
+// Custom patterns are compiled here, where a bad one stops start-up or a reload with its line.
+std::unique_ptr<policy::PiiDetector> compile(const config::Config& config, const config::PiiPolicy& pii,
+                                             const std::string& where) {
+  try {
+    return std::make_unique<policy::PiiDetector>(pii);
+  } catch (const std::exception& error) {
+    throw config::ConfigError(config.source + ":" + std::to_string(pii.line) + ": key '" + where +
+                              ".pii.patterns': " + error.what());
+  }
+}
+
+}  // namespace
+
 GatewayState::GatewayState(config::Config loaded, const GatewayState* previous)
-    : config(std::move(loaded)), routes(config) {
+    : config(std::move(loaded)), routes(config), classes(config) {
+  for (const auto* target : routes.targets()) slot_classes.push_back(classes.providerSatisfies(target->provider));
+  for (const auto& route : routes.routes()) {
+    RoutePolicy policy;
+    if (const config::Route* declared = config.findRoute(route.name)) {
+      policy.classes = classes.maskOf(declared->data_classes);
+      if (declared->pii.action != config::PiiAction::None) {
+        policy.pii = &declared->pii;
+        policy.detector = compile(config, declared->pii, "routes." + route.name);
+      }
+    }
+    route_policy.push_back(std::move(policy));
+  }
+  for (const auto& key : config.keys) {
+    if (key.pii.action != config::PiiAction::None) key_pii.emplace(key.name, compile(config, key.pii, "keys." + key.name));
+  }
+  builtin_pii = std::make_unique<policy::PiiDetector>(config::PiiPolicy{});
   for (const auto* target : routes.targets()) {
     const auto& provider = config.providers[target->provider];
     forward.push_back(providers::makeForwardEndpoint(provider, target->model));

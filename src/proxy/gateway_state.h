@@ -9,6 +9,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "config/config.h"
+#include "policy/data_class_table.h"
+#include "policy/pii_detector.h"
 #include "canonical/chat.h"
 #include "providers/forward_endpoint.h"
 #include "providers/target_codec.h"
@@ -48,6 +50,19 @@ struct GatewayState {
   std::vector<std::unique_ptr<resilience::RetryBudget>> hedge_budgets;
   // Indexed by provider; null for plain-HTTP providers.
   std::vector<std::shared_ptr<boost::asio::ssl::context>> tls;
+  // Governance: the data classes, what each route target's provider satisfies (indexed by
+  // TargetRef::slot), and per route (indexed like routes.routes()) its classes and PII policy.
+  const policy::DataClassTable classes;
+  std::vector<policy::ClassMask> slot_classes;
+  struct RoutePolicy {
+    policy::ClassMask classes = 0;
+    const config::PiiPolicy* pii = nullptr;           // null: the route has none
+    std::unique_ptr<policy::PiiDetector> detector;    // compiled from *pii
+  };
+  std::vector<RoutePolicy> route_policy;
+  // Config keys' PII policies by key name, and every built-in detector for the store's keys.
+  std::map<std::string, std::unique_ptr<policy::PiiDetector>, std::less<>> key_pii;
+  std::unique_ptr<policy::PiiDetector> builtin_pii;
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
 

@@ -1,5 +1,7 @@
 #include "proxy/stream_continuation.h"
 
+#include "proxy/target_plan.h"
+
 #include <array>
 
 #include "http/sse.h"
@@ -220,6 +222,7 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
   if (partial.started() && partial.toolCallsStarted() == 0) {
     for (const std::size_t index : input.candidates) {
       const routing::TargetRef& target = input.route.targets[index];
+      if (!targetAllowed(input.state, target, input.required_classes)) continue;  // fail closed (the plan's are allowed)
       auto& health = *input.state.health[target.health];
       std::vector<Resume> resumes = resumesFor(input, target);
       bool broke_after_text = false;

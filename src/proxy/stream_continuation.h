@@ -47,6 +47,7 @@ struct ContinuationInput {
   std::vector<std::unique_ptr<http::ClientPool>>& pools;  // by provider
   SteadyTime deadline;
   ClientWatch& client;
+  std::uint64_t required_classes = 0;  // the request's data classes: a candidate must satisfy them
 };
 
 struct ContinuationOutcome {

@@ -6,6 +6,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "canonical/context_limit.h"
+#include "proxy/pii_restoring_encoder.h"
 #include "canonical/stream_codec.h"
 #include "proxy/attempt_support.h"
 #include "proxy/client_errors.h"
@@ -92,6 +93,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
   std::string rendered;
   rendered.reserve(answer.size() + 256);
   renderResponse(input.surface, response, rendered);
+  if (input.restorer != nullptr) input.restorer->restoreJson(rendered);
   const std::string header_lines = answerHeaderLines("application/json", input.served_by, input.attempt_number);
   if (!input.race.claim()) co_return hedgeLost();
   if (co_await writer.send(beast_http::status::ok, header_lines, rendered)) {
@@ -135,7 +137,8 @@ void decodePending(canonical::StreamDecoder& decoder, std::string& pending, Enco
 boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& input, UpstreamLease& connection,
                                                      SteadyTime first_token_deadline, http::ResponseWriter& writer) {
   auto decoder = input.codec.streamDecoder();
-  auto encoder = makeClientEncoder(input.surface, input.include_usage);
+  std::unique_ptr<canonical::StreamEncoder> encoder = makeClientEncoder(input.surface, input.include_usage);
+  if (input.restorer != nullptr) encoder = std::make_unique<PiiRestoringEncoder>(std::move(encoder), *input.restorer);
   // Only a continuable stream records what the client got.
   auto partial = input.broken != nullptr ? std::make_unique<canonical::PartialAnswer>() : nullptr;
   std::string pending;  // upstream bytes not yet decoded

@@ -12,6 +12,7 @@
 #include "canonical/chat.h"
 #include "http/client.h"
 #include "http/response_writer.h"
+#include "policy/pii_restorer.h"
 #include "providers/target_codec.h"
 #include "proxy/client_watch.h"
 #include "proxy/upstream_attempt.h"
@@ -36,6 +37,9 @@ struct TranslatedInput {
   bool context_fallback = false;  // see AttemptInput::context_fallback
   BrokenStream* broken = nullptr;  // see AttemptInput::broken
   HedgeRacer race{};
+  // A redacted request (PII action redact): the values the provider never saw go back into the
+  // answer here, whole or streamed.
+  const policy::PiiRestorer* restorer = nullptr;
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

@@ -284,8 +284,8 @@ describe('HTTPS upstream trust and connection reuse', { timeout: 180_000, skip }
   });
 
   it('resolves a relative ca_file against the config file directory', opts, async () => {
-    // writeTempFile puts the config in tempDir(); name the CA relative to it.
-    const relative = path.relative(tempDir(), ca.cert);
+    // writeTempFile puts the config in its own directory under tempDir(); name the CA relative to it.
+    const relative = path.join('..', path.relative(tempDir(), ca.cert));
     assert.ok(!path.isAbsolute(relative));
     const gw = await stack.gateway({
       providers: { secure: { kind: 'openai', base_url: upstream.baseUrl(), api_key: 'sk-rel', ca_file: relative } },

@@ -64,9 +64,12 @@ export function tempDir() {
 }
 
 let fileCounter = 0;
-// Writes `text` to a fresh file in the temp dir and returns its absolute path.
+// Writes `text` to a fresh file in its own directory under the temp dir and returns its absolute
+// path: each gateway's store (switchyard.db beside its config) is its own.
 export function writeTempFile(text, suffix = '.yaml') {
-  const file = path.join(tempDir(), `config-${process.pid}-${++fileCounter}${suffix}`);
+  const dir = path.join(tempDir(), `c-${process.pid}-${++fileCounter}`);
+  fs.mkdirSync(dir);
+  const file = path.join(dir, `config${suffix}`);
   fs.writeFileSync(file, text);
   return file;
 }

@@ -297,7 +297,8 @@ TEST(ConfigErrors, MalformedListenIsRejectedWithItsLine) {
 TEST(ConfigErrors, UnknownKeyIsRejectedWithItsLine) {
   EXPECT_THAT(problems("lisen: 127.0.0.1:80\n"),
               ElementsAre("test.yaml:1: key 'lisen': unknown key (did you mean 'listen'?); allowed "
-                          "keys: listen, workers, limits, shutdown_grace, resilience, providers, routes"));
+                          "keys: listen, workers, limits, shutdown_grace, resilience, providers, routes, "
+                          "data_classes, keys, auth, store"));
   EXPECT_THAT(
       problems(std::string(kProvidersBlock) + "    bse_url: x\n"),
       ElementsAre(AllOf(StartsWith("test.yaml:5: key 'providers.local.bse_url': unknown key"),

@@ -1,0 +1,14 @@
+#pragma once
+// What governance keeps for the whole process, across config reloads: the store (keys, audit
+// records) and the client keys every worker authenticates against.
+#include "proxy/client_keys.h"
+#include "store/store_service.h"
+
+namespace switchyard::proxy {
+
+struct Governance {
+  store::StoreService* store = nullptr;  // owned by `serve`; null only in tools that serve no requests
+  KeyRegistry keys;
+};
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,362 @@
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include <sqlite3.h>
+
+namespace switchyard::store {
+
+namespace {
+
+// How long a statement waits for a lock held by another connection (the sqlite3 shell, a backup
+// through `.backup`, a second gateway by mistake) before it fails with SQLITE_BUSY.
+constexpr int kBusyTimeoutMs = 5000;
+
+// Schema migrations: kMigrations[v] takes a file from user_version v to v + 1. Later issues append
+// here (never edit a step that has shipped).
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE keys(
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  sha256_hex TEXT NOT NULL,
+  routes TEXT NOT NULL,        -- JSON array of strings; [] is every route
+  data_classes TEXT NOT NULL,  -- JSON array of strings
+  pii_action TEXT NOT NULL,
+  expires_at INTEGER,          -- unix seconds; NULL never
+  enabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL  -- unix seconds
+);
+CREATE INDEX keys_by_created ON keys(created_at);
+CREATE TABLE audit(
+  seq INTEGER PRIMARY KEY,     -- insertion order, which breaks ties of time_ms
+  request_id TEXT NOT NULL UNIQUE,
+  time_ms INTEGER NOT NULL,    -- unix milliseconds
+  key_id TEXT NOT NULL,
+  route TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+-- One index per filter of AuditQuery, each ending in time_ms (and the implicit seq) so that
+-- "newest first" is a backward index scan rather than a sort.
+CREATE INDEX audit_by_time ON audit(time_ms);
+CREATE INDEX audit_by_route ON audit(route, time_ms);
+CREATE INDEX audit_by_outcome ON audit(outcome, time_ms);
+CREATE INDEX audit_by_key ON audit(key_id, time_ms);
+)sql";
+constexpr std::array<const char*, 1> kMigrations = {kSchemaV1};
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+void execOn(sqlite3* db, const char* sql, std::string_view what) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db, what);
+}
+
+// A cached statement in use; reset and unbound when it goes, so the cache always holds it clean.
+class Bound {
+ public:
+  Bound(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Bound() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Bound(const Bound&) = delete;
+  Bound& operator=(const Bound&) = delete;
+
+  void text(int index, std::string_view value) {
+    // An empty view may have a null data(), which SQLite would bind as NULL rather than ''.
+    check(sqlite3_bind_text64(stmt_, index, value.empty() ? "" : value.data(), value.size(),
+                              SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  void integer(int index, std::int64_t value) { check(sqlite3_bind_int64(stmt_, index, value)); }
+  void null(int index) { check(sqlite3_bind_null(stmt_, index)); }
+
+  // True with a row to read, false when done.
+  bool step(std::string_view what) {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, what);
+  }
+  void run(std::string_view what) {
+    while (step(what)) {
+    }
+  }
+
+  std::string textAt(int column) const {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return data ? std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string();
+  }
+  std::int64_t integerAt(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool nullAt(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) fail(db_, "binding a parameter");
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// BEGIN IMMEDIATE takes the write lock up front, so a busy file fails (after busy_timeout) at
+// the start rather than half-way. Rolled back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { execOn(db_, "BEGIN IMMEDIATE", "begin"); }
+  ~Transaction() {
+    // A failed COMMIT can leave the transaction open (SQLITE_BUSY); some errors end it themselves.
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() { execOn(db_, "COMMIT", "commit"); }
+
+ private:
+  sqlite3* db_;
+};
+
+// Key writes sync the WAL on commit (synchronous=FULL) so that a key, once shown to the admin,
+// survives even power loss; they are rare, so the fsync costs nothing that matters. Audit batches
+// stay on NORMAL (see open()).
+class SyncedWrites {
+ public:
+  explicit SyncedWrites(sqlite3* db) : db_(db) {
+    execOn(db_, "PRAGMA synchronous = FULL", "synchronous");
+  }
+  ~SyncedWrites() { sqlite3_exec(db_, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr); }
+  SyncedWrites(const SyncedWrites&) = delete;
+  SyncedWrites& operator=(const SyncedWrites&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
+// The first column of the first row of a one-off statement (pragmas), as text.
+std::string scalar(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) fail(db, sql);
+  std::string value;
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    if (data) value = data;
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(db, sql);
+  return value;
+}
+
+std::string jsonArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (const char c : item) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[(c >> 4) & 0xf];
+        out += kHex[c & 0xf];
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: one thread uses the connection, so SQLite's own locking would be pure cost.
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  std::unique_ptr<SqliteStore> store(db ? new SqliteStore(db) : nullptr);
+  try {
+    if (rc != SQLITE_OK) {
+      if (!db) throw std::runtime_error(sqlite3_errstr(rc));
+      fail(db, "open");
+    }
+    execOn(db, ("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)).c_str(), "busy_timeout");
+    // WAL: readers never block the writer, and a commit is one append to the -wal file.
+    const std::string mode = scalar(db, "PRAGMA journal_mode = WAL");
+    if (mode != "wal" && mode != "memory") {
+      throw std::runtime_error("journal_mode: WAL refused (SQLite kept '" + mode + "')");
+    }
+    // synchronous=NORMAL in WAL mode: a commit writes the transaction to the -wal file with
+    // write(2) but does not fsync it (the WAL is synced at checkpoints). Once write(2) returns, the
+    // data is in the kernel's page cache, which outlives the process: a kill -9, a crash or an OOM
+    // kill loses no committed transaction, and the file is never corrupt. Only power loss or a
+    // kernel panic can lose the last commits before a checkpoint. Key writes sync (SyncedWrites).
+    execOn(db, "PRAGMA synchronous = NORMAL", "synchronous");
+    store->migrate();
+  } catch (const std::exception& e) {
+    std::string message = "cannot open store '" + path + "': " + e.what();
+    // SQLite's "unable to open database file" does not say why; the OS error does.
+    if (db && sqlite3_system_errno(db) != 0) {
+      message += std::string(" (") + std::strerror(sqlite3_system_errno(db)) + ")";
+    }
+    throw std::runtime_error(message);
+  }
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  // The last connection to close checkpoints the WAL into the main file and removes it.
+  sqlite3_close_v2(db_);
+}
+
+void SqliteStore::migrate() {
+  if (std::stoll(scalar(db_, "PRAGMA user_version")) == std::ssize(kMigrations)) return;
+  Transaction transaction(db_);
+  // Read again under the write lock: another process may have migrated meanwhile.
+  const long long version = std::stoll(scalar(db_, "PRAGMA user_version"));
+  if (version > std::ssize(kMigrations)) {
+    throw std::runtime_error("schema version " + std::to_string(version) +
+                             " is newer than this build's (" + std::to_string(kMigrations.size()) +
+                             ")");
+  }
+  for (auto step = version; step < std::ssize(kMigrations); ++step) {
+    execOn(db_, kMigrations[static_cast<std::size_t>(step)], "migrating the schema");
+  }
+  execOn(db_, ("PRAGMA user_version = " + std::to_string(kMigrations.size())).c_str(),
+         "user_version");
+  transaction.commit();
+}
+
+sqlite3_stmt* SqliteStore::statement(const std::string& sql) {
+  if (const auto found = statements_.find(sql); found != statements_.end()) return found->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
+    fail(db_, "preparing " + sql);
+  }
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
+std::vector<std::string> SqliteStore::listOf(std::string_view json_array) {
+  Bound query(db_, statement("SELECT value FROM json_each(?1)"));
+  query.text(1, json_array);
+  std::vector<std::string> items;
+  while (query.step("reading a key's list")) items.push_back(query.textAt(0));
+  return items;
+}
+
+void SqliteStore::putKey(const KeyRecord& key) {
+  SyncedWrites synced(db_);
+  Bound query(db_, statement(
+                       "INSERT OR REPLACE INTO keys(id, name, sha256_hex, routes, data_classes, "
+                       "pii_action, expires_at, enabled, created_at) "
+                       "VALUES(?1, ?2, ?3, json(?4), json(?5), ?6, ?7, ?8, ?9)"));
+  query.text(1, key.id);
+  query.text(2, key.name);
+  query.text(3, key.sha256_hex);
+  query.text(4, jsonArray(key.routes));
+  query.text(5, jsonArray(key.data_classes));
+  query.text(6, key.pii_action);
+  if (key.expires_at) {
+    query.integer(7, *key.expires_at);
+  } else {
+    query.null(7);
+  }
+  query.integer(8, key.enabled ? 1 : 0);
+  query.integer(9, key.created_at);
+  query.run("saving key " + key.id);
+}
+
+bool SqliteStore::deleteKey(std::string_view id) {
+  SyncedWrites synced(db_);  // a revoked key must stay revoked
+  Bound query(db_, statement("DELETE FROM keys WHERE id = ?1"));
+  query.text(1, id);
+  query.run("deleting a key");
+  return sqlite3_changes(db_) > 0;
+}
+
+std::vector<KeyRecord> SqliteStore::keys() {
+  Bound query(db_, statement("SELECT id, name, sha256_hex, routes, data_classes, pii_action, "
+                             "expires_at, enabled, created_at FROM keys ORDER BY created_at, id"));
+  std::vector<KeyRecord> keys;
+  while (query.step("reading keys")) {
+    KeyRecord& key = keys.emplace_back();
+    key.id = query.textAt(0);
+    key.name = query.textAt(1);
+    key.sha256_hex = query.textAt(2);
+    key.routes = listOf(query.textAt(3));
+    key.data_classes = listOf(query.textAt(4));
+    key.pii_action = query.textAt(5);
+    if (!query.nullAt(6)) key.expires_at = query.integerAt(6);
+    key.enabled = query.integerAt(7) != 0;
+    key.created_at = query.integerAt(8);
+  }
+  return keys;
+}
+
+void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
+  if (records.empty()) return;
+  Transaction transaction(db_);
+  // OR REPLACE: one duplicate request id must not fail (and so hold back) the whole batch.
+  sqlite3_stmt* insert = statement(
+      "INSERT OR REPLACE INTO audit(request_id, time_ms, key_id, route, outcome, status, json) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  for (const AuditRecord& record : records) {
+    Bound query(db_, insert);
+    query.text(1, record.request_id);
+    query.integer(2, record.time_ms);
+    query.text(3, record.key_id);
+    query.text(4, record.route);
+    query.text(5, record.outcome);
+    query.integer(6, record.status);
+    query.text(7, record.json);
+    query.run("appending audit records");
+  }
+  transaction.commit();
+}
+
+std::optional<std::string> SqliteStore::auditRecord(std::string_view request_id) {
+  Bound query(db_, statement("SELECT json FROM audit WHERE request_id = ?1"));
+  query.text(1, request_id);
+  if (!query.step("reading an audit record")) return std::nullopt;
+  return query.textAt(0);
+}
+
+std::vector<std::string> SqliteStore::auditRecords(const AuditQuery& filter) {
+  // One cached statement per combination of filters (16 at most), so each can use its index.
+  std::string sql = "SELECT json FROM audit WHERE 1";
+  int parameters = 0;
+  if (!filter.route.empty()) sql += " AND route = ?" + std::to_string(++parameters);
+  if (!filter.outcome.empty()) sql += " AND outcome = ?" + std::to_string(++parameters);
+  if (!filter.key_id.empty()) sql += " AND key_id = ?" + std::to_string(++parameters);
+  if (filter.since_ms) sql += " AND time_ms >= ?" + std::to_string(++parameters);
+  sql += " ORDER BY time_ms DESC, seq DESC LIMIT ?" + std::to_string(++parameters);
+
+  Bound query(db_, statement(sql));
+  int index = 0;
+  if (!filter.route.empty()) query.text(++index, filter.route);
+  if (!filter.outcome.empty()) query.text(++index, filter.outcome);
+  if (!filter.key_id.empty()) query.text(++index, filter.key_id);
+  if (filter.since_ms) query.integer(++index, *filter.since_ms);
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  query.integer(++index, static_cast<std::int64_t>(std::min(filter.limit, kMaxLimit)));
+
+  std::vector<std::string> jsons;
+  while (query.step("querying audit records")) jsons.push_back(query.textAt(0));
+  return jsons;
+}
+
+}  // namespace switchyard::store

@@ -1,0 +1,47 @@
+#pragma once
+// The embedded Store: one SQLite file (Debian's libsqlite3) in WAL mode.
+//
+// Not thread-safe: one thread uses it (StoreService's store thread). Statements are prepared once
+// and cached on the connection. The schema carries its version in PRAGMA user_version; open()
+// migrates an older file forward and refuses one written by a newer build.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace switchyard::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the file at `path` (":memory:" for a store that lives as long as the object).
+  // Throws std::runtime_error naming the path and SQLite's reason (directory missing or not
+  // writable, not a database, schema newer than this build).
+  static std::unique_ptr<SqliteStore> open(const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  void putKey(const KeyRecord& key) override;
+  bool deleteKey(std::string_view id) override;
+  std::vector<KeyRecord> keys() override;
+  void appendAudit(std::span<const AuditRecord> records) override;
+  std::optional<std::string> auditRecord(std::string_view request_id) override;
+  std::vector<std::string> auditRecords(const AuditQuery& query) override;
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  // The cached statement for `sql`, prepared on first use.
+  sqlite3_stmt* statement(const std::string& sql);
+  std::vector<std::string> listOf(std::string_view json_array);
+  void migrate();
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace switchyard::store

@@ -1,0 +1,68 @@
+#pragma once
+// What must survive a restart: client keys made through POST /admin/keys and one audit record per
+// request (later: usage). SqliteStore is the embedded default; a PostgreSQL or Redis backend
+// implements the same interface.
+//
+// A Store is not thread-safe and every call may block on disk: the gateway reaches it only through
+// StoreService, which owns it and calls it from its one store thread. Errors (disk full, corrupt
+// file, lost server) are thrown as std::runtime_error; nothing is half-applied when one is.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchyard::store {
+
+struct KeyRecord {                         // a client key made through POST /admin/keys
+  std::string id;                          // "key_" + 16 hex, unique
+  std::string name;                        // the caller's label (may repeat)
+  std::string sha256_hex;                  // of the secret; the secret itself is never stored
+  std::vector<std::string> routes;         // empty: every route
+  std::vector<std::string> data_classes;
+  std::string pii_action;                  // "" | audit | block | escalate | redact
+  std::optional<std::int64_t> expires_at;  // unix seconds
+  bool enabled = true;
+  std::int64_t created_at = 0;             // unix seconds
+
+  friend bool operator==(const KeyRecord&, const KeyRecord&) = default;
+};
+
+struct AuditRecord {         // one request's audit record
+  std::string request_id;    // unique; a second record with the same id replaces the first
+  std::int64_t time_ms = 0;  // unix milliseconds when the request started
+  std::string key_id;        // "" anonymous
+  std::string route;
+  // ok | failed_over | client_error | failed | incomplete | client_gone | refused
+  std::string outcome;
+  int status = 0;
+  std::string json;  // the whole record as a JSON object text (the store does not parse it)
+};
+
+struct AuditQuery {
+  std::string route, outcome, key_id;  // empty: any
+  std::optional<std::int64_t> since_ms;  // time_ms >= since_ms
+  std::size_t limit = 100;               // newest first
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Inserts, or replaces the key with the same id. Durable when it returns: a kill -9 right after
+  // does not lose it.
+  virtual void putKey(const KeyRecord& key) = 0;
+  // False when there is no key with that id.
+  virtual bool deleteKey(std::string_view id) = 0;
+  // Every key, oldest created_at first.
+  virtual std::vector<KeyRecord> keys() = 0;
+  // All of `records` in one transaction: either all are stored or none.
+  virtual void appendAudit(std::span<const AuditRecord> records) = 0;
+  // The json of the record with that request id.
+  virtual std::optional<std::string> auditRecord(std::string_view request_id) = 0;
+  // The jsons of the records matching every filter set in `query`, newest time_ms first.
+  virtual std::vector<std::string> auditRecords(const AuditQuery& query) = 0;
+};
+
+}  // namespace switchyard::store
