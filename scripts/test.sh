@@ -43,22 +43,25 @@ if [ "${SWITCHYARD_CLANG:-1}" != "0" ]; then
 fi
 
 if [ "${SWITCHYARD_TSAN:-1}" != "0" ]; then
-  # Only what runs threads is built: the gateway (workers, control thread, log writer) and the two
-  # unit binaries with multi-threaded tests (target health, budgets, health checks, the batched
-  # log writer). A report fails the run: the unit binaries exit non-zero (TSan's exitcode), and the
+  # Only what runs threads is built: the gateway (workers, control thread, log writer, store thread)
+  # and the unit binaries with multi-threaded tests (target health, budgets, health checks, the
+  # batched log writer, the store service). A report fails the run: the unit binaries exit non-zero (TSan's exitcode), and the
   # integration harness fails a suite whose child printed one. Suppressions (third-party code only):
   # tests/tsan.supp.
   echo "== ThreadSanitizer: multi-threaded unit tests, multi-threaded integration suites (chaos included) on 2 workers"
-  scripts/build.sh build-tsan switchyard unit_tests unit_tests_health -- -DSY_TESTS=ON -DSY_WERROR=ON -DSY_TSAN=ON
+  scripts/build.sh build-tsan switchyard unit_tests unit_tests_health unit_tests_store -- -DSY_TESTS=ON -DSY_WERROR=ON -DSY_TSAN=ON
   export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
   build-tsan/tests/unit/unit_tests_health --gtest_brief=1
   build-tsan/tests/unit/unit_tests --gtest_brief=1
+  build-tsan/tests/unit/unit_tests_store --gtest_brief=1
   # The suites where threads meet: chaos (2 workers sharing breakers, incidents and budgets under
   # load), reloads and drains run by the control thread, the log writer, health checks, hedging and
-  # the resilience engine. Suites that time slow clients to the millisecond (bounds) stay out: TSan's
+  # the resilience engine; governance (the store thread, key snapshots published to every worker).
+  # Suites that time slow clients to the millisecond (bounds) stay out: TSan's
   # slowdown, not a race, fails them.
   SWITCHYARD_BIN="$PWD/build-tsan/src/app/switchyard" node --test --test-concurrency=1 \
     tests/integration/chaos.test.mjs tests/integration/lifecycle.test.mjs tests/integration/logs.test.mjs \
-    tests/integration/health_check.test.mjs tests/integration/hedging.test.mjs tests/integration/resilience.test.mjs
+    tests/integration/health_check.test.mjs tests/integration/hedging.test.mjs tests/integration/resilience.test.mjs \
+    tests/integration/governance.test.mjs
 fi
 echo "== all tests passed"

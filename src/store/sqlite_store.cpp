@@ -33,7 +33,7 @@ CREATE TABLE keys(
 CREATE INDEX keys_by_created ON keys(created_at);
 CREATE TABLE audit(
   seq INTEGER PRIMARY KEY,     -- insertion order, which breaks ties of time_ms
-  request_id TEXT NOT NULL UNIQUE,
+  request_id TEXT NOT NULL,    -- not unique: clients choose x-request-id, and none may overwrite another's record
   time_ms INTEGER NOT NULL,    -- unix milliseconds
   key_id TEXT NOT NULL,
   route TEXT NOT NULL,
@@ -44,6 +44,7 @@ CREATE TABLE audit(
 -- One index per filter of AuditQuery, each ending in time_ms (and the implicit seq) so that
 -- "newest first" is a backward index scan rather than a sort.
 CREATE INDEX audit_by_time ON audit(time_ms);
+CREATE INDEX audit_by_request ON audit(request_id);
 CREATE INDEX audit_by_route ON audit(route, time_ms);
 CREATE INDEX audit_by_outcome ON audit(outcome, time_ms);
 CREATE INDEX audit_by_key ON audit(key_id, time_ms);
@@ -310,9 +311,10 @@ std::vector<KeyRecord> SqliteStore::keys() {
 void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
   if (records.empty()) return;
   Transaction transaction(db_);
-  // OR REPLACE: one duplicate request id must not fail (and so hold back) the whole batch.
+  // A repeated request id is kept beside the first (the client chose it): nothing a client sends
+  // can overwrite or drop another request's record, nor fail the batch.
   sqlite3_stmt* insert = statement(
-      "INSERT OR REPLACE INTO audit(request_id, time_ms, key_id, route, outcome, status, json) "
+      "INSERT INTO audit(request_id, time_ms, key_id, route, outcome, status, json) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const AuditRecord& record : records) {
     Bound query(db_, insert);
@@ -329,7 +331,7 @@ void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
 }
 
 std::optional<std::string> SqliteStore::auditRecord(std::string_view request_id) {
-  Bound query(db_, statement("SELECT json FROM audit WHERE request_id = ?1"));
+  Bound query(db_, statement("SELECT json FROM audit WHERE request_id = ?1 ORDER BY seq DESC LIMIT 1"));
   query.text(1, request_id);
   if (!query.step("reading an audit record")) return std::nullopt;
   return query.textAt(0);

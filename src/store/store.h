@@ -31,7 +31,7 @@ struct KeyRecord {                         // a client key made through POST /ad
 };
 
 struct AuditRecord {         // one request's audit record
-  std::string request_id;    // unique; a second record with the same id replaces the first
+  std::string request_id;    // clients may repeat one (x-request-id): both records are kept, the newest is read
   std::int64_t time_ms = 0;  // unix milliseconds when the request started
   std::string key_id;        // "" anonymous
   std::string route;

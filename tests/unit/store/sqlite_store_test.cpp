@@ -105,7 +105,8 @@ TEST(SqliteStore, AuditRecordIsFoundByRequestId) {
   EXPECT_EQ(store->auditRecord("r3"), std::nullopt);
 }
 
-TEST(SqliteStore, AuditRecordWithARepeatedRequestIdReplacesTheFirst) {
+// A client chooses its x-request-id: reusing one must not overwrite another request's record.
+TEST(SqliteStore, AuditRecordWithARepeatedRequestIdKeepsBothAndReadsTheNewest) {
   auto store = SqliteStore::open(":memory:");
   AuditRecord first = audit("r1", 1000, "chat", "ok");
   AuditRecord second = first;
@@ -113,7 +114,7 @@ TEST(SqliteStore, AuditRecordWithARepeatedRequestIdReplacesTheFirst) {
   const std::vector<AuditRecord> records = {first, second};
   store->appendAudit(records);
   EXPECT_EQ(store->auditRecord("r1"), "{\"second\":true}");
-  EXPECT_THAT(store->auditRecords({}), ElementsAre("{\"second\":true}"));
+  EXPECT_THAT(store->auditRecords({}), ElementsAre("{\"second\":true}", first.json));
 }
 
 class SqliteStoreQuery : public ::testing::Test {
