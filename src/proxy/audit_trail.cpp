@@ -2,38 +2,68 @@
 
 #include "canonical/json_writer.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 namespace switchyard::proxy {
 
-namespace json = boost::json;
+using canonical::appendInt;
+using canonical::appendQuoted;
+
+namespace {
+
+// Our own keys need no escaping.
+void appendKey(std::string& out, std::string_view key) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+}
+
+// A string, or null when empty.
+void appendOptional(std::string& out, std::string_view key, std::string_view value) {
+  appendKey(out, key);
+  if (value.empty()) {
+    out += "null";
+  } else {
+    appendQuoted(out, value);
+  }
+}
+
+}  // namespace
 
 AuditTrail::AuditTrail(std::string_view request_id, canonical::Dialect surface, std::string_view endpoint)
     : request_id_(request_id), surface_(surface), endpoint_(endpoint) {}
 
 void AuditTrail::policy(const GatewayState& state, const RequestPolicy& policy) {
-  json::array classes;
+  classes_json_.clear();
   for (const auto& origin : policy.origins) {
-    classes.push_back(json::object{{"class", state.config.data_classes[origin.index].name}, {"source", origin.source}});
+    if (!classes_json_.empty()) classes_json_.push_back(',');
+    classes_json_ += "{\"class\":";
+    appendQuoted(classes_json_, state.config.data_classes[origin.index].name);
+    classes_json_ += ",\"source\":";
+    appendQuoted(classes_json_, origin.source);
+    classes_json_.push_back('}');
   }
-  classes_json_ = json::serialize(classes);
+  pii_json_.clear();
   if (policy.pii_action == config::PiiAction::None) return;
-  json::object found;
-  for (const auto& [kind, count] : policy.pii_found) found[kind] = count;
-  pii_json_ = json::serialize(json::object{{"action", toString(policy.pii_action)},
-                                           {"found", std::move(found)},
-                                           {"redacted", policy.redacted}});
+  pii_json_ = "{\"action\":";
+  appendQuoted(pii_json_, toString(policy.pii_action));
+  pii_json_ += ",\"found\":{";
+  bool first = true;
+  for (const auto& [kind, count] : policy.pii_found) {
+    if (!first) pii_json_.push_back(',');
+    first = false;
+    appendQuoted(pii_json_, kind);
+    pii_json_.push_back(':');
+    appendInt(pii_json_, static_cast<std::int64_t>(count));
+  }
+  pii_json_ += policy.redacted ? "},\"redacted\":true}" : "},\"redacted\":false}";
 }
 
 void AuditTrail::skipped(std::string_view target, std::string_view verdict, std::string_view why, bool hedge) {
-  targets_.push_back({std::string(target), std::string(verdict), std::string(why), 0, 0, hedge, false});
+  targets_.push_back({target, verdict, {}, std::string(why), 0, 0, hedge, false});
 }
 
 void AuditTrail::tried(std::string_view target, int attempt, std::string_view result, int status, bool hedge,
                        bool continuation) {
-  targets_.push_back({std::string(target), "tried", std::string(result), attempt, status, hedge, continuation});
+  targets_.push_back({target, "tried", result, {}, attempt, status, hedge, continuation});
 }
 
 store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std::string_view served_by,
@@ -42,49 +72,71 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
       std::chrono::duration_cast<std::chrono::milliseconds>(started_wall_.time_since_epoch()).count();
   const double latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-  json::array targets;
-  for (const auto& verdict : targets_) {
-    json::object entry{{"target", verdict.target}, {"verdict", verdict.verdict}};
-    if (verdict.verdict == "tried") {
-      entry["attempt"] = verdict.attempt;
-      entry["result"] = verdict.detail;
-      if (verdict.status != 0) entry["status"] = verdict.status;
-    } else if (!verdict.detail.empty()) {
-      entry["reason"] = verdict.detail;
-    }
-    if (verdict.hedge) entry["hedge"] = true;
-    if (verdict.continuation) entry["continuation"] = true;
-    targets.push_back(std::move(entry));
-  }
-  json::object record{{"request_id", request_id_},
-                      {"time_ms", time_ms},
-                      {"api", canonical::toString(surface_)},
-                      {"endpoint", endpoint_},
-                      {"key_id", key_id_.empty() ? json::value(nullptr) : json::value(key_id_)},
-                      {"route", route_.empty() ? json::value(nullptr) : json::value(route_)},
-                      {"stream", stream_},
-                      {"status", status},
-                      {"outcome", outcome},
-                      {"attempts", attempts},
-                      {"served_by", served_by.empty() ? json::value(nullptr) : json::value(served_by)},
-                      {"continued_by", continued_by.empty() ? json::value(nullptr) : json::value(continued_by)},
-                      {"data_classes", json::parse(classes_json_)},
-                      {"pii", json::parse(pii_json_)},
-                      {"targets", std::move(targets)}};
-  if (!detail.empty()) record["detail"] = detail;
   store::AuditRecord out;
+  std::string& json = out.json;
+  json.reserve(384 + 96 * targets_.size() + classes_json_.size() + pii_json_.size());
+  json += "{\"request_id\":";
+  appendQuoted(json, request_id_);
+  appendKey(json, "time_ms");
+  appendInt(json, time_ms);
+  appendKey(json, "api");
+  appendQuoted(json, canonical::toString(surface_));
+  appendKey(json, "endpoint");
+  appendQuoted(json, endpoint_);
+  appendOptional(json, "key_id", key_id_);
+  appendOptional(json, "route", route_);
+  json += stream_ ? ",\"stream\":true" : ",\"stream\":false";
+  appendKey(json, "status");
+  appendInt(json, status);
+  appendKey(json, "outcome");
+  appendQuoted(json, outcome);
+  appendKey(json, "attempts");
+  appendInt(json, attempts);
+  appendOptional(json, "served_by", served_by);
+  appendOptional(json, "continued_by", continued_by);
+  json += ",\"data_classes\":[";
+  json += classes_json_;
+  json += "],\"pii\":";
+  json += pii_json_.empty() ? std::string_view("null") : std::string_view(pii_json_);
+  json += ",\"targets\":[";
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    const Verdict& verdict = targets_[i];
+    if (i > 0) json.push_back(',');
+    json += "{\"target\":";
+    appendQuoted(json, verdict.target);
+    appendKey(json, "verdict");
+    appendQuoted(json, verdict.verdict);
+    if (verdict.verdict == "tried") {
+      appendKey(json, "attempt");
+      appendInt(json, verdict.attempt);
+      appendKey(json, "result");
+      appendQuoted(json, verdict.result);
+      if (verdict.status != 0) {
+        appendKey(json, "status");
+        appendInt(json, verdict.status);
+      }
+    } else if (!verdict.reason.empty()) {
+      appendKey(json, "reason");
+      appendQuoted(json, verdict.reason);
+    }
+    if (verdict.hedge) json += ",\"hedge\":true";
+    if (verdict.continuation) json += ",\"continuation\":true";
+    json.push_back('}');
+  }
+  json.push_back(']');
+  if (!detail.empty()) {
+    appendKey(json, "detail");
+    appendQuoted(json, detail);
+  }
+  appendKey(json, "latency_ms");
+  canonical::appendDouble(json, static_cast<double>(static_cast<long long>(latency_ms * 10)) / 10);
+  json.push_back('}');
   out.request_id = request_id_;
   out.time_ms = time_ms;
   out.key_id = key_id_;
   out.route = route_;
-  out.outcome = std::string(outcome);
+  out.outcome = outcome;
   out.status = status;
-  out.json = json::serialize(record);
-  // Boost.JSON 1.81 writes doubles as "4E-1": the latency goes in the shortest round-trip form.
-  out.json.pop_back();
-  out.json += ",\"latency_ms\":";
-  canonical::appendDouble(out.json, static_cast<double>(static_cast<long long>(latency_ms * 10)) / 10);
-  out.json.push_back('}');
   return out;
 }
 

@@ -3,11 +3,15 @@
 // its data classes and where each came from, what PII detection found (kinds and counts, never the
 // values) and did, and every target considered with its verdict: tried (and how it went), skipped
 // by policy, by breaker, as unsupported, or by a budget. Written to the store in batches.
+//
+// Built on every request, so it is cheap: views of what outlives the request (its id, the route's
+// and targets' names, the key's id), verdicts inline, and the JSON written once, by hand.
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "canonical/chat.h"
 #include "proxy/request_policy.h"
@@ -17,16 +21,18 @@ namespace switchyard::proxy {
 
 class AuditTrail {
  public:
+  // `request_id` and `endpoint` must outlive the trail (the writer's id, a literal).
   AuditTrail(std::string_view request_id, canonical::Dialect surface, std::string_view endpoint);
 
-  void identity(const ClientIdentity* key) { key_id_ = key != nullptr ? key->id : std::string(); }
+  // Each view must outlive the trail: the key snapshot the request holds, the route table.
+  void identity(const ClientIdentity* key) { key_id_ = key != nullptr ? std::string_view(key->id) : std::string_view(); }
   void route(std::string_view name) { route_ = name; }
   void stream(bool on) { stream_ = on; }
   void policy(const GatewayState& state, const RequestPolicy& policy);
   // A target passed over: verdict "skipped_policy" | "skipped_breaker" | "skipped_unsupported" |
-  // "skipped_budget"; `why` in words (never request content).
+  // "skipped_budget" (literals); `why` in words (never request content).
   void skipped(std::string_view target, std::string_view verdict, std::string_view why = {}, bool hedge = false);
-  // An attempt that ran: its number, "ok" or the failure token, the upstream status.
+  // An attempt that ran: its number, "ok" or the failure token (literals), the upstream status.
   void tried(std::string_view target, int attempt, std::string_view result, int status, bool hedge = false,
              bool continuation = false);
 
@@ -36,25 +42,26 @@ class AuditTrail {
 
  private:
   struct Verdict {
-    std::string target;
-    std::string verdict;
-    std::string detail;
+    std::string_view target;
+    std::string_view verdict;
+    std::string_view result;  // tried: "ok" or the failure token
+    std::string reason;       // skipped: why (owned: often built for the occasion)
     int attempt = 0;
     int status = 0;
     bool hedge = false;
     bool continuation = false;
   };
-  std::string request_id_;
+  std::string_view request_id_;
   canonical::Dialect surface_;
-  std::string endpoint_;
+  std::string_view endpoint_;
   std::chrono::system_clock::time_point started_wall_ = std::chrono::system_clock::now();
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::string key_id_;
-  std::string route_;
+  std::string_view key_id_;
+  std::string_view route_;
   bool stream_ = false;
-  std::string classes_json_ = "[]";
-  std::string pii_json_ = "null";
-  std::vector<Verdict> targets_;
+  std::string classes_json_;  // the "data_classes" array's items
+  std::string pii_json_;      // the "pii" object, "" for null
+  boost::container::small_vector<Verdict, 4> targets_;
 };
 
 }  // namespace switchyard::proxy
