@@ -12,11 +12,12 @@ declare -A allowed=(
   [surfaces]="base canonical surfaces"
   [providers]="base config canonical providers"
   [resilience]="base observability resilience"  # logs its own state changes (breakers, incidents)
-  [routing]="base config resilience routing"
+  [routing]="base canonical config resilience routing"  # canonical: TokenPrice (price.h) only
   [observability]="base observability"
   [sim]="base http sim"
   [policy]="base config policy"
   [store]="base store"
+  [accounting]="base config canonical accounting"
 )
 status=0
 for folder in "${!allowed[@]}"; do

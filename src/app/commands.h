@@ -1,6 +1,7 @@
 #pragma once
 // The CLI's subcommands; each returns the process exit code.
 #include <string>
+#include <vector>
 
 namespace switchyard::app {
 
@@ -19,8 +20,16 @@ struct SimCommandOptions {
   std::string prefill = "continue";  // continue, reject or restart
 };
 
+// `check --explain BODY`: which rule of its route an example chat request takes and the order its
+// targets would be tried in (a fresh gateway: nothing open, nothing measured).
+struct CheckOptions {
+  std::string explain;               // a chat request body (either dialect); empty: no explanation
+  std::vector<std::string> headers;  // "name: value", for rules on headers
+  std::string key;                   // a client key's name, for rules on keys and key tags
+};
+
 int runServe(const std::string& config_path, const CommonOptions& options);
-int runCheck(const std::string& config_path);
+int runCheck(const std::string& config_path, const CheckOptions& options = {});
 int runSim(const SimCommandOptions& sim, const CommonOptions& options);
 
 }  // namespace switchyard::app

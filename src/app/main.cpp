@@ -27,6 +27,12 @@ int main(int argc, char** argv) {
 
   auto* check = app.add_subcommand("check", "Validate a configuration and print the resolved routing table");
   check->add_option("--config,-c", config_path, "YAML configuration file")->required();
+  CheckOptions check_options;
+  check->add_option("--explain", check_options.explain,
+                    "a chat request body, e.g. '{\"model\":\"chat\",\"messages\":[...]}': print the rule it takes "
+                    "and the order of its targets under the route's strategy, with prices");
+  check->add_option("--header", check_options.headers, "with --explain: a request header 'name: value' (repeatable)");
+  check->add_option("--key", check_options.key, "with --explain: the name of the client key making the request");
 
   SimCommandOptions sim;
   auto* sim_command = app.add_subcommand("sim", "Run the upstream simulator (an OpenAI-compatible fake provider with fault injection)");
@@ -44,7 +50,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return runServe(config_path, common);
-  if (check->parsed()) return runCheck(config_path);
+  if (check->parsed()) return runCheck(config_path, check_options);
   if (sim_command->parsed()) return runSim(sim, common);
   return 2;
 }

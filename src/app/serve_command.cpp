@@ -16,6 +16,7 @@
 #include "observability/log.h"
 #include "app/config_reloader.h"
 #include "proxy/gateway_front.h"
+#include "accounting/calendar.h"
 #include "proxy/governance.h"
 #include "proxy/health_checker.h"
 #include "store/sqlite_store.h"
@@ -96,6 +97,22 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
     store_service.emplace(store::SqliteStore::open(config.store.sqlite_path), store::StoreService::Settings{});
     governance.store = &*store_service;
     governance.keys.setStoredKeys(store_service->runBlocking([](store::Store& store) { return store.keys(); }));
+    // Spend so far this UTC day and month, from the audit records (budgets survive a restart).
+    if (state->economics->ledger.any()) {
+      const auto now = std::chrono::system_clock::now();
+      const auto totals = [&](accounting::SystemTime since) {
+        const auto rows = store_service->runBlocking(
+            [since](store::Store& store) { return store.spendSince(accounting::unixMillis(since)); });
+        std::vector<accounting::Spent> spent;
+        for (const auto& row : rows) {
+          if (const auto scope = accounting::parseScope(row.scope)) spent.push_back({*scope, row.name, row.nano_usd, row.tokens});
+        }
+        return spent;
+      };
+      const auto today = totals(accounting::dayStart(now));
+      const auto month = totals(accounting::monthStart(now));
+      state->economics->ledger.load(today, month, now);
+    }
   } catch (const std::exception& error) {
     observability::flushLogs();
     std::cerr << config.source << ": store: " << error.what() << "\nswitchyard: cannot start\n";
@@ -192,20 +209,6 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   observability::log(LogLevel::Info, "stopped", {});
   observability::flushLogs();
   return 0;
-}
-
-int runCheck(const std::string& config_path) {
-  try {
-    // Building the gateway's state also loads every TLS trust anchor, as serve would.
-    const proxy::GatewayState state(config::loadFile(config_path));
-    for (const std::string& warning : state.config.warnings) std::cerr << warning << "\n";
-    std::cout << config::describe(state.config);
-    std::cout << "configuration OK\n";
-    return 0;
-  } catch (const std::exception& error) {
-    std::cerr << error.what() << "\n";
-    return 1;
-  }
 }
 
 }  // namespace switchyard::app

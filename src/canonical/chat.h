@@ -118,11 +118,14 @@ enum class FinishReason : std::uint8_t {
 // input_tokens counts every prompt token, cached ones included (OpenAI's prompt_tokens meaning);
 // cache_read_tokens and cache_write_tokens are parts of it. Anthropic and Bedrock report cache
 // tokens apart from input_tokens: their codecs add them in on decode and take them out on render.
+// reasoning_tokens is part of output_tokens (as OpenAI reports it and every provider bills it), kept
+// apart only for the record.
 struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
   std::int64_t cache_read_tokens = 0;
   std::int64_t cache_write_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
 };
 
 // A whole (non-stream) answer. content holds Text and ToolCall parts in order.

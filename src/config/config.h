@@ -113,11 +113,58 @@ struct Timeouts {
   Millis total = kDefaultTotalTimeout;              // the whole request, every attempt and wait included
 };
 
+// USD per million tokens.
+struct Price {
+  double input = 0;
+  double output = 0;
+  std::optional<double> cached_input;  // unset: the input price
+};
+
+// Requests and tokens per minute; 0: no limit.
+struct RateLimits {
+  std::int64_t rpm = 0;
+  std::int64_t tpm = 0;
+};
+
+// Spend limits per UTC day and calendar month (UTC); 0: no limit.
+struct BudgetLimits {
+  double usd_per_day = 0;
+  double usd_per_month = 0;
+  std::int64_t tokens_per_day = 0;
+  std::int64_t tokens_per_month = 0;
+  bool any() const { return usd_per_day > 0 || usd_per_month > 0 || tokens_per_day > 0 || tokens_per_month > 0; }
+};
+
 struct Target {
   std::string provider;  // name of a provider in Config::providers
   std::string model;     // upstream model name; may contain '/'
   std::int64_t context_window = 0;  // tokens, as declared; 0: from the bundled catalog, if it knows the model
+  // `{target: p/m, price: {...}, weight: 3, limits: {rpm, tpm}, max_output_tokens: N}`; a plain
+  // "p/m" string leaves these unset.
+  std::optional<Price> price;        // unset: the bundled catalog's list price, else 0 (local kinds: 0)
+  int weight = 1;                    // strategy weighted
+  RateLimits limits;                 // this target's own RPM/TPM (besides what its provider says)
+  std::int64_t max_output_tokens = 0;  // the most one answer may hold, for budget reservations; 0: catalog/default
   std::string id() const { return provider + "/" + model; }
+};
+
+// Hybrid routing: the first rule of a route whose every condition holds picks its target list.
+struct RuleCondition {
+  std::optional<std::int64_t> max_prompt_tokens;  // estimated prompt tokens <= this
+  std::optional<std::int64_t> min_prompt_tokens;  // >= this
+  std::optional<bool> stream;
+  std::optional<bool> tools;      // the request declares tools
+  std::optional<bool> images;     // any message holds an image
+  std::optional<bool> json_mode;  // response_format json_object/json_schema
+  std::map<std::string, std::string> headers;  // header name (lowercase) -> exact value
+  std::vector<std::string> keys;  // client key names (any of them)
+  std::vector<std::string> key_tags;  // any tag of the client key
+};
+
+struct RouteRule {
+  RuleCondition when;
+  std::vector<Target> targets;
+  int line = 0;
 };
 
 // Hedging: when the first attempt has shown no first token after `delay` (or the target's observed
@@ -150,7 +197,11 @@ struct PiiPolicy {
 
 struct Route {
   std::string name;
-  std::string strategy = "fallback";
+  std::string strategy = "fallback";  // fallback | cheapest | fastest | weighted
+  // A failover target priced more than this many times the first target's price (input + output,
+  // per token) is skipped; 0: no limit.
+  double max_cost_ratio = 0;
+  std::vector<RouteRule> rules;  // in file order
   std::vector<Target> targets;
   RetryPolicy retry;
   Timeouts timeouts;
@@ -183,6 +234,9 @@ struct ClientKey {
   PiiPolicy pii;
   std::optional<std::int64_t> expires_at;  // unix seconds (`expires: 2027-01-01` or RFC 3339)
   bool enabled = true;
+  BudgetLimits budget;             // `budget: {usd_per_day, usd_per_month, tokens_per_day, tokens_per_month}`
+  RateLimits limits;               // `limits: {rpm, tpm}`
+  std::vector<std::string> tags;   // for routing rules (`when: {key_tags: [...]}`)
   int line = 0;
 };
 
@@ -247,6 +301,11 @@ struct Config {
   AuthSettings auth;
   std::vector<ClientKey> keys;            // in file order
   std::vector<DataClass> data_classes;    // in file order
+  // `budgets: {gateway: {...}, routes: {chat: {...}}}`: spend limits across every key.
+  struct Budgets {
+    BudgetLimits gateway;
+    std::map<std::string, BudgetLimits> routes;
+  } budgets;
   // "FILE:LINE: key '...': warning: ..." for what loading forgave (a trailing newline removed from
   // a secret); serve and check print them to stderr.
   std::vector<std::string> warnings;

@@ -1,6 +1,7 @@
 // The resolved routing table that `switchyard check` prints. Secrets are shown only as set/none;
 // client and admin keys not even as their hashes (a hash of a short key can be brute-forced).
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -52,6 +53,76 @@ std::string joinNames(const std::vector<std::string>& names, const char* none) {
   std::string joined;
   for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
   return joined.empty() ? none : joined;
+}
+
+// 2.5 -> "2.5", 2000 -> "2000": as the user would write it.
+std::string formatNumber(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
+// "usd_per_day=50 tokens_per_month=1000000": the limits that are set, as config keys.
+std::string describeBudget(const BudgetLimits& budget) {
+  std::string text;
+  const auto add = [&](const char* key, const std::string& value) {
+    text += (text.empty() ? "" : " ") + std::string(key) + "=" + value;
+  };
+  if (budget.usd_per_day > 0) add("usd_per_day", formatNumber(budget.usd_per_day));
+  if (budget.usd_per_month > 0) add("usd_per_month", formatNumber(budget.usd_per_month));
+  if (budget.tokens_per_day > 0) add("tokens_per_day", std::to_string(budget.tokens_per_day));
+  if (budget.tokens_per_month > 0) add("tokens_per_month", std::to_string(budget.tokens_per_month));
+  return text.empty() ? "none" : text;
+}
+
+// "rpm=100 tpm=50000", the limits that are set; empty when neither is.
+std::string describeRateLimits(const RateLimits& limits) {
+  std::string text;
+  if (limits.rpm > 0) text += "rpm=" + std::to_string(limits.rpm);
+  if (limits.tpm > 0) text += (text.empty() ? "" : " ") + std::string("tpm=") + std::to_string(limits.tpm);
+  return text;
+}
+
+// "price input=2.5 output=10 cached_input=1.25 weight=3 rpm=100 max_output_tokens=16384": what the
+// config sets for a target beyond its id (prices in USD per 1M tokens); empty when nothing is set.
+// The weight is shown when it is not 1, or always under strategy weighted.
+std::string describeTargetSettings(const Target& target, bool weighted) {
+  std::string text;
+  const auto add = [&](const std::string& part) {
+    if (!part.empty()) text += (text.empty() ? "" : " ") + part;
+  };
+  if (target.price) {
+    add("price input=" + formatNumber(target.price->input) + " output=" + formatNumber(target.price->output) +
+        (target.price->cached_input ? " cached_input=" + formatNumber(*target.price->cached_input) : ""));
+  }
+  if (weighted || target.weight != 1) add("weight=" + std::to_string(target.weight));
+  add(describeRateLimits(target.limits));
+  if (target.max_output_tokens > 0) add("max_output_tokens=" + std::to_string(target.max_output_tokens));
+  if (target.context_window > 0) add("context_window=" + std::to_string(target.context_window));
+  return text;
+}
+
+// "max_prompt_tokens=2000 stream=true header x-tier=gold keys=[team-a]"; "always" for an empty condition.
+std::string describeCondition(const RuleCondition& when) {
+  std::string text;
+  const auto add = [&](const std::string& part) { text += (text.empty() ? "" : " ") + part; };
+  const auto flag = [&](const char* key, const std::optional<bool>& value) {
+    if (value) add(std::string(key) + "=" + (*value ? "true" : "false"));
+  };
+  if (when.min_prompt_tokens) add("min_prompt_tokens=" + std::to_string(*when.min_prompt_tokens));
+  if (when.max_prompt_tokens) add("max_prompt_tokens=" + std::to_string(*when.max_prompt_tokens));
+  flag("stream", when.stream);
+  flag("tools", when.tools);
+  flag("images", when.images);
+  flag("json_mode", when.json_mode);
+  for (const auto& [name, value] : when.headers) add("header " + name + "=" + value);
+  std::string keys;
+  for (const std::string& key : when.keys) keys += (keys.empty() ? "" : ", ") + key;
+  if (!keys.empty()) add("keys=[" + keys + "]");
+  std::string tags;
+  for (const std::string& tag : when.key_tags) tags += (tags.empty() ? "" : ", ") + tag;
+  if (!tags.empty()) add("key_tags=[" + tags + "]");
+  return text.empty() ? "always" : text;
 }
 
 // "redact (detect: all)", "escalate to pii (detect: email, ssn; patterns: employee_id)".
@@ -115,10 +186,26 @@ void describeKey(std::ostringstream& out, const ClientKey& key) {
   if (key.pii.action != PiiAction::None) out << "    pii         " << describePii(key.pii) << "\n";
   out << "    expires     " << (key.expires_at ? formatTime(*key.expires_at) : "never") << "\n";
   out << "    enabled     " << (key.enabled ? "yes" : "no") << "\n";
+  if (key.budget.any()) out << "    budget      " << describeBudget(key.budget) << "\n";
+  if (const std::string limits = describeRateLimits(key.limits); !limits.empty()) {
+    out << "    limits      " << limits << "\n";
+  }
+  if (!key.tags.empty()) out << "    tags        " << joinNames(key.tags, "none") << "\n";
+}
+
+void describeBudgets(std::ostringstream& out, const Config& config) {
+  const Config::Budgets& budgets = config.budgets;
+  if (!budgets.gateway.any() && budgets.routes.empty()) return;
+  out << "\nbudgets\n";
+  out << "  gateway     " << describeBudget(budgets.gateway) << "\n";
+  for (const auto& [route, budget] : budgets.routes) {
+    out << "  route " << route << "  " << describeBudget(budget) << "\n";
+  }
 }
 
 void describeRoute(std::ostringstream& out, const Config& config, const Route& route) {
   out << "  " << route.name << " (" << route.strategy << ")\n";
+  const bool weighted = route.strategy == "weighted";
   int position = 1;
   for (const Target& target : route.targets) {
     out << "    " << position++ << ". " << target.id();
@@ -126,6 +213,28 @@ void describeRoute(std::ostringstream& out, const Config& config, const Route& r
       out << " -> " << chatUrl(*provider, target.model);
     }
     out << "\n";
+    const std::string settings = describeTargetSettings(target, weighted);
+    if (!settings.empty()) out << "       " << settings << "\n";
+  }
+  if (route.max_cost_ratio > 0) {
+    out << "    max_cost    " << formatNumber(route.max_cost_ratio)
+        << "x the first target's price (dearer fallbacks are skipped)\n";
+  }
+  // One line per rule: its conditions and its targets (with their settings, if any).
+  position = 1;
+  for (const RouteRule& rule : route.rules) {
+    out << (position == 1 ? "    rules       " : "                ") << position << ". "
+        << describeCondition(rule.when) << " ->";
+    const char* separator = " ";
+    for (const Target& target : rule.targets) {
+      out << separator << target.id();
+      if (const std::string settings = describeTargetSettings(target, weighted); !settings.empty()) {
+        out << " (" << settings << ")";
+      }
+      separator = ", ";
+    }
+    out << "\n";
+    ++position;
   }
   const RetryPolicy& retry = route.retry;
   out << "    retry       max_attempts=" << retry.max_attempts
@@ -186,6 +295,7 @@ std::string describe(const Config& config) {
     out << "\nkeys (" << config.keys.size() << ")\n";
     for (const ClientKey& key : config.keys) describeKey(out, key);
   }
+  describeBudgets(out, config);
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 #include "base/duration.h"
 #include "config/address.h"
 #include "config/config.h"
+#include "config/economics_loader.h"
 #include "config/governance_loader.h"
 #include "config/provider_kinds.h"
 #include "config/yaml_reader.h"
@@ -14,9 +15,8 @@
 namespace switchyard::config {
 namespace {
 
-constexpr std::array<std::string_view, 1> kStrategies{"fallback"};
+constexpr std::array<std::string_view, 4> kStrategies{"fallback", "cheapest", "fastest", "weighted"};
 constexpr std::array<std::string_view, 4> kDiversities{"none", "provider", "cloud", "region"};
-constexpr std::int64_t kMaxContextWindow = 100'000'000;
 constexpr std::int64_t kMaxWorkers = 1024;
 constexpr std::int64_t kMaxSize = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMaxAttemptsLimit = std::numeric_limits<int>::max();
@@ -43,15 +43,21 @@ struct PendingTarget {
 class ConfigParser {
  public:
   ConfigParser(YamlReader& reader, std::filesystem::path base_dir)
-      : reader_(reader), base_dir_(std::move(base_dir)), governance_(reader_, base_dir_, config_) {}
+      : reader_(reader),
+        base_dir_(std::move(base_dir)),
+        governance_(reader_, base_dir_, config_),
+        economics_(reader_, config_, [this](const std::string& provider, const Field& item) {
+          pending_targets_.push_back({provider, item});
+        }) {}
 
   Config parse(const Field& root) {
     reader_.forEachEntry(root,
                          {"listen", "workers", "limits", "shutdown_grace", "resilience", "providers", "routes",
-                          "data_classes", "keys", "auth", "store"},
+                          "data_classes", "keys", "auth", "store", "budgets"},
                          [&](const Field& field) { readTopLevel(field); });
     checkTargets();
     governance_.finish();  // after checkTargets: its warnings look at the targets' providers
+    economics_.finish();
     return std::move(config_);
   }
 
@@ -79,8 +85,8 @@ class ConfigParser {
       reader_.forEachEntry(field, [&](const Field& provider) { readProvider(provider); });
     } else if (field.key == "routes") {
       reader_.forEachEntry(field, [&](const Field& route) { readRoute(route); });
-    } else {
-      governance_.readTopLevel(field);  // data_classes, keys, auth, store
+    } else if (!economics_.readTopLevel(field)) {  // budgets
+      governance_.readTopLevel(field);             // data_classes, keys, auth, store
     }
   }
 
@@ -372,12 +378,16 @@ class ConfigParser {
     if (node.key.empty()) reader_.fail(node, "a route name must be non-empty");
     checkName(node);
     bool max_attempts_set = false;
+    std::optional<Field> strategy_field;
     const auto seen = reader_.forEachEntry(
         node,
-        {"strategy", "targets", "retry", "timeouts", "diversity", "hedge", "mid_stream_failover", "data_class", "pii"},
+        {"strategy", "targets", "retry", "timeouts", "diversity", "hedge", "mid_stream_failover", "data_class", "pii",
+         "max_cost_ratio", "rules"},
         [&](const Field& field) {
           if (governance_.readRouteField(field, route)) return;  // data_class, pii
+          if (economics_.readRouteField(field, route)) return;   // targets, max_cost_ratio, rules
           if (field.key == "strategy") {
+            strategy_field.emplace(field);
             readStrategy(field, route);
           } else if (field.key == "diversity") {
             if (auto diversity = readRequiredString(field)) {
@@ -391,8 +401,6 @@ class ConfigParser {
             readHedge(field, route.hedge);
           } else if (field.key == "mid_stream_failover") {
             readMidStreamFailover(field, route);
-          } else if (field.key == "targets") {
-            readTargets(field, route);
           } else if (field.key == "retry") {
             max_attempts_set = readRetry(field, route.retry);
           } else {
@@ -403,9 +411,11 @@ class ConfigParser {
         });
     if (!seen) return;
     reader_.requireKeys(node, *seen, {"targets"}, "a list of PROVIDER/MODEL");
-    if (!max_attempts_set) {
-      route.retry.max_attempts =
-          std::max(kDefaultMaxAttempts, static_cast<int>(route.targets.size()));
+    economics_.finishRoute(strategy_field ? &*strategy_field : nullptr, route);
+    if (!max_attempts_set) {  // enough for every target of the longest list a request may get
+      std::size_t targets = route.targets.size();
+      for (const RouteRule& rule : route.rules) targets = std::max(targets, rule.targets.size());
+      route.retry.max_attempts = std::max(kDefaultMaxAttempts, static_cast<int>(targets));
     }
     config_.routes.push_back(std::move(route));
   }
@@ -433,43 +443,6 @@ class ConfigParser {
       return;
     }
     route.strategy = *strategy;
-  }
-
-  void readTargets(const Field& field, Route& route) {
-    const std::optional<std::vector<Field>> items = reader_.listItems(field);
-    if (!items) return;
-    if (items->empty()) {
-      reader_.fail(field, "must list at least one target (PROVIDER/MODEL)");
-      return;
-    }
-    for (const Field& item : *items) {
-      // A target is "PROVIDER/MODEL", or {target: PROVIDER/MODEL, context_window: N}.
-      std::int64_t context_window = 0;
-      std::optional<std::string> text;
-      if (item.node.IsMap()) {
-        const auto seen = reader_.forEachEntry(item, {"target", "context_window"}, [&](const Field& field) {
-          if (field.key == "target") {
-            text = readRequiredHead(field);
-          } else if (auto window = reader_.readInteger(field, 1, kMaxContextWindow)) {
-            context_window = *window;
-          }
-        });
-        if (seen) reader_.requireKeys(item, *seen, {"target"}, "PROVIDER/MODEL");
-      } else {
-        text = readRequiredHead(item);  // the model goes into some kinds' request paths
-      }
-      if (!text) continue;
-      // The first '/' ends the provider name: upstream model names often contain '/' themselves.
-      const std::size_t slash = text->find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == text->size()) {
-        reader_.fail(
-            item, "malformed target '" + *text + "' (expected PROVIDER/MODEL, e.g. openai/gpt-4o)");
-        continue;
-      }
-      Target target{text->substr(0, slash), text->substr(slash + 1), context_window};
-      pending_targets_.push_back({target.provider, item});
-      route.targets.push_back(std::move(target));
-    }
   }
 
   // Returns whether max_attempts was given, since its default depends on the number of targets.
@@ -547,6 +520,7 @@ class ConfigParser {
   std::filesystem::path base_dir_;
   Config config_;
   GovernanceParser governance_;  // after config_, which it fills
+  EconomicsParser economics_;    // likewise; it adds to pending_targets_
   // Every declared name, valid or not, so that one mistake in a provider is reported once.
   std::vector<std::string> provider_names_;
   std::vector<PendingTarget> pending_targets_;

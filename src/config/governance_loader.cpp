@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "config/economics_loader.h"
 #include "config/governance_checks.h"
 #include "config/yaml_reader.h"
 
@@ -177,7 +178,9 @@ class GovernanceParser::Impl {
     if (node.key.empty() || hasControl(node.key)) failName(node, "a key name must not be empty");
     std::optional<Field> secret_field;
     const auto seen = reader_.forEachEntry(
-        node, {"key", "routes", "data_class", "pii", "expires", "enabled"}, [&](const Field& field) {
+        node, {"key", "routes", "data_class", "pii", "expires", "enabled", "budget", "limits", "tags"},
+        [&](const Field& field) {
+          if (readKeyEconomics(reader_, field, key)) return;  // budget, limits, tags (economics_loader.h)
           if (field.key == "key") {
             secret_field.emplace(field);
             key.sha256_hex = readSecret(field).value_or("");

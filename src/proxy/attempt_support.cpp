@@ -121,6 +121,45 @@ std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, st
           boost::asio::buffer(kBlankLine.data(), kBlankLine.size()), boost::asio::buffer(body.data(), body.size())};
 }
 
+void appendCostHeader(std::string& lines, const canonical::TokenPrice* price, const AttemptOutcome& outcome) {
+  if (price == nullptr || !price->known || !outcome.usage_known || outcome.usage_estimated) return;
+  lines.append(kCostHeader).append(": ").append(canonical::formatUsd(canonical::costUsd(outcome.usage, *price))).append("\r\n");
+}
+
+void setUsage(AttemptOutcome& outcome, const canonical::StreamUsageMeter& meter) {
+  const auto result = meter.result();
+  outcome.usage = result.usage;
+  outcome.usage_known = result.known;
+  outcome.usage_estimated = result.estimated;
+}
+
+void noteUsage(canonical::StreamUsageMeter& meter, const canonical::StreamEvent& event) {
+  using canonical::EventType;
+  switch (event.type) {
+    case EventType::Usage: meter.onUsage(event.usage, true); break;
+    case EventType::Start:
+      if (event.usage.input_tokens != 0 || event.usage.output_tokens != 0) meter.onUsage(event.usage, false);
+      break;
+    case EventType::TextDelta:
+    case EventType::ToolCallDelta: meter.addText(event.text.size()); break;
+    case EventType::ToolCallStart:
+    case EventType::Finish: break;
+  }
+}
+
+void addUsage(AttemptOutcome& outcome, const canonical::StreamUsageMeter& meter) {
+  const auto result = meter.result();
+  if (!result.known) return;
+  canonical::Usage& usage = outcome.usage;
+  usage.input_tokens += result.usage.input_tokens;
+  usage.output_tokens += result.usage.output_tokens;
+  usage.cache_read_tokens += result.usage.cache_read_tokens;
+  usage.cache_write_tokens += result.usage.cache_write_tokens;
+  usage.reasoning_tokens += result.usage.reasoning_tokens;
+  outcome.usage_known = true;
+  outcome.usage_estimated = outcome.usage_estimated || result.estimated;
+}
+
 AttemptOutcome hedgeLost() { return failed(FailureKind::HedgeLost, "another attempt answered first"); }
 
 std::optional<std::chrono::milliseconds> retryAfterOf(const http::UpstreamHeader& header) {

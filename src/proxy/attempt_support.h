@@ -9,6 +9,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 
+#include "canonical/price.h"
+#include "canonical/usage_scan.h"
 #include "config/config.h"
 #include "http/client.h"
 #include "proxy/client_watch.h"
@@ -61,6 +63,22 @@ std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, st
 
 // The outcome of an attempt that lost a hedge race (its connection is closed, nothing was written).
 AttemptOutcome hedgeLost();
+
+// The cost of a whole answer, on its response: "x-switchyard-cost-usd: 0.00012345\r\n".
+inline constexpr std::string_view kCostHeader = "x-switchyard-cost-usd";
+
+// Appends the cost header line (canonical::formatUsd) to `lines` when the target has a known price and the answer's usage
+// is known (reported by the provider, not estimated).
+void appendCostHeader(std::string& lines, const canonical::TokenPrice* price, const AttemptOutcome& outcome);
+
+// What a decoded stream event says of the answer's cost: the Usage event (final), what a Start knew
+// of the prompt (Anthropic's message_start), and the text, for an estimate when the stream breaks.
+void noteUsage(canonical::StreamUsageMeter& meter, const canonical::StreamEvent& event);
+
+// Copies what a stream meter knows into the outcome.
+void setUsage(AttemptOutcome& outcome, const canonical::StreamUsageMeter& meter);
+// Adds what a stream meter knows to the outcome's usage (several exchanges for one answer).
+void addUsage(AttemptOutcome& outcome, const canonical::StreamUsageMeter& meter);
 
 // Retry-After (OpenAI's retry-after-ms first) of an upstream answer.
 std::optional<std::chrono::milliseconds> retryAfterOf(const http::UpstreamHeader& header);

@@ -1,6 +1,7 @@
 #include "proxy/audit_trail.h"
 
 #include "canonical/json_writer.h"
+#include "proxy/economics.h"
 
 namespace switchyard::proxy {
 
@@ -62,8 +63,9 @@ void AuditTrail::skipped(std::string_view target, std::string_view verdict, std:
 }
 
 void AuditTrail::tried(std::string_view target, int attempt, std::string_view result, int status, bool hedge,
-                       bool continuation) {
-  targets_.push_back({target, "tried", result, {}, attempt, status, hedge, continuation});
+                       bool continuation, const canonical::Usage* usage, std::int64_t cost_nano_usd) {
+  targets_.push_back({target, "tried", result, {}, attempt, status, hedge, continuation, usage != nullptr,
+                      usage != nullptr ? *usage : canonical::Usage{}, cost_nano_usd});
 }
 
 store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std::string_view served_by,
@@ -119,6 +121,18 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
       appendKey(json, "reason");
       appendQuoted(json, verdict.reason);
     }
+    if (verdict.usage_known) {
+      json += ",\"usage\":{\"input_tokens\":";
+      appendInt(json, verdict.usage.input_tokens);
+      json += ",\"output_tokens\":";
+      appendInt(json, verdict.usage.output_tokens);
+      json += ",\"cached_input_tokens\":";
+      appendInt(json, verdict.usage.cache_read_tokens);
+      json += ",\"reasoning_tokens\":";
+      appendInt(json, verdict.usage.reasoning_tokens);
+      json += "},\"cost_usd\":";
+      json += formatUsd(static_cast<double>(verdict.cost_nano_usd) / 1e9);
+    }
     if (verdict.hedge) json += ",\"hedge\":true";
     if (verdict.continuation) json += ",\"continuation\":true";
     json.push_back('}');
@@ -128,6 +142,10 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     appendKey(json, "detail");
     appendQuoted(json, detail);
   }
+  appendKey(json, "cost_usd");
+  json += formatUsd(static_cast<double>(total_nano_usd_) / 1e9);
+  appendKey(json, "tokens");
+  appendInt(json, total_tokens_);
   appendKey(json, "latency_ms");
   canonical::appendDouble(json, static_cast<double>(static_cast<long long>(latency_ms * 10)) / 10);
   json.push_back('}');
@@ -137,6 +155,8 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
   out.route = route_;
   out.outcome = outcome;
   out.status = status;
+  out.cost_nano_usd = total_nano_usd_;
+  out.tokens = total_tokens_;
   return out;
 }
 

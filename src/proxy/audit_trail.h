@@ -33,8 +33,14 @@ class AuditTrail {
   // "skipped_budget" (literals); `why` in words (never request content).
   void skipped(std::string_view target, std::string_view verdict, std::string_view why = {}, bool hedge = false);
   // An attempt that ran: its number, "ok" or the failure token (literals), the upstream status.
+  // `usage`: what the provider reported (null when unknown); `cost_nano_usd` at the target's price.
   void tried(std::string_view target, int attempt, std::string_view result, int status, bool hedge = false,
-             bool continuation = false);
+             bool continuation = false, const canonical::Usage* usage = nullptr, std::int64_t cost_nano_usd = 0);
+  // The request's total: every attempt's cost and tokens (a failed-over request pays for each).
+  void spent(std::int64_t nano_usd, std::int64_t tokens) {
+    total_nano_usd_ = nano_usd;
+    total_tokens_ = tokens;
+  }
 
   // The record, with the request's outcome (the request log's vocabulary, or "refused").
   store::AuditRecord finish(std::string_view outcome, int status, std::string_view served_by,
@@ -50,6 +56,9 @@ class AuditTrail {
     int status = 0;
     bool hedge = false;
     bool continuation = false;
+    bool usage_known = false;
+    canonical::Usage usage;
+    std::int64_t cost_nano_usd = 0;
   };
   std::string_view request_id_;
   canonical::Dialect surface_;
@@ -62,6 +71,8 @@ class AuditTrail {
   std::string classes_json_;  // the "data_classes" array's items
   std::string pii_json_;      // the "pii" object, "" for null
   boost::container::small_vector<Verdict, 4> targets_;
+  std::int64_t total_nano_usd_ = 0;
+  std::int64_t total_tokens_ = 0;
 };
 
 }  // namespace switchyard::proxy

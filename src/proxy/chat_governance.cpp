@@ -7,6 +7,7 @@
 #include "observability/log.h"
 #include "proxy/client_errors.h"
 #include "proxy/gateway_handler.h"
+#include "proxy/request_shape.h"
 
 namespace switchyard::proxy {
 
@@ -65,7 +66,7 @@ std::optional<http::Response> GatewayHandler::applyGovernance(Dialect surface, c
                        "The client key '" + caller.identity->id + "' may not use route '" + route.name + "'.",
                        "route_not_allowed", "model");
   }
-  const std::size_t route_index = static_cast<std::size_t>(&route - state_.routes.routes().data());
+  const std::size_t route_index = route.index;
   if (std::string error = collectClasses(state_, caller.identity, route_index, request[kDataClassHeader], policy);
       !error.empty()) {
     return clientError(surface, request_id, http::Status::bad_request, error, "unknown_data_class",
@@ -77,6 +78,21 @@ std::optional<http::Response> GatewayHandler::applyGovernance(Dialect surface, c
     return clientError(surface, request_id, http::Status::bad_request, message, "pii_detected", "messages");
   }
   return std::nullopt;
+}
+
+const routing::RouteSpec& GatewayHandler::specFor(const routing::RouteSpec& route, http::Request& request,
+                                                  const Caller& caller) {
+  routing::RequestShape shape = shapeOfChatBody(request.body());
+  shape.header = [&request](std::string_view name) -> std::optional<std::string_view> {
+    const auto field = request.find(name);
+    if (field == request.end()) return std::nullopt;
+    return std::string_view(field->value());
+  };
+  if (caller.identity != nullptr) {
+    shape.key_name = caller.identity->id;
+    shape.key_tags = caller.identity->tags;
+  }
+  return routing::selectSpec(route, shape);
 }
 
 void GatewayHandler::recordAudit(store::AuditRecord record) {

@@ -12,6 +12,7 @@
 #include "observability/log.h"
 #include "proxy/audit_trail.h"
 #include "proxy/canonical_form.h"
+#include "proxy/economics.h"
 #include "proxy/client_errors.h"
 #include "proxy/client_watch.h"
 #include "proxy/decision_log.h"
@@ -269,6 +270,9 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   }
   audit.policy(state_, policy);
   if (policy.redacted) parsed = surfaces::openai::parseChatRequest(request.body());  // spans into the new body
+  // Hybrid routing: the first rule of the route that matches the request's shape picks the target
+  // list (a spec with the route's name, policy and limits); from here on `route` is that spec.
+  if (!route->rules.empty()) route = &specFor(*route, request, caller);
 
   auto& client_socket = writer.stream().socket();
   auto watch = std::make_shared<ClientWatch>(io_);
@@ -277,7 +281,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const SteadyTime deadline = started + route->timeouts.total;
   writer.setDeadline(deadline);
   state_.retry_budget->recordPrimary(started);
-  RequestPlan plan = planRequest(state_, *route, started, policy.classes);
+  RequestPlan plan = planRequest(state_, *route, started,
+                                 PlanOptions{policy.classes, chat.stream, &strategy_state_});
   DecisionLog decisions(request_id, *route);
   decisions.plan(plan);
   for (const std::size_t index : plan.excluded) {
@@ -307,6 +312,29 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   });
   CanonicalForm canonical_form(surface, request.body());
+  // Budgets and rate limits: the request's worst case is reserved before each attempt (at that
+  // target's price) and settled to what the provider billed after it.
+  EconomicsState& economics = *state_.economics;
+  const std::string_view key_id = caller.identity != nullptr ? std::string_view(caller.identity->id) : std::string_view();
+  std::optional<std::int64_t> max_tokens;
+  if (economics.ledger.any() || economics.key_limits.any() || economics.target_limits.any()) {
+    if (const canonical::ChatRequest* form = canonical_form.get()) max_tokens = form->max_tokens;
+  }
+  RequestSpend spend(economics, key_id, route->name, request.body().size(), max_tokens);
+  if (!key_id.empty() && economics.key_limits.limits(key_id)) {
+    const auto decision = economics.key_limits.admit(key_id, spend.tokenEstimate(0), Clock::now());
+    if (!decision.admitted) {
+      stopWatching(client_socket, *watch);
+      logRejected(request_id, 429, "client key over its rate limit");
+      co_await writer.send(keyRateLimited(surface, request_id, key_id, decision));
+      recordAudit(audit.finish("refused", 429, {}, {}, 0, "rate_limited"));
+      co_return;
+    }
+  }
+  accounting::Reservation primary_hold;
+  accounting::Reservation hedge_hold;
+  std::optional<accounting::Refusal> budget_refusal;   // the first budget that refused an attempt
+  std::optional<accounting::RateDecision> target_limited;  // the soonest target rate limit that refused one
   std::optional<canonical::Error> unsupported;  // the first target that could not carry the request
   // Encodes the request for a target of another API into `head`/`body` (replaced); the error when
   // the target cannot carry it.
@@ -341,15 +369,17 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     const providers::TargetCodec* codec = state_.codecs[target.slot].get();
     if (sameApi(target)) {
       extra = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
-      out.forwarded.emplace(AttemptInput{*route, target, *forward, extra, state_.served_by[target.slot], request,
+      auto& forwarded = out.forwarded.emplace(AttemptInput{*route, target, *forward, extra, state_.served_by[target.slot], request,
                                          chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
                                          context_fallback ? codec : nullptr, continuable, codec});
+      forwarded.price = &target.price;
     } else {
       out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
                                              chat.stream, canonical_form.get()->include_usage, head, body,
                                              retry.attempts(), deadline, *watch, canonical_form.arena(),
                                              context_fallback, continuable, {},
                                              policy.restorer ? &*policy.restorer : nullptr});
+      out.translated->price = &target.price;
     }
   };
   for (;;) {
@@ -394,6 +424,29 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         continue;
       }
     }
+    if (auto refusal = spend.reserve(target.price, target.max_output_tokens, primary_hold)) {
+      // A cheaper target of the plan may still fit the budget.
+      health.recordAbandoned(admission);
+      audit.skipped(target.id, "skipped_budget", refusal->budget);
+      decisions.skippedAt(plan, position, "budget", refusal->budget);
+      if (!budget_refusal) budget_refusal = std::move(refusal);
+      retry.exclude(position);
+      continue;
+    }
+    const bool target_metered = economics.target_limits.any() && economics.target_limits.limits(target.id);
+    const std::int64_t token_estimate = spend.tokenEstimate(target.max_output_tokens);
+    if (target_metered) {
+      const auto decision = economics.target_limits.admit(target.id, token_estimate, Clock::now());
+      if (!decision.admitted) {
+        health.recordAbandoned(admission);
+        primary_hold.release();
+        audit.skipped(target.id, "skipped_rate_limit", accounting::rateKindName(decision.limited_by));
+        decisions.skippedAt(plan, position, "rate_limit", accounting::rateKindName(decision.limited_by));
+        if (!target_limited || decision.retry_after < target_limited->retry_after) target_limited = decision;
+        retry.exclude(position);
+        continue;
+      }
+    }
     // Every attempt after the first is a retry, paid from the gateway-wide budget.
     if (retry.attempts() > 0 && !state_.retry_budget->tryAcquire(Clock::now())) {
       health.recordAbandoned(admission);
@@ -422,7 +475,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     PreparedAttempt primary;
     prepare(primary, target, extra_head, upstream_head, upstream_body, context_fallback);
     health.attemptStarted();
-    const std::size_t route_index = static_cast<std::size_t>(route - state_.routes.routes().data());
+    const std::size_t route_index = route->index;
     resilience::RetryBudget* hedge_budget = state_.hedge_budgets[route_index].get();
     const bool hedging = hedge_budget != nullptr && retry.attempts() == 1 && !plan.forced;
     if (hedging) hedge_budget->recordPrimary(attempt_started);
@@ -446,6 +499,11 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           const auto candidate_admission = candidate_health.admit(Clock::now());
           if (candidate_admission == resilience::Admission::Rejected) {
             decisions.skipped(candidate, "breaker_open", {}, true);
+            continue;
+          }
+          if (spend.reserve(candidate.price, candidate.max_output_tokens, hedge_hold)) {
+            candidate_health.recordAbandoned(candidate_admission);
+            decisions.skipped(candidate, "budget", {}, true);
             continue;
           }
           const bool hedge_paid = hedge_budget->tryAcquire(Clock::now());
@@ -477,12 +535,16 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         hedge_health.attemptEnded();
         if (watch->gone) hedge_outcome.kind = AttemptOutcome::Kind::ClientGone;
         recordOutcome(hedge_health, hedge.admission, hedge_outcome, hedge.started, Clock::now());
-        audit.tried(hedge.target->id, retry.attempts(), attemptResult(hedge_outcome), hedge_outcome.status, true);
+        audit.tried(hedge.target->id, retry.attempts(), attemptResult(hedge_outcome), hedge_outcome.status, true, false,
+                    hedge_outcome.usage_known ? &hedge_outcome.usage : nullptr,
+                    spend.settle(hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known, hedge.target->price));
         health.noteEffect(resilience::IncidentEffect::Hedged);
         if (result.hedge_won) {
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
-          audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status);
+          audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
+                      outcome.usage_known ? &outcome.usage : nullptr,
+                      spend.settle(primary_hold, outcome.usage, outcome.usage_known, target.price));
           if (outcome.failure != base::FailureKind::HedgeLost) {
             failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
           }
@@ -510,7 +572,15 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
-    audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status);
+    {
+      const std::int64_t cost = spend.settle(primary_hold, outcome.usage, outcome.usage_known, target.price);
+      if (target_metered) {
+        const std::int64_t actual = outcome.usage_known ? outcome.usage.input_tokens + outcome.usage.output_tokens : 0;
+        economics.target_limits.correct(target.id, token_estimate, actual, Clock::now());
+      }
+      audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
+                  outcome.usage_known ? &outcome.usage : nullptr, cost);
+    }
     if (outcome.kind == AttemptOutcome::Kind::Delivered && broken.open && !watch->gone) {
       // The stream broke after the client got part of it: continue it on the plan's other targets.
       if (const canonical::ChatRequest* form = canonical_form.get()) {
@@ -523,7 +593,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         if (continued.outcome.failure != base::FailureKind::None) outcome.detail = continued.outcome.detail;
         continued_by = continued.continued_by;
         if (continued_by != nullptr) {
-          audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true);
+          accounting::Reservation none;
+          audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true,
+                      continued.outcome.usage_known ? &continued.outcome.usage : nullptr,
+                      spend.settle(none, continued.outcome.usage, continued.outcome.usage_known, continued_by->price));
         }
       } else {
         const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,
@@ -585,6 +658,19 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       setSwitchyardHeaders(response, route->name, {}, retry.attempts());
     } else if (watch->shutdown) {
       response = shuttingDown(surface, request_id);
+    } else if (retry.attempts() == 0 && budget_refusal) {
+      response = budgetExceeded(surface, request_id, *budget_refusal);
+      setSwitchyardHeaders(response, route->name, {}, 0);
+    } else if (retry.attempts() == 0 && target_limited) {
+      const auto seconds = std::max<std::int64_t>(
+          std::chrono::ceil<std::chrono::seconds>(target_limited->retry_after).count(), 1);
+      response = clientError(surface, request_id, http::Status::too_many_requests,
+                             "Route '" + route->name + "': every target is over its rate limit (" +
+                                 accounting::rateKindName(target_limited->limited_by) + "); retry in " +
+                                 std::to_string(seconds) + " s.",
+                             "rate_limit_exceeded");
+      setSwitchyardHeaders(response, route->name, {}, 0);
+      response.set(beast_http::field::retry_after, std::to_string(seconds));
     } else if (!plan.excluded.empty() && !(deadline_hit && Clock::now() >= deadline)) {
       response = policyRefusal(state_, surface, request_id, *route, plan, policy, failures, retry.attempts());
     } else {
@@ -596,6 +682,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   }
   const std::string_view result = logRequest(request_id, surface, route->name, served_by, continued_by,
                                              retry.attempts(), chat.stream, outcome, started);
+  audit.spent(spend.totalNanoUsd(), spend.totalTokens());
   recordAudit(audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
                            continued_by ? std::string_view(continued_by->id) : std::string_view(), retry.attempts()));
 }

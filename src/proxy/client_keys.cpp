@@ -48,6 +48,7 @@ void KeyRegistry::setConfigKeys(const std::vector<config::ClientKey>& keys) {
     identity->name = key.name;
     identity->routes = key.routes;
     identity->data_classes = key.data_classes;
+    identity->tags = key.tags;
     identity->pii = key.pii.action;
     identity->expires_at = key.expires_at;
     identity->enabled = key.enabled;

@@ -24,6 +24,7 @@ struct ClientIdentity {
   std::string name;                        // the label given at creation (config: the name)
   std::vector<std::string> routes;         // empty: every route
   std::vector<std::string> data_classes;
+  std::vector<std::string> tags;           // config keys' `tags` (routing rules' key_tags)
   config::PiiAction pii = config::PiiAction::None;  // store keys; config keys use their full policy
   std::optional<std::int64_t> expires_at;  // unix seconds
   bool enabled = true;

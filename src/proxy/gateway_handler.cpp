@@ -121,6 +121,10 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
     co_await writer.send(std::move(answer));
     co_return;
   }
+  if (method == beast_http::verb::get && path == "/admin/budgets") {
+    co_await writer.send(adminBudgets(*state_.economics));
+    co_return;
+  }
   if (method == beast_http::verb::get && path == "/admin/targets") {
     co_await writer.send(adminTargets(state_));
     co_return;

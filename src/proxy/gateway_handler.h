@@ -16,6 +16,7 @@
 #include "proxy/governance.h"
 #include "proxy/request_policy.h"
 #include "proxy/request_id.h"
+#include "routing/strategy.h"
 
 namespace switchyard::proxy {
 
@@ -53,6 +54,8 @@ class GatewayHandler final : public http::RequestHandler {
                                                 const routing::RouteSpec& route, http::Request& request,
                                                 std::string_view request_id, RequestPolicy& policy);
   void recordAudit(store::AuditRecord record);
+  // The spec a request of `route` takes under the route's rules (the route itself when none matches).
+  const routing::RouteSpec& specFor(const routing::RouteSpec& route, http::Request& request, const Caller& caller);
   // 404 naming the known routes, for a `model` that is not one.
   http::Response unknownRoute(canonical::Dialect surface, std::string_view name, std::string_view request_id) const;
 
@@ -64,6 +67,7 @@ class GatewayHandler final : public http::RequestHandler {
   std::vector<std::unique_ptr<http::ClientPool>> pools_;  // per provider
   std::mt19937_64 random_;
   RequestIdSource request_ids_;  // this worker's generated x-request-id values
+  routing::StrategyState strategy_state_;  // this worker's turns of `fastest` and `weighted`
 };
 
 

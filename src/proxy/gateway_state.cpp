@@ -41,6 +41,7 @@ GatewayState::GatewayState(config::Config loaded, const GatewayState* previous)
     if (key.pii.action != config::PiiAction::None) key_pii.emplace(key.name, compile(config, key.pii, "keys." + key.name));
   }
   builtin_pii = std::make_unique<policy::PiiDetector>(config::PiiPolicy{});
+  economics = std::make_shared<EconomicsState>(config, previous != nullptr ? previous->economics.get() : nullptr);
   for (const auto* target : routes.targets()) {
     const auto& provider = config.providers[target->provider];
     forward.push_back(providers::makeForwardEndpoint(provider, target->model));
@@ -48,10 +49,12 @@ GatewayState::GatewayState(config::Config loaded, const GatewayState* previous)
     count_tokens.push_back(providers::makeCountTokensEndpoint(provider, target->model));
     prefill.push_back(providers::prefillFor(provider, target->model));
   }
+  // Every slot, the rules' targets included (a rule's answers name its route).
+  served_by.resize(routes.targets().size());
   for (const auto& route : routes.routes()) {
-    for (const auto& target : route.targets) {
-      served_by.resize(std::max(served_by.size(), target.slot + 1));
-      served_by[target.slot] = servedByLines(route.name, target.id);
+    for (const auto& target : route.targets) served_by[target.slot] = servedByLines(route.name, target.id);
+    for (const auto& rule : route.rules) {
+      for (const auto& target : rule.spec.targets) served_by[target.slot] = servedByLines(route.name, target.id);
     }
   }
   const auto& breaker = config.resilience.breaker;

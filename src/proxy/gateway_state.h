@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "policy/data_class_table.h"
 #include "policy/pii_detector.h"
+#include "proxy/economics.h"
 #include "canonical/chat.h"
 #include "providers/forward_endpoint.h"
 #include "providers/target_codec.h"
@@ -28,6 +29,7 @@ struct GatewayState {
 
   const config::Config config;
   const routing::RouteTable routes;
+  // Every per-slot vector below covers every route's and every rule's targets (routes.targets()).
   // Indexed by TargetRef::slot: the same-dialect fast path (absent for gemini and bedrock targets)
   // and the codec of the translated path.
   std::vector<std::optional<providers::ForwardEndpoint>> forward;
@@ -63,6 +65,9 @@ struct GatewayState {
   // Config keys' PII policies by key name, and every built-in detector for the store's keys.
   std::map<std::string, std::unique_ptr<policy::PiiDetector>, std::less<>> key_pii;
   std::unique_ptr<policy::PiiDetector> builtin_pii;
+  // Budgets and rate limits; a reload's state shares the previous one's counters (spend and the
+  // reservations of requests still in flight on it).
+  std::shared_ptr<EconomicsState> economics;
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
 

@@ -7,6 +7,7 @@
 #include "http/sse.h"
 #include "observability/log.h"
 #include "canonical/resume_filter.h"
+#include "canonical/usage_scan.h"
 #include "providers/prefill_support.h"
 #include "proxy/attempt_support.h"
 #include "surfaces/anthropic/messages.h"
@@ -48,6 +49,21 @@ class ClientSink final : public canonical::EventSink {
  private:
   canonical::StreamEncoder& encoder_;
   std::string& out_;
+};
+
+// Notes what the continuation's upstream spends (its own usage, before any splicing) on the way to
+// the sink that splices its events into the client's stream.
+class UsageTap final : public canonical::EventSink {
+ public:
+  UsageTap(canonical::EventSink& next, canonical::StreamUsageMeter& meter) : next_(next), meter_(meter) {}
+  void onEvent(const canonical::StreamEvent& event) override {
+    noteUsage(meter_, event);
+    next_.onEvent(event);
+  }
+
+ private:
+  canonical::EventSink& next_;
+  canonical::StreamUsageMeter& meter_;
 };
 
 // How one continuation attempt asks a target for the rest of the answer.
@@ -96,7 +112,7 @@ std::optional<canonical::Error> encodeContinuation(const ContinuationInput& inpu
 boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, const routing::TargetRef& target,
                                              Resume resume, canonical::StreamEncoder& encoder,
                                              const canonical::PartialAnswer& partial, http::ResponseWriter& writer,
-                                             std::string& why) {
+                                             std::string& why, canonical::StreamUsageMeter& spent) {
   const auto& codec = *input.state.codecs[target.slot];
   std::string head;
   std::string body;
@@ -134,8 +150,9 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
   canonical::ResumeFilter resumer(partial, resume == Resume::Instruction ? static_cast<canonical::EventSink&>(splicer)
                                                                          : static_cast<canonical::EventSink&>(client),
                                   mode);
-  canonical::EventSink& sink = resume == Resume::Prefill ? static_cast<canonical::EventSink&>(splicer)
-                                                         : static_cast<canonical::EventSink&>(resumer);
+  canonical::EventSink& splice = resume == Resume::Prefill ? static_cast<canonical::EventSink&>(splicer)
+                                                           : static_cast<canonical::EventSink&>(resumer);
+  UsageTap sink(splice, spent);
   std::string pending;
   bool done = false;
   bool wrote = false;
@@ -240,8 +257,11 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
                               {"resume", toString(resumes[r])}});
         }
         const auto started = std::chrono::steady_clock::now();
-        const Continued continued = co_await continueOn(input, target, resumes[r], encoder, partial, writer, why);
+        canonical::StreamUsageMeter spent;
+        const Continued continued =
+            co_await continueOn(input, target, resumes[r], encoder, partial, writer, why, spent);
         const auto ended = std::chrono::steady_clock::now();
+        addUsage(result.outcome, spent);
         if (continued == Continued::ClientGone) {
           health.recordAbandoned(admission);
           result.outcome.kind = Kind::ClientGone;

@@ -51,7 +51,10 @@ struct ContinuationInput {
 };
 
 struct ContinuationOutcome {
-  AttemptOutcome outcome;                        // Delivered (the client's stream is closed either way)
+  // Delivered (the client's stream is closed either way). Its usage is what the continuation
+  // attempts themselves cost (summed; see AttemptOutcome::usage), apart from the broken attempt's:
+  // the request's usage is the broken attempt's outcome.usage plus this one.
+  AttemptOutcome outcome;
   const routing::TargetRef* continued_by = nullptr;  // the target whose continuation completed the answer
   int attempts = 0;                              // continuation attempts made
 };

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/utf8.h"
+#include "canonical/usage_scan.h"
 #include "http/sse.h"
 #include "proxy/attempt_support.h"
 #include "proxy/response_headers.h"
@@ -21,7 +22,9 @@ namespace {
 // Complete events in `pending` from `scanned` on: advances `scanned` past each and notes what the
 // gateway decides on.
 struct StreamScan {
+  explicit StreamScan(canonical::Dialect d, bool strip) : dialect(d), strip_usage_chunk(strip) {}
   canonical::Dialect dialect = canonical::Dialect::OpenAi;
+  bool strip_usage_chunk = false;  // OpenAI: drop the usage-only chunk (the gateway asked for it)
   std::size_t scanned = 0;
   std::size_t error_start = 0;  // where the error event begins, once saw_error
   bool saw_data = false;  // the first event that carries the answer (the "first token")
@@ -32,6 +35,7 @@ struct StreamScan {
   bool malformed = false;  // the error is a chunk that is not JSON
   bool first_data_is_error = false;
   std::size_t data_events = 0;  // complete events with data: what timeouts.inter_token waits for
+  canonical::StreamUsageMeter usage;  // what the events scanned say the answer cost
 };
 
 // What one event means for the relay, per dialect. OpenAI: every data event is the answer, `[DONE]`
@@ -72,41 +76,75 @@ EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event, bool f
   return EventRole::Answer;
 }
 
-// The next "finish_reason" key in `data` at or after `from`. It is found by its underscore, a rare
-// byte in a chunk: memchr skips to each (a few per chunk), where string_view::find would stop at
-// every '"' (dozens per chunk) and memmem pays a setup per call.
+// What the relay reads in an OpenAI chunk, from one walk over its underscores: a rare byte in a
+// chunk, which memchr skips to (a few per chunk), where string_view::find would stop at every '"'
+// (dozens per chunk) and memmem pays a setup per call. "finish_reason" and every usage count
+// ("prompt_tokens", "cached_tokens"...) hold one.
 constexpr std::string_view kFinishReasonKey = "\"finish_reason\"";
+constexpr std::string_view kTokensKeyEnd = "_tokens\"";
 
-std::size_t findFinishReasonKey(std::string_view data, std::size_t from) {
+struct ChunkMarks {
+  std::size_t finish_key = std::string_view::npos;  // where the first "finish_reason" key begins
+  bool finish = false;        // a non-null finish_reason (whatever the spacing around the colon)
+  bool usage_count = false;   // a key ending in _tokens: the chunk may carry a usage object
+};
+
+ChunkMarks markChunk(std::string_view data) {
   constexpr std::size_t kUnderscore = 7;
   static_assert(kFinishReasonKey[kUnderscore] == '_');
-  for (std::size_t at = from + kUnderscore; at < data.size();) {
+  ChunkMarks marks;
+  for (std::size_t at = 0; at < data.size();) {
     const void* found = std::memchr(data.data() + at, '_', data.size() - at);
     if (found == nullptr) break;
     const auto underscore = static_cast<std::size_t>(static_cast<const char*>(found) - data.data());
-    const std::size_t start = underscore - kUnderscore;
-    if (data.substr(start, kFinishReasonKey.size()) == kFinishReasonKey) return start;
     at = underscore + 1;
-  }
-  return std::string_view::npos;
-}
-
-// A non-null "finish_reason" in an OpenAI chunk (whatever the spacing around the colon).
-bool carriesFinishReason(std::string_view data) {
-  for (std::size_t at = findFinishReasonKey(data, 0); at != std::string_view::npos;
-       at = findFinishReasonKey(data, at + 1)) {
-    std::size_t i = at + kFinishReasonKey.size();
+    if (data.compare(underscore, kTokensKeyEnd.size(), kTokensKeyEnd) == 0) {
+      marks.usage_count = true;
+      continue;
+    }
+    if (underscore < kUnderscore) continue;
+    const std::size_t start = underscore - kUnderscore;
+    if (data.compare(start, kFinishReasonKey.size(), kFinishReasonKey) != 0) continue;
+    if (marks.finish_key == std::string_view::npos) marks.finish_key = start;
+    std::size_t i = start + kFinishReasonKey.size();
     while (i < data.size() && (data[i] == ' ' || data[i] == ':')) ++i;
-    if (i < data.size() && data[i] == '"') return true;
+    if (i < data.size() && data[i] == '"') marks.finish = true;
   }
-  return false;
+  return marks;
 }
 
-void scanEvents(std::string_view pending, StreamScan& scan) {
+// An OpenAI answer chunk: its finish_reason, its text (for the usage estimate of a stream that ends
+// without usage) and its usage. Returns true when the chunk is to be dropped: a usage-only chunk
+// the client did not ask for.
+bool readOpenAiChunk(std::string_view data, StreamScan& scan) {
+  const ChunkMarks marks = markChunk(data);
+  if (!scan.saw_finish) {
+    if (marks.finish_key != std::string_view::npos) {
+      scan.usage.addText(canonical::openAiDeltaTextBytes(data, marks.finish_key));
+    }
+    scan.saw_finish = marks.finish;
+  }
+  if (!marks.usage_count) return false;
+  const bool usage_only = scan.usage.onOpenAiUsageChunk(canonical::scanOpenAiChunkUsage(data));
+  return usage_only && scan.strip_usage_chunk;
+}
+
+// An Anthropic event's usage (message_start, message_delta) or text (content_block_delta).
+void readAnthropicEvent(const http::SseEvent& event, StreamScan& scan) {
+  if (event.name == "content_block_delta") {
+    scan.usage.addText(canonical::anthropicDeltaTextBytes(event.first_data));
+  } else if (event.name == "message_start") {
+    scan.usage.onAnthropicMessageStart(event.first_data);
+  } else if (event.name == "message_delta") {
+    scan.usage.onAnthropicMessageDelta(event.first_data);
+  }
+}
+
+void scanEvents(std::string& pending, StreamScan& scan) {
   while (!scan.saw_done && !scan.saw_error) {
     const std::size_t end = http::findSseEventEnd(pending, scan.scanned);
     if (end == http::kSseNoEvent) return;
-    const std::string_view raw = pending.substr(scan.scanned, end - scan.scanned);
+    const std::string_view raw = std::string_view(pending).substr(scan.scanned, end - scan.scanned);
     const auto event = http::parseSseEvent(raw);
     const std::size_t start = scan.scanned;
     scan.scanned = end;
@@ -114,13 +152,20 @@ void scanEvents(std::string_view pending, StreamScan& scan) {
     // Invalid UTF-8 would make the client's SDK fail on the stream: a malformed event, never relayed.
     EventRole role = base::isValidUtf8(raw) ? roleOf(scan.dialect, event, !scan.saw_data) : EventRole::Malformed;
     if (scan.dialect == canonical::Dialect::OpenAi) {
-      if (role == EventRole::Answer && !scan.saw_finish) scan.saw_finish = carriesFinishReason(event.first_data);
+      if (role == EventRole::Answer && readOpenAiChunk(event.first_data, scan)) {
+        // The usage chunk the gateway asked for: read, and gone from what the client receives.
+        pending.erase(start, end - start);
+        scan.scanned = start;
+        continue;
+      }
       // [DONE] without a finish chunk ends an answer that never said it was whole: a cut, and the
       // [DONE] never reaches the client.
       if (role == EventRole::Done && !scan.saw_finish) {
         role = EventRole::Malformed;
         scan.missing_finish = true;
       }
+    } else if (role == EventRole::Answer || role == EventRole::Preamble) {
+      readAnthropicEvent(event, scan);
     }
     switch (role) {
       case EventRole::Preamble: continue;
@@ -150,16 +195,22 @@ void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
 }
 
 
+// The client left mid-stream: what was read until then was still spent.
+AttemptOutcome clientGone(const StreamScan& scan) {
+  AttemptOutcome outcome{Kind::ClientGone};
+  setUsage(outcome, scan.usage);
+  return outcome;
+}
+
 }  // namespace
 
 boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::UpstreamConnection& connection,
                                                    http::ResponseWriter& writer,
-                                                   SteadyTime first_token_deadline) {
+                                                   SteadyTime first_token_deadline, bool strip_usage_chunk) {
   std::string pending;
   // No reservation: the first read sizes it (a slow stream must stay small).
-  StreamScan scan;
-  scan.dialect = input.endpoint.dialect;
+  StreamScan scan(input.endpoint.dialect, strip_usage_chunk);
   bool done = false;
   while (!scan.saw_data) {
     if (done) co_return failed(FailureKind::MalformedResponse, "stream ended before its first event", 200);
@@ -208,7 +259,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       // The event that ends the stream leaves with the terminating chunk, in one write.
       const bool last = scan.saw_done || (scan.saw_error && !hold_back);
       const std::string_view bytes = std::string_view(pending).substr(0, deliver);
-      if (co_await writer.writeChunk(bytes, last)) co_return AttemptOutcome{Kind::ClientGone};
+      if (co_await writer.writeChunk(bytes, last)) co_return clientGone(scan);
       if (broken != nullptr && !broken->recordRelayed(bytes, *input.codec, input.endpoint.dialect,
                                                       input.route.limits.max_resume_bytes)) {
         broken = nullptr;
@@ -239,7 +290,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       outcome.detail = eventTooLarge(input.route.limits.max_event_bytes);
       // What came before the oversized event still reaches the client.
       if (scan.scanned > 0 && co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned), false)) {
-        co_return AttemptOutcome{Kind::ClientGone};
+        co_return clientGone(scan);
       }
       if (broken != nullptr && scan.scanned > 0 &&
           !broken->recordRelayed(std::string_view(pending).substr(0, scan.scanned), *input.codec,
@@ -255,9 +306,11 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     // Read what follows [DONE] (the terminating chunk) so the connection can serve again.
     std::string rest;
     if (!done && co_await readWholeBody(connection, rest, input.deadline)) connection.close();
+    setUsage(outcome, scan.usage);
     co_return outcome;
   }
   connection.close();
+  setUsage(outcome, scan.usage);
   if (scan.saw_error && scan.malformed) {
     outcome.failure = FailureKind::MalformedResponse;
     outcome.detail = (scan.missing_finish ? "[DONE] without a finish_reason after " : "malformed chunk after ") +
@@ -283,7 +336,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
   const std::string event =
       streamErrorEvent(input.endpoint.dialect, message, deadline ? "deadline_exceeded" : "stream_interrupted",
                        writer.requestId());
-  if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
+  if (co_await writer.writeChunk(event, true)) co_return clientGone(scan);
   co_return outcome;
 }
 

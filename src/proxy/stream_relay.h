@@ -13,9 +13,13 @@ namespace switchyard::proxy {
 // invisible; from then on forwards whole events as they arrive. A stream that ends without
 // `data: [DONE]` ends, for the client, with an error event and no [DONE], so a truncated answer
 // never looks complete.
+// The outcome carries the stream's usage: OpenAI's usage chunk, Anthropic's message_start and
+// message_delta counts, or an estimate from the text relayed when the stream ended without them.
+// With `strip_usage_chunk` (the gateway, not the client, asked for stream_options.include_usage),
+// OpenAI's usage-only chunk (choices empty) is read and never relayed.
 boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::UpstreamConnection& connection,
                                                    http::ResponseWriter& writer,
-                                                   SteadyTime first_token_deadline);
+                                                   SteadyTime first_token_deadline, bool strip_usage_chunk);
 
 }  // namespace switchyard::proxy

@@ -27,8 +27,13 @@ routing::TargetView viewOf(const GatewayState& state, std::size_t health_index, 
   view.reopens_at = snapshot.reopens_at;
   view.ttft_ewma_ms = snapshot.ttft_ewma_ms;
   view.samples = snapshot.samples;
+  view.total_ewma_ms = snapshot.total_ewma_ms;
   view.context_window = context_window;
   return view;
+}
+
+bool contains(const std::vector<std::size_t>& values, std::size_t value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
 }
 
 }  // namespace
@@ -39,6 +44,11 @@ bool targetAllowed(const GatewayState& state, const routing::TargetRef& target, 
 
 RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
                         std::chrono::steady_clock::time_point now, std::uint64_t required_classes) {
+  return planRequest(state, route, now, PlanOptions{required_classes, false, nullptr});
+}
+
+RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
+                        std::chrono::steady_clock::time_point now, const PlanOptions& options) {
   RequestPlan plan;
   // Every target's state is read once per request, lock-free (TargetHealth::planState: atomics, and
   // about every 100 ms one caller merges a target's latency shards); the route's views are copies.
@@ -51,35 +61,31 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
   }
   plan.views.reserve(route.targets.size());
   for (const auto& target : route.targets) {
-    plan.views.push_back(all[target.health]);
-    plan.views.back().context_window = target.context_window;
+    routing::TargetView& view = plan.views.emplace_back(all[target.health]);
+    view.context_window = target.context_window;
+    view.price = target.price.comparable();
+    view.price_known = target.price.known;
+    view.weight = target.weight;
+    view.slot = target.slot;
+  }
+  std::vector<bool> allowed;
+  routing::PlanInputs inputs;
+  inputs.stream = options.stream;
+  inputs.state = options.strategy;
+  if (options.strategy != nullptr) options.strategy->bind(&state.routes);
+  if (options.required_classes != 0) {
+    allowed.reserve(route.targets.size());
+    for (const auto& target : route.targets) allowed.push_back(targetAllowed(state, target, options.required_classes));
+    inputs.allowed = &allowed;
   }
   const std::span<const routing::TargetView> every(all.data(), all.size());
-  if (required_classes == 0) {
-    plan.order = routing::planOrder(plan.views, every, route.plan, now);
-  } else {
-    // The planner sees only the allowed targets, so that nothing it picks (the forced attempt
-    // included) can be one the policy forbids; its positions are mapped back to the route's.
-    boost::container::small_vector<routing::TargetView, 16> allowed_views;
-    boost::container::small_vector<std::size_t, 16> route_index;
-    for (std::size_t i = 0; i < route.targets.size(); ++i) {
-      if (targetAllowed(state, route.targets[i], required_classes)) {
-        allowed_views.push_back(plan.views[i]);
-        route_index.push_back(i);
-      } else {
-        plan.excluded.push_back(i);
-      }
-    }
-    if (!allowed_views.empty()) {
-      plan.order = routing::planOrder(std::span<const routing::TargetView>(allowed_views.data(), allowed_views.size()),
-                                      every, route.plan, now);
-      for (std::size_t& position : plan.order) position = route_index[position];
-    }
-  }
+  routing::PlanResult result = routing::planTargets(plan.views, every, route.plan, now, inputs);
+  plan.order = std::move(result.order);
+  plan.excluded = std::move(result.excluded);
+  plan.priced_out = std::move(result.priced_out);
   plan.forced = plan.order.size() == 1 && plan.views[plan.order[0]].breaker == resilience::BreakerState::Open;
   for (std::size_t i = 0; i < route.targets.size(); ++i) {
-    if (std::find(plan.order.begin(), plan.order.end(), i) != plan.order.end()) continue;
-    if (std::find(plan.excluded.begin(), plan.excluded.end(), i) != plan.excluded.end()) continue;
+    if (contains(plan.order, i) || contains(plan.excluded, i) || contains(plan.priced_out, i)) continue;
     plan.skipped.push_back(i);
   }
   return plan;

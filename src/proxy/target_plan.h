@@ -1,12 +1,14 @@
 #pragma once
 // One request's plan: which of its route's targets to try and in which order, from what every
-// worker has learned about every target (breakers, latency, failure domains).
+// worker has learned about every target (breakers, latency, failure domains), the route's strategy
+// (routing/strategy.h) and its max_cost_ratio.
 #include <chrono>
 #include <cstddef>
 #include <vector>
 
 #include "proxy/gateway_state.h"
 #include "routing/planner.h"
+#include "routing/strategy.h"
 
 namespace switchyard::proxy {
 
@@ -21,10 +23,43 @@ struct RequestPlan {
   // Route targets the request's data classes forbid: never in `order`, never contacted, not even
   // as the forced attempt; they do not count in incidents.
   std::vector<std::size_t> excluded;
+  // Route targets that were admissible but cost more than max_cost_ratio x the plan's first target:
+  // not in `order`, not in `skipped` (they are not unhealthy; incidents do not count them).
+  std::vector<std::size_t> priced_out;
 };
 
-// `allowed(i)`: whether route target i may see this request (its data classes). Everything the
-// plan holds (order, hedges, continuations drawn from it) is drawn from the allowed targets only.
+struct PlanOptions {
+  // The request's data classes (RequestPolicy::classes): only targets that satisfy them are
+  // planned (targetAllowed).
+  std::uint64_t required_classes = 0;
+  // Whether the client asked for a stream: strategy fastest compares time to first token for
+  // streams and the whole answer's time otherwise.
+  bool stream = false;
+  // The calling worker's strategy memory (fastest's random numbers, weighted's round-robin), one
+  // per worker for every route: keep it next to the worker's pools, never share it across threads.
+  // Null: fastest orders by latency and weighted by weight only (no random pick, no rotation).
+  routing::StrategyState* strategy = nullptr;
+};
+
+// The plan for `route` (a route or, after routing::selectSpec, one of its rules' specs: indexes in
+// the plan are into that spec's targets). Reads every target's health once (lock-free).
+//
+// The chat handler, per request, after governance:
+//   const routing::RouteSpec* spec = route;
+//   if (!route->rules.empty()) {
+//     routing::RequestShape shape = shapeOfChatBody(request.body());   // proxy/request_shape.h
+//     shape.header = ...; shape.key_name = ...; shape.key_tags = ...;
+//     spec = &routing::selectSpec(*route, shape);
+//   }
+//   RequestPlan plan = planRequest(state_, *spec, started,
+//                                  {.required_classes = policy.classes, .stream = chat.stream,
+//                                   .strategy = &strategy_state_});
+// and uses *spec wherever it used *route from there on (its name, index, retry and hedge are the
+// route's; only its targets differ).
+RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
+                        std::chrono::steady_clock::time_point now, const PlanOptions& options);
+
+// The same without a stream flag or strategy memory (non-stream, no random pick, no rotation).
 RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
                         std::chrono::steady_clock::time_point now, std::uint64_t required_classes = 0);
 

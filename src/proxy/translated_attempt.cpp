@@ -6,6 +6,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "canonical/context_limit.h"
+#include "canonical/usage_scan.h"
 #include "proxy/pii_restoring_encoder.h"
 #include "canonical/stream_codec.h"
 #include "proxy/attempt_support.h"
@@ -90,18 +91,30 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
   if (!input.codec.decodeResponse(answer, input.arena, response, why)) {
     co_return failed(FailureKind::MalformedResponse, "answer: " + why.substr(0, kDetailMax), status);
   }
+  AttemptOutcome outcome;
+  outcome.kind = Kind::Delivered;
+  outcome.status = 200;
+  // A decoder leaves the usage at zero when the answer had none: no answer costs nothing.
+  const canonical::Usage& usage = response.usage;
+  outcome.usage = usage;
+  outcome.usage_known = usage.input_tokens != 0 || usage.output_tokens != 0 || usage.cache_read_tokens != 0 ||
+                        usage.cache_write_tokens != 0;
   std::string rendered;
   rendered.reserve(answer.size() + 256);
   renderResponse(input.surface, response, rendered);
   if (input.restorer != nullptr) input.restorer->restoreJson(rendered);
-  const std::string header_lines = answerHeaderLines("application/json", input.served_by, input.attempt_number);
-  if (!input.race.claim()) co_return hedgeLost();
-  if (co_await writer.send(beast_http::status::ok, header_lines, rendered)) {
-    co_return AttemptOutcome{Kind::ClientGone};
+  std::string header_lines = answerHeaderLines("application/json", input.served_by, input.attempt_number);
+  appendCostHeader(header_lines, input.price, outcome);
+  if (!input.race.claim()) {
+    AttemptOutcome lost = hedgeLost();
+    lost.usage = outcome.usage;
+    lost.usage_known = outcome.usage_known;
+    co_return lost;
   }
-  AttemptOutcome outcome;
-  outcome.kind = Kind::Delivered;
-  outcome.status = 200;
+  if (co_await writer.send(beast_http::status::ok, header_lines, rendered)) {
+    outcome.kind = Kind::ClientGone;
+    outcome.status = 0;
+  }
   co_return outcome;
 }
 
@@ -114,6 +127,7 @@ class EncodingSink final : public canonical::EventSink {
   void onEvent(const canonical::StreamEvent& event) override {
     if (event.type != canonical::EventType::Start && event.type != canonical::EventType::Usage) answered = true;
     ++events;
+    noteUsage(usage, event);
     if (partial_ != nullptr) partial_->onEvent(event);
     encoder_.encode(event, out_);
   }
@@ -121,12 +135,20 @@ class EncodingSink final : public canonical::EventSink {
   void stopRecording() { partial_ = nullptr; }
   bool answered = false;
   std::size_t events = 0;  // what timeouts.inter_token waits for: events, not bytes or comments
+  canonical::StreamUsageMeter usage;  // what the decoded events say the answer cost
 
  private:
   canonical::StreamEncoder& encoder_;
   std::string& out_;
   canonical::PartialAnswer* partial_;
 };
+
+// The client left mid-stream: what was read until then was still spent.
+AttemptOutcome clientGone(const EncodingSink& sink) {
+  AttemptOutcome outcome{Kind::ClientGone};
+  setUsage(outcome, sink.usage);
+  return outcome;
+}
 
 // Decodes what `pending` holds completely; drops the consumed bytes.
 void decodePending(canonical::StreamDecoder& decoder, std::string& pending, EncodingSink& sink) {
@@ -198,7 +220,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     const bool last = state != DecodeState::More;
     if (last && state != DecodeState::Done) break;  // the error event is written below
     if (!out.empty() || last) {
-      if (co_await writer.writeChunk(out, last)) co_return AttemptOutcome{Kind::ClientGone};
+      if (co_await writer.writeChunk(out, last)) co_return clientGone(sink);
       relayed += out.size();
       out.clear();
     }
@@ -235,6 +257,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     std::string rest;
     if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
     connection.release();
+    setUsage(outcome, sink.usage);
     co_return outcome;
   }
   canonical::Error error{502, canonical::ErrorCategory::Server, {}, {}, "stream_interrupted"};
@@ -257,9 +280,10 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
   }
   connection->close();
+  setUsage(outcome, sink.usage);
   if (input.broken != nullptr && partial && outcome.failure != FailureKind::DeadlineExceeded) {
     // Left open: the flow continues the answer on another target with this encoder.
-    if (!out.empty() && co_await writer.writeChunk(out, false)) co_return AttemptOutcome{Kind::ClientGone};
+    if (!out.empty() && co_await writer.writeChunk(out, false)) co_return clientGone(sink);
     input.broken->open = true;
     input.broken->encoder = std::move(encoder);
     input.broken->partial = std::move(partial);
@@ -269,7 +293,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
   }
   error.request_id = writer.requestId();
   encoder->fail(error, out);
-  if (co_await writer.writeChunk(out, true)) co_return AttemptOutcome{Kind::ClientGone};
+  if (co_await writer.writeChunk(out, true)) co_return clientGone(sink);
   co_return outcome;
 }
 

@@ -10,6 +10,7 @@
 
 #include "canonical/arena.h"
 #include "canonical/chat.h"
+#include "canonical/price.h"
 #include "http/client.h"
 #include "http/response_writer.h"
 #include "policy/pii_restorer.h"
@@ -40,6 +41,8 @@ struct TranslatedInput {
   // A redacted request (PII action redact): the values the provider never saw go back into the
   // answer here, whole or streamed.
   const policy::PiiRestorer* restorer = nullptr;
+  // The target's price: see AttemptInput::price (x-switchyard-cost-usd on whole answers).
+  const canonical::TokenPrice* price = nullptr;
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

@@ -7,6 +7,7 @@
 
 #include "canonical/context_limit.h"
 #include "canonical/json_probe.h"
+#include "canonical/usage_scan.h"
 #include "providers/openai/chat_endpoint.h"
 #include "providers/openai/error_message.h"
 #include "proxy/attempt_support.h"
@@ -23,6 +24,48 @@ using Kind = AttemptOutcome::Kind;
 
 namespace {
 
+// The request as buffers around the client's body, which is not copied: the head, then the body
+// with the new model name spliced in and, for an OpenAI stream whose client did not ask for its usage,
+// stream_options.include_usage. A plain function, so that what it works with stays out of the
+// attempt's coroutine frame.
+struct RequestPieces {
+  std::array<boost::asio::const_buffer, 9> buffers;
+  std::size_t count = 0;
+  bool asked_usage = false;  // the gateway asked for the stream's usage: its usage chunk is not the client's
+};
+
+void buildRequest(const AttemptInput& input, std::string_view request_id_line, char* head_tail,
+                  RequestPieces& out) {
+  struct Edit {  // bytes [at.begin, at.end) of the body replaced by `text`
+    canonical::ByteSpan at;
+    std::string_view text;
+  };
+  const std::string_view body = input.request.body();
+  Edit first{input.model_span, input.endpoint.quoted_model};
+  Edit second{{body.size(), body.size()}, {}};
+  if (input.stream && input.endpoint.dialect == canonical::Dialect::OpenAi) {
+    const canonical::IncludeUsageEdit usage = canonical::includeUsageEdit(body);
+    if (usage.splice) {
+      out.asked_usage = true;
+      second = {usage.at, usage.text};
+      if (second.at.begin < first.at.begin) std::swap(first, second);
+    }
+  }
+  const std::size_t content_length = body.size() - (first.at.end - first.at.begin) + first.text.size() -
+                                     (second.at.end - second.at.begin) + second.text.size();
+  const std::size_t head_tail_size = providers::openai::requestHeadTail(input.stream, content_length, head_tail);
+  out.buffers = {boost::asio::buffer(input.endpoint.request_head),
+                 boost::asio::buffer(input.extra_head.data(), input.extra_head.size()),
+                 boost::asio::buffer(request_id_line.data(), request_id_line.size()),
+                 boost::asio::buffer(head_tail, head_tail_size),
+                 boost::asio::buffer(body.data(), first.at.begin),
+                 boost::asio::buffer(first.text.data(), first.text.size()),
+                 boost::asio::buffer(body.data() + first.at.end, second.at.begin - first.at.end),
+                 boost::asio::buffer(second.text.data(), second.text.size()),
+                 boost::asio::buffer(body.data() + second.at.end, body.size() - second.at.end)};
+  out.count = out.asked_usage ? 9 : 7;  // else the last piece of the body is buffers[6]
+}
+
 // "HTTP 503 (the provider's words)" for the all-targets-failed message.
 std::string upstreamErrorDetail(int status, std::string_view body) {
   std::string detail = "HTTP " + std::to_string(status);
@@ -35,29 +78,19 @@ std::string upstreamErrorDetail(int status, std::string_view body) {
 
 boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
                                                   http::ResponseWriter& writer) {
-  // The client's body goes out as three pieces around the new model name: no copy of the body.
-  const std::string_view body = input.request.body();
-  const std::size_t content_length = body.size() - (input.model_span.end - input.model_span.begin) +
-                                     input.endpoint.quoted_model.size();
   char head_tail[providers::openai::kRequestHeadTailMax];
-  const std::size_t head_tail_size = providers::openai::requestHeadTail(input.stream, content_length, head_tail);
-  const std::string_view request_id_line = writer.requestIdLine();
-  const std::array<boost::asio::const_buffer, 7> pieces{
-      boost::asio::buffer(input.endpoint.request_head),
-      boost::asio::buffer(input.extra_head.data(), input.extra_head.size()),
-      boost::asio::buffer(request_id_line.data(), request_id_line.size()),
-      boost::asio::buffer(head_tail, head_tail_size),
-      boost::asio::buffer(body.data(), input.model_span.begin),
-      boost::asio::buffer(input.endpoint.quoted_model),
-      boost::asio::buffer(body.data() + input.model_span.end, body.size() - input.model_span.end)};
+  RequestPieces request;
+  buildRequest(input, writer.requestIdLine(), head_tail, request);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
-  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, input.stream);
+  const auto opened = co_await openExchange(connection, std::span(request.buffers.data(), request.count), input.route, input.deadline, input.stream);
   if (!opened.ok) co_return opened.failure;
   const SteadyTime attempt_deadline = opened.attempt_deadline;
   const int status = static_cast<int>(connection->header().result_int());
 
   if (input.stream && status == 200) {
-    auto outcome = co_await relayStream(input, *connection, writer, opened.first_token_deadline);
+    // The usage chunk the gateway asked for is the gateway's: the client, which did not ask, never sees it.
+    auto outcome =
+        co_await relayStream(input, *connection, writer, opened.first_token_deadline, request.asked_usage);
     if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) connection.release();
     co_return outcome;
   }
@@ -91,18 +124,26 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
 
   // A success, or the client's own mistake (400, 422...) which another target would not fix:
   // the client sees the provider's answer unchanged.
-  const std::string_view content_type = connection->header()[beast_http::field::content_type];
-  const std::string header_lines = answerHeaderLines(
-      content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
-      input.attempt_number);
-  connection.release();
-  if (!input.race.claim()) co_return hedgeLost();
-  if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
-    co_return AttemptOutcome{Kind::ClientGone};
-  }
   AttemptOutcome outcome;
   outcome.kind = Kind::Delivered;
   outcome.status = status;
+  if (success) outcome.usage_known = canonical::scanAnswerUsage(input.endpoint.dialect, answer, outcome.usage);
+  const std::string_view content_type = connection->header()[beast_http::field::content_type];
+  std::string header_lines = answerHeaderLines(
+      content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
+      input.attempt_number);
+  appendCostHeader(header_lines, input.price, outcome);
+  connection.release();
+  if (!input.race.claim()) {
+    AttemptOutcome lost = hedgeLost();
+    lost.usage = outcome.usage;
+    lost.usage_known = outcome.usage_known;
+    co_return lost;
+  }
+  if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
+    outcome.kind = Kind::ClientGone;
+    outcome.status = 0;
+  }
   co_return outcome;
 }
 

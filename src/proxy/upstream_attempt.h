@@ -10,7 +10,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "base/failure.h"
+#include "canonical/chat.h"
 #include "canonical/json_scan.h"
+#include "canonical/price.h"
 #include "proxy/client_watch.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -64,6 +66,9 @@ struct AttemptInput {
   struct BrokenStream* broken = nullptr;
   const providers::TargetCodec* codec = nullptr;  // reads this target's stream back (for `broken`)
   HedgeRacer race{};
+  // The target's price: a whole answer whose usage the provider reported gets x-switchyard-cost-usd
+  // (when the price is known). Streams carry no cost header; their usage is in the outcome.
+  const canonical::TokenPrice* price = nullptr;
 };
 
 struct AttemptOutcome {
@@ -81,6 +86,18 @@ struct AttemptOutcome {
   // Streams delivered: when the first token reached the client (the target's latency record learns
   // time to first token from it; for whole answers the attempt's end stands in).
   SteadyTime first_token_at{};
+  // What the upstream's answer cost in tokens, whenever the attempt read one (a success, a
+  // delivered stream, cut or whole; also a whole answer that lost a hedge or whose client left):
+  // - usage_known: `usage` holds the provider's figures (canonical: input_tokens is the whole prompt,
+  //   cached tokens included; reasoning_tokens is part of output_tokens);
+  // - usage_estimated (with usage_known): the stream ended without its final usage (cut, or a server
+  //   that ignores stream_options.include_usage): output_tokens is estimated from the text relayed
+  //   (bytes / 4, rounded up) or what the provider said before the break, whichever is larger;
+  //   input_tokens is what the provider said before the break (Anthropic's message_start), else 0.
+  // Unknown (false) for failures that read no answer, error answers, and answers without usage.
+  canonical::Usage usage;
+  bool usage_known = false;
+  bool usage_estimated = false;
 };
 
 

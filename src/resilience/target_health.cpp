@@ -260,6 +260,7 @@ void TargetHealth::mergeLatency() const {
   latency_.recordBatch(batch);
   ttft_ewma_ms_.store(latency_.firstTokenEwmaMs(), std::memory_order_relaxed);
   ttft_p95_ms_.store(latency_.firstTokenQuantileMs(0.95), std::memory_order_relaxed);
+  total_ewma_ms_.store(latency_.totalEwmaMs(), std::memory_order_relaxed);
   samples_.store(latency_.samples(), std::memory_order_relaxed);
 }
 
@@ -288,7 +289,7 @@ PlanState TargetHealth::planState(SteadyTime now) const {
   // never pairs with the previous interval.
   const BreakerState state = breaker_.state(now);
   return PlanState{state, breaker_.reopensAt(), ttft_ewma_ms_.load(std::memory_order_relaxed),
-                   samples_.load(std::memory_order_relaxed)};
+                   samples_.load(std::memory_order_relaxed), total_ewma_ms_.load(std::memory_order_relaxed)};
 }
 
 Incident IncidentEntry::read() const {

@@ -73,6 +73,7 @@ struct PlanState {
   SteadyTime reopens_at{};
   double ttft_ewma_ms = 0;
   std::uint64_t samples = 0;
+  double total_ewma_ms = 0;  // the whole answer (strategy fastest for non-streaming requests); 0 when unknown
 };
 
 // How long latency samples may wait in the per-thread shards before the planner's view includes them.
@@ -168,6 +169,7 @@ class TargetHealth {
   mutable std::atomic<SteadyTime::duration::rep> next_merge_;
   mutable std::atomic<double> ttft_ewma_ms_{0};
   mutable std::atomic<double> ttft_p95_ms_{0};
+  mutable std::atomic<double> total_ewma_ms_{0};
   mutable std::atomic<std::uint64_t> samples_{0};
 };
 

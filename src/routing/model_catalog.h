@@ -1,6 +1,6 @@
 #pragma once
-// Well-known models bundled with the gateway: context window and list prices, so a config need not
-// repeat them. A target's own context_window in the config wins over the catalog.
+// Well-known models bundled with the gateway: context window, list prices and output limit, so a
+// config need not repeat them. A target's own context_window in the config wins over the catalog.
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -12,6 +12,7 @@ struct ModelInfo {
   std::int64_t context_window = 0;  // tokens
   double input_per_mtok = 0;        // USD per million input tokens (list price)
   double output_per_mtok = 0;       // USD per million output tokens
+  std::int64_t max_output_tokens = 0;  // the most one answer may hold; 0 when not published
 };
 
 // Looks an upstream model name up: exact match first, then the longest catalog name the model starts

@@ -96,26 +96,33 @@ std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<co
                      [](const TargetView& view) { return view.breaker == BreakerState::Open; });
 }
 
-std::vector<std::size_t> planOrder(std::span<const TargetView> targets, std::span<const TargetView> all,
-                                   const PlanPolicy& policy, SteadyTime now) {
-  std::vector<std::size_t> order;
-  if (targets.empty()) return order;
+namespace {
+
+// The plan among `targets` alone (every one allowed): healthy targets in route order, then the
+// demoted (brownout) ones; the forced pick when neither has any.
+struct Admissible {
+  std::vector<std::size_t> healthy;
+  std::vector<std::size_t> demoted;
+  bool forced = false;
+};
+
+Admissible admissible(std::span<const TargetView> targets, std::span<const TargetView> all,
+                      const PlanPolicy& policy, SteadyTime now) {
+  Admissible result;
+  if (targets.empty()) return result;
   const std::vector<bool> down = downDomains(
       targets, all, policy.diversity, [now](const TargetView& view) { return openAt(view, now); });
-
-  order.reserve(targets.size());
-  std::vector<std::size_t> demoted;
+  result.healthy.reserve(targets.size());
   std::vector<double> scratch;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     if (openAt(targets[i], now) || down[i]) continue;
     if (inBrownout(targets, i, policy, scratch)) {
-      demoted.push_back(i);
+      result.demoted.push_back(i);
     } else {
-      order.push_back(i);
+      result.healthy.push_back(i);
     }
   }
-  order.insert(order.end(), demoted.begin(), demoted.end());
-  if (!order.empty()) return order;
+  if (!result.healthy.empty() || !result.demoted.empty()) return result;
 
   // Nothing admissible: try the one most likely to be back rather than fail without an attempt.
   std::size_t best = 0;
@@ -125,8 +132,59 @@ std::vector<std::size_t> planOrder(std::span<const TargetView> targets, std::spa
     if (!found_open || targets[i].reopens_at < targets[best].reopens_at) best = i;
     found_open = true;
   }
-  order.push_back(best);
-  return order;
+  result.healthy.push_back(best);
+  result.forced = true;
+  return result;
+}
+
+PlanResult planAllowed(std::span<const TargetView> targets, std::span<const TargetView> all,
+                       const PlanPolicy& policy, SteadyTime now, const PlanInputs& inputs) {
+  PlanResult plan;
+  Admissible found = admissible(targets, all, policy, now);
+  if (!found.forced) {
+    const bool healthy_pick = !found.healthy.empty();
+    orderByStrategy(policy.strategy, targets, found.healthy, inputs.stream, inputs.state, healthy_pick);
+    orderByStrategy(policy.strategy, targets, found.demoted, inputs.stream, inputs.state, !healthy_pick);
+  }
+  plan.order = std::move(found.healthy);
+  plan.order.insert(plan.order.end(), found.demoted.begin(), found.demoted.end());
+  if (!found.forced) {
+    plan.priced_out = applyCostCeiling(targets, plan.order, policy.max_cost_ratio);
+    std::sort(plan.priced_out.begin(), plan.priced_out.end());
+  }
+  return plan;
+}
+
+}  // namespace
+
+PlanResult planTargets(std::span<const TargetView> targets, std::span<const TargetView> all,
+                       const PlanPolicy& policy, SteadyTime now, const PlanInputs& inputs) {
+  if (all.empty()) all = targets;
+  const std::vector<bool>* allowed = inputs.allowed;
+  if (allowed == nullptr) return planAllowed(targets, all, policy, now, inputs);
+  // The planner sees only the allowed targets; its positions are mapped back to `targets`.
+  std::vector<TargetView> allowed_views;
+  std::vector<std::size_t> position;
+  PlanResult excluded;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (i < allowed->size() && (*allowed)[i]) {
+      allowed_views.push_back(targets[i]);
+      position.push_back(i);
+    } else {
+      excluded.excluded.push_back(i);
+    }
+  }
+  if (allowed_views.empty()) return excluded;
+  PlanResult plan = planAllowed(allowed_views, all, policy, now, inputs);
+  for (std::size_t& index : plan.order) index = position[index];
+  for (std::size_t& index : plan.priced_out) index = position[index];
+  plan.excluded = std::move(excluded.excluded);
+  return plan;
+}
+
+std::vector<std::size_t> planOrder(std::span<const TargetView> targets, std::span<const TargetView> all,
+                                   const PlanPolicy& policy, SteadyTime now) {
+  return planTargets(targets, all, policy, now).order;
 }
 
 std::size_t nextAfterFailure(std::span<const TargetView> targets, std::size_t failed,

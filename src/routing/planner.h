@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "resilience/circuit_breaker.h"
+#include "routing/strategy.h"
 
 namespace switchyard::routing {
 
@@ -27,6 +28,12 @@ struct TargetView {
   double ttft_ewma_ms = 0;       // latency to first token, 0 when unknown
   std::uint64_t samples = 0;     // how many first-token samples the average holds
   std::int64_t context_window = 0;  // tokens; 0 when unknown
+  // What the strategies read (views of one route's targets; the gateway-wide views leave them unset).
+  double total_ewma_ms = 0;      // latency of the whole answer, 0 when unknown
+  double price = 0;              // TokenPrice::comparable(): USD per million input + output tokens
+  bool price_known = false;      // false: unpriced (never dropped by max_cost_ratio, last for cheapest)
+  int weight = 1;                // strategy weighted
+  std::size_t slot = 0;          // TargetRef::slot: keys StrategyState's per-target memory
 };
 
 struct PlanPolicy {
@@ -36,6 +43,27 @@ struct PlanPolicy {
   double brownout_factor = 3.0;
   double brownout_min_ms = 1000;
   std::uint64_t brownout_min_samples = 10;
+  Strategy strategy = Strategy::Fallback;
+  // Drop targets priced more than this many times the plan's first target (applyCostCeiling); 0: off.
+  double max_cost_ratio = 0;
+};
+
+// What one request adds to the policy.
+struct PlanInputs {
+  // Per target: whether it may see this request (its data classes). Null: every target may.
+  // The planner sees only the allowed targets, so that nothing it picks (the forced attempt
+  // included) can be one the policy forbids.
+  const std::vector<bool>* allowed = nullptr;
+  bool stream = false;  // fastest compares time to first token for streams, total time otherwise
+  // The calling worker's strategy memory; null: fastest and weighted only sort (no random pick, no
+  // round-robin turn), which is what a one-off plan (check --explain) wants.
+  StrategyState* state = nullptr;
+};
+
+struct PlanResult {
+  std::vector<std::size_t> order;       // indexes into targets, in attempt order
+  std::vector<std::size_t> priced_out;  // admissible but dropped by max_cost_ratio (ascending)
+  std::vector<std::size_t> excluded;    // not allowed (ascending)
 };
 
 // The domain key of a target under a diversity setting ("" for Diversity::None).
@@ -49,13 +77,23 @@ std::string_view domainOf(const TargetView& target, Diversity diversity);
 std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<const TargetView> all,
                                Diversity diversity);
 
-// The order of attempts for one request: the route's targets that are Closed or HalfOpen and not in a
-// down domain, in route order with brownout targets moved behind the others; then nothing else.
-// When that leaves no target at all, the one most likely to have recovered (the Open target whose
-// interval ends first, else the first) so that a route never fails without trying.
-// An Open target whose reopens_at is not after `now` counts as HalfOpen (as CircuitBreaker::state
-// reads it). A target is in brownout only when it has brownout_min_samples samples itself and at
-// least one other target of the route has as many; with no measured peer nothing is demoted.
+// The plan of one request. First, which targets may be tried: the allowed ones (PlanInputs::allowed)
+// that are Closed or HalfOpen and not in a down domain, with brownout targets moved behind the
+// others; then nothing else. When that leaves no target at all, the one most likely to have
+// recovered (the Open target whose interval ends first, else the first) so that a route never fails
+// without trying (the forced attempt). An Open target whose reopens_at is not after `now` counts as
+// HalfOpen (as CircuitBreaker::state reads it). A target is in brownout only when it has
+// brownout_min_samples samples itself and at least one other allowed target has as many; with no
+// measured peer nothing is demoted.
+// Then the policy's strategy orders the healthy targets, and the demoted ones behind them (sorted by
+// the strategy's key; they get the strategy's pick only when no healthy target is left). Then
+// max_cost_ratio drops the targets priced too far above the plan's first (applyCostCeiling). The
+// forced attempt is neither reordered nor priced out. When no target is allowed, order is empty.
+PlanResult planTargets(std::span<const TargetView> targets, std::span<const TargetView> all,
+                       const PlanPolicy& policy, SteadyTime now, const PlanInputs& inputs = {});
+
+// planTargets(...).order with no request inputs (every target allowed, no strategy state): with the
+// default fallback strategy, the route's order filtered and demoted as above.
 std::vector<std::size_t> planOrder(std::span<const TargetView> targets, std::span<const TargetView> all,
                                    const PlanPolicy& policy, SteadyTime now);
 

@@ -32,6 +32,7 @@ class SqliteStore final : public Store {
   void appendAudit(std::span<const AuditRecord> records) override;
   std::optional<std::string> auditRecord(std::string_view request_id) override;
   std::vector<std::string> auditRecords(const AuditQuery& query) override;
+  std::vector<SpendTotal> spendSince(std::int64_t since_ms) override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}

@@ -1,7 +1,7 @@
 #pragma once
-// What must survive a restart: client keys made through POST /admin/keys and one audit record per
-// request (later: usage). SqliteStore is the embedded default; a PostgreSQL or Redis backend
-// implements the same interface.
+// What must survive a restart: client keys made through POST /admin/keys, one audit record per
+// request, and what requests cost (budgets reload it at start-up). SqliteStore is the embedded
+// default; a PostgreSQL or Redis backend implements the same interface.
 //
 // A Store is not thread-safe and every call may block on disk: the gateway reaches it only through
 // StoreService, which owns it and calls it from its one store thread. Errors (disk full, corrupt
@@ -39,6 +39,19 @@ struct AuditRecord {         // one request's audit record
   std::string outcome;
   int status = 0;
   std::string json;  // the whole record as a JSON object text (the store does not parse it)
+  // What the request cost, counted in the spend totals (spendSince) under time_ms's UTC day.
+  std::int64_t cost_nano_usd = 0;  // nano-USD (1e-9 USD)
+  std::int64_t tokens = 0;         // input + output
+};
+
+// Spend since a time, summed one way (budgets reload these at start-up).
+struct SpendTotal {
+  std::string scope;  // "gateway" (every record) | "key" (by key_id, anonymous left out) | "route"
+  std::string name;   // the key id or route; "" for the gateway
+  std::int64_t nano_usd = 0;
+  std::int64_t tokens = 0;
+
+  friend bool operator==(const SpendTotal&, const SpendTotal&) = default;
 };
 
 struct AuditQuery {
@@ -63,6 +76,11 @@ class Store {
   virtual std::optional<std::string> auditRecord(std::string_view request_id) = 0;
   // The jsons of the records matching every filter set in `query`, newest time_ms first.
   virtual std::vector<std::string> auditRecords(const AuditQuery& query) = 0;
+  // The cost and tokens of every audit record with time_ms >= since_ms, summed overall, per key_id
+  // and per route: the gateway's entry first, then keys, then routes, each by name. A scope or
+  // name with nothing spent (both sums 0) is left out. Cheap for a since_ms at a UTC day's start
+  // (the start of today or of this month): it reads per-day totals, not the records.
+  virtual std::vector<SpendTotal> spendSince(std::int64_t since_ms) = 0;
 };
 
 }  // namespace switchyard::store

@@ -642,7 +642,13 @@ describe('audit records', { timeout: 120_000 }, () => {
     assert.ok(r.latency_ms >= 0);
     assert.deepEqual(r.data_classes, []);
     assert.equal(r.pii, null);
-    assert.deepEqual(r.targets, [{ target: 'a/model-a', verdict: 'tried', attempt: 1, result: 'ok', status: 200 }]);
+    assert.equal(r.targets.length, 1, JSON.stringify(r.targets));
+    const { usage, cost_usd: cost, ...verdict } = r.targets[0];
+    assert.deepEqual(verdict, { target: 'a/model-a', verdict: 'tried', attempt: 1, result: 'ok', status: 200 });
+    assert.equal(typeof usage.input_tokens, 'number', 'the attempt records the provider usage');
+    assert.equal(typeof cost, 'number');
+    assert.equal(typeof r.cost_usd, 'number');
+    assert.equal(r.tokens, usage.input_tokens + usage.output_tokens);
     assert.ok(!JSON.stringify(r).includes(ALPHA), 'the key secret is not in the record');
   });
 
@@ -663,7 +669,9 @@ describe('audit records', { timeout: 120_000 }, () => {
     assert.equal(r.targets[0].status, 503);
     assert.notEqual(r.targets[0].result, 'ok');
     assert.equal(typeof r.targets[0].result, 'string');
-    assert.deepEqual(r.targets[1], { target: 'b/model-b', verdict: 'tried', attempt: 2, result: 'ok', status: 200 });
+    const { usage: servedUsage, cost_usd: servedCost, ...served } = r.targets[1];
+    assert.deepEqual(served, { target: 'b/model-b', verdict: 'tried', attempt: 2, result: 'ok', status: 200 });
+    assert.ok(servedUsage && typeof servedCost === 'number', JSON.stringify(r.targets[1]));
 
     const s = await gw.stream(chatBody('pair'), { headers: { ...bearer(ALPHA), 'x-request-id': 'audit-stream-1' } });
     assertCleanStreamFrom(s, 'A');

@@ -109,6 +109,9 @@ canonical::Usage usageOf(const json::object& usage) {
   if (const auto* details = objectAt(usage, "prompt_tokens_details")) {
     out.cache_read_tokens = intAt(*details, "cached_tokens");
   }
+  if (const auto* details = objectAt(usage, "completion_tokens_details")) {
+    out.reasoning_tokens = intAt(*details, "reasoning_tokens");
+  }
   return out;
 }
 

@@ -298,7 +298,7 @@ TEST(ConfigErrors, UnknownKeyIsRejectedWithItsLine) {
   EXPECT_THAT(problems("lisen: 127.0.0.1:80\n"),
               ElementsAre("test.yaml:1: key 'lisen': unknown key (did you mean 'listen'?); allowed "
                           "keys: listen, workers, limits, shutdown_grace, resilience, providers, routes, "
-                          "data_classes, keys, auth, store"));
+                          "data_classes, keys, auth, store, budgets"));
   EXPECT_THAT(
       problems(std::string(kProvidersBlock) + "    bse_url: x\n"),
       ElementsAre(AllOf(StartsWith("test.yaml:5: key 'providers.local.bse_url': unknown key"),
@@ -381,9 +381,9 @@ TEST(ConfigErrors, UnknownKindOrStrategyNamesTheAllowedOnes) {
                              "kinds: openai, anthropic, gemini, bedrock, azure, vllm, llamacpp, ollama")));
   EXPECT_THAT(
       problems(std::string(kProvidersBlock) + "routes:\n"
-                                              "  chat: {strategy: cheapest, targets: [local/m]}\n"),
-      ElementsAre("test.yaml:6: key 'routes.chat.strategy': unknown strategy 'cheapest' "
-                  "(allowed strategies: fallback)"));
+                                              "  chat: {strategy: cheepest, targets: [local/m]}\n"),
+      ElementsAre("test.yaml:6: key 'routes.chat.strategy': unknown strategy 'cheepest' "
+                  "(allowed strategies: fallback, cheapest, fastest, weighted)"));
 }
 
 TEST(ConfigErrors, MalformedBaseUrlIsRejectedWithItsLine) {

@@ -226,6 +226,168 @@ TEST(SqliteStore, OpenRefusesAFileWhoseSchemaIsNewerThanThisBuild) {
   }
 }
 
+// --- Spend (schema v2) ---
+
+constexpr std::int64_t kDay = 86'400'000;  // ms
+constexpr std::int64_t kMay14 = 20'587 * kDay;  // 2026-05-14T00:00:00Z in unix ms
+
+AuditRecord spend(std::string id, std::int64_t time_ms, std::string key_id, std::string route,
+                  std::int64_t nano_usd, std::int64_t tokens) {
+  AuditRecord record = audit(std::move(id), time_ms, std::move(route), "ok", std::move(key_id));
+  record.cost_nano_usd = nano_usd;
+  record.tokens = tokens;
+  return record;
+}
+
+SpendTotal total(std::string scope, std::string name, std::int64_t nano_usd, std::int64_t tokens) {
+  return SpendTotal{
+      .scope = std::move(scope), .name = std::move(name), .nano_usd = nano_usd, .tokens = tokens};
+}
+
+constexpr const char* kCostsInOrder =
+    "SELECT request_id || ':' || cost_nano_usd || ':' || tokens FROM audit ORDER BY seq";
+
+// Runs one statement on a raw connection and returns the first column of every row as text.
+std::vector<std::string> rawQuery(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::vector<std::string> rows;
+  while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    rows.emplace_back(text ? text : "NULL");
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST(SqliteStoreSpend, AuditRecordsKeepTheirCostAndTokens) {
+  TempDir dir;
+  const std::string path = dir.file("switchyard.db");
+  {
+    auto store = SqliteStore::open(path);
+    const std::vector<AuditRecord> records = {spend("r1", kMay14, "key_1", "chat", 1234, 56),
+                                              audit("r2", kMay14 + 1, "chat", "refused")};
+    store->appendAudit(records);
+  }
+  EXPECT_THAT(rawQuery(path, kCostsInOrder),
+              ElementsAre("r1:1234:56", "r2:0:0"));
+}
+
+TEST(SqliteStoreSpend, SumsOverallPerKeyAndPerRouteLeavingOutAnonymousKeysAndEarlierDays) {
+  auto store = SqliteStore::open(":memory:");
+  const std::vector<AuditRecord> records = {
+      spend("old", kMay14 - 1, "key_1", "chat", 1'000'000, 1000),  // the day before
+      spend("a", kMay14, "key_1", "chat", 100, 10),
+      spend("b", kMay14 + 5 * 3600'000, "key_2", "chat", 200, 20),
+      spend("c", kMay14 + kDay + 7, "key_1", "embed", 300, 30),  // the next day
+      spend("d", kMay14 + 9, "", "chat", 400, 40),               // anonymous
+      spend("e", kMay14 + 10, "key_3", "chat", 0, 0),            // cost nothing: left out
+  };
+  store->appendAudit(records);
+  EXPECT_THAT(store->spendSince(kMay14),
+              ElementsAre(total("gateway", "", 1000, 100), total("key", "key_1", 400, 40),
+                          total("key", "key_2", 200, 20), total("route", "chat", 700, 70),
+                          total("route", "embed", 300, 30)));
+  EXPECT_THAT(store->spendSince(kMay14 + kDay),
+              ElementsAre(total("gateway", "", 300, 30), total("key", "key_1", 300, 30),
+                          total("route", "embed", 300, 30)));
+  EXPECT_THAT(store->spendSince(kMay14 + 2 * kDay), IsEmpty());
+}
+
+TEST(SqliteStoreSpend, BatchesAddUpOnTheSameDayKeyAndRoute) {
+  auto store = SqliteStore::open(":memory:");
+  for (int batch = 0; batch < 3; ++batch) {
+    const std::vector<AuditRecord> records = {
+        spend("a" + std::to_string(batch), kMay14 + batch, "key_1", "chat", 10, 1),
+        spend("b" + std::to_string(batch), kMay14 + batch, "key_1", "chat", 5, 2)};
+    store->appendAudit(records);
+  }
+  EXPECT_THAT(store->spendSince(kMay14),
+              ElementsAre(total("gateway", "", 45, 9), total("key", "key_1", 45, 9),
+                          total("route", "chat", 45, 9)));
+}
+
+// A since_ms inside a day reads that day's records from since_ms on, and whole days after it.
+TEST(SqliteStoreSpend, AStartInsideADayCountsOnlyTheRecordsFromThere) {
+  auto store = SqliteStore::open(":memory:");
+  const std::vector<AuditRecord> records = {
+      spend("a", kMay14 + 1000, "key_1", "chat", 1, 1),
+      spend("b", kMay14 + 2000, "key_1", "chat", 10, 10),  // exactly since: counted
+      spend("c", kMay14 + 3000, "key_1", "chat", 100, 100),
+      spend("d", kMay14 + kDay, "key_1", "chat", 1000, 1000),
+  };
+  store->appendAudit(records);
+  EXPECT_THAT(store->spendSince(kMay14 + 2000),
+              ElementsAre(total("gateway", "", 1110, 1110), total("key", "key_1", 1110, 1110),
+                          total("route", "chat", 1110, 1110)));
+}
+
+TEST(SqliteStoreSpend, SpendSurvivesReopeningTheFile) {
+  TempDir dir;
+  const std::string path = dir.file("switchyard.db");
+  {
+    auto store = SqliteStore::open(path);
+    const std::vector<AuditRecord> records = {spend("a", kMay14, "key_1", "chat", 7, 3)};
+    store->appendAudit(records);
+  }
+  auto store = SqliteStore::open(path);
+  EXPECT_THAT(store->spendSince(kMay14),
+              ElementsAre(total("gateway", "", 7, 3), total("key", "key_1", 7, 3),
+                          total("route", "chat", 7, 3)));
+}
+
+// The schema as issue 12 shipped it (user_version 1), written by hand as that build would have.
+constexpr const char* kShippedSchemaV1 = R"sql(
+CREATE TABLE keys(id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, sha256_hex TEXT NOT NULL,
+  routes TEXT NOT NULL, data_classes TEXT NOT NULL, pii_action TEXT NOT NULL, expires_at INTEGER,
+  enabled INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX keys_by_created ON keys(created_at);
+CREATE TABLE audit(seq INTEGER PRIMARY KEY, request_id TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  key_id TEXT NOT NULL, route TEXT NOT NULL, outcome TEXT NOT NULL, status INTEGER NOT NULL,
+  json TEXT NOT NULL);
+CREATE INDEX audit_by_time ON audit(time_ms);
+CREATE INDEX audit_by_request ON audit(request_id);
+INSERT INTO keys VALUES('key_00112233445566aa', 'old', 'aa', '["chat"]', '[]', '', NULL, 1, 5);
+INSERT INTO audit(request_id, time_ms, key_id, route, outcome, status, json)
+  VALUES('old-request', 1000, 'key_00112233445566aa', 'chat', 'ok', 200, '{"old":true}');
+PRAGMA user_version = 1;
+)sql";
+
+TEST(SqliteStoreSpend, AVersion1FileIsMigratedKeepingItsKeysAndRecords) {
+  TempDir dir;
+  const std::string path = dir.file("switchyard.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kShippedSchemaV1, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  {
+    auto store = SqliteStore::open(path);
+    ASSERT_EQ(store->keys().size(), 1u);
+    EXPECT_EQ(store->keys()[0].routes, std::vector<std::string>{"chat"});
+    EXPECT_EQ(store->auditRecord("old-request"), "{\"old\":true}");
+    EXPECT_THAT(store->spendSince(0), IsEmpty());  // v1 records cost nothing
+    const std::vector<AuditRecord> records = {
+        spend("new", kMay14, "key_00112233445566aa", "chat", 9, 4)};
+    store->appendAudit(records);
+    EXPECT_THAT(store->spendSince(0),
+                ElementsAre(total("gateway", "", 9, 4), total("key", "key_00112233445566aa", 9, 4),
+                            total("route", "chat", 9, 4)));
+  }
+  EXPECT_THAT(rawQuery(path, "PRAGMA user_version"), ElementsAre("2"));
+  EXPECT_THAT(rawQuery(path, kCostsInOrder),
+              ElementsAre("old-request:0:0", "new:9:4"));
+  // Opening again finds the schema current and changes nothing.
+  auto store = SqliteStore::open(path);
+  EXPECT_THAT(store->auditRecords({}), ElementsAre(json("new"), "{\"old\":true}"));
+}
+
 TEST(SqliteStore, OpenRefusesAFileThatIsNotADatabase) {
   TempDir dir;
   const std::string path = dir.file("notes.txt");

@@ -86,6 +86,7 @@ class FlakyStore final : public Store {
   }
   std::optional<std::string> auditRecord(std::string_view) override { return std::nullopt; }
   std::vector<std::string> auditRecords(const AuditQuery&) override { return {}; }
+  std::vector<SpendTotal> spendSince(std::int64_t) override { return {}; }
 
  private:
   std::shared_ptr<FlakyState> state_;

@@ -1,0 +1,74 @@
+#pragma once
+// What one configuration generation knows about money and rate: the budget ledger and the rate
+// limiters (keys, targets), each carried over a reload from the previous generation, and the
+// per-request bookkeeping that reserves before an attempt and settles after it.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "accounting/budget_ledger.h"
+#include "accounting/rate_limiter.h"
+#include "canonical/chat.h"
+#include "canonical/price.h"
+#include "config/config.h"
+#include "http/server.h"
+
+namespace switchyard::proxy {
+
+struct EconomicsState {
+  EconomicsState(const config::Config& config, const EconomicsState* previous);
+  accounting::BudgetLedger ledger;
+  accounting::RateLimiter key_limits;     // by client key id (config name)
+  accounting::RateLimiter target_limits;  // by target id "provider/model"
+};
+
+// One request's reservations and the cost of its attempts. Reserve before each attempt (the most
+// it can cost at that target's price), settle after it with what the provider billed.
+class RequestSpend {
+ public:
+  // `key_id`: the client key's id ("" anonymous); `max_tokens`: the client's, when it set one.
+  RequestSpend(EconomicsState& economics, std::string_view key_id, std::string_view route, std::size_t body_bytes,
+               std::optional<std::int64_t> max_tokens);
+
+  bool budgeted() const { return budgeted_; }
+  // Reserves into `hold` (one per attempt running: a hedge has its own) for one attempt at a target
+  // with this price and output limit; the refusal when a budget cannot take it. Without budgets it
+  // always passes and holds nothing.
+  std::optional<accounting::Refusal> reserve(const canonical::TokenPrice& price, std::int64_t target_max_output,
+                                             accounting::Reservation& hold);
+  // The attempt ended with this usage (known or not): settles its hold and adds the cost to the
+  // request's total. Returns the attempt's cost in nano-USD.
+  std::int64_t settle(accounting::Reservation& hold, const canonical::Usage& usage, bool usage_known,
+                      const canonical::TokenPrice& price);
+
+  std::int64_t totalNanoUsd() const { return total_nano_usd_; }
+  std::int64_t totalTokens() const { return total_tokens_; }
+  std::int64_t tokenEstimate(std::int64_t target_max_output) const;
+
+ private:
+  EconomicsState& economics_;
+  std::string_view key_id_;
+  std::string_view route_;
+  bool budgeted_ = false;
+  std::int64_t prompt_upper_ = 0;
+  std::optional<std::int64_t> max_tokens_;
+  std::int64_t total_nano_usd_ = 0;
+  std::int64_t total_tokens_ = 0;
+};
+
+// 429 `budget_exceeded` in the client's dialect, naming the budget and when it resets, with
+// Retry-After and x-switchyard-budget.
+http::Response budgetExceeded(canonical::Dialect surface, std::string_view request_id,
+                              const accounting::Refusal& refusal);
+// 429 `rate_limit_exceeded` for a client key over its RPM/TPM, with Retry-After.
+http::Response keyRateLimited(canonical::Dialect surface, std::string_view request_id, std::string_view key_id,
+                              const accounting::RateDecision& decision);
+// GET /admin/budgets: every budget (spent, reserved, limit, resets_at) and rate-limit bucket.
+http::Response adminBudgets(const EconomicsState& economics);
+
+// "0.00012345": a USD amount as a plain decimal (no exponent), for x-switchyard-cost-usd.
+std::string formatUsd(double usd);
+
+}  // namespace switchyard::proxy
