@@ -17,7 +17,7 @@ double costUsd(const Usage& usage, const TokenPrice& price) {
 }
 
 std::int64_t costNanoUsd(const Usage& usage, const TokenPrice& price) {
-  return static_cast<std::int64_t>(std::ceil(costUsd(usage, price) * 1e9));
+  return static_cast<std::int64_t>(std::llround(costUsd(usage, price) * 1e9));
 }
 
 }  // namespace switchyard::canonical

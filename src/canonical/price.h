@@ -22,8 +22,8 @@ struct TokenPrice {
 // price.
 double costUsd(const Usage& usage, const TokenPrice& price);
 
-// The same in nano-USD (1e-9 USD), rounded up: budgets count in integers so that concurrent
-// reservations add exactly.
+// The same in nano-USD (1e-9 USD), rounded to nearest (as x-switchyard-cost-usd shows it): budgets
+// count in integers so that concurrent reservations add exactly (reservations round up on their own).
 std::int64_t costNanoUsd(const Usage& usage, const TokenPrice& price);
 
 }  // namespace switchyard::canonical

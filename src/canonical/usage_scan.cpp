@@ -1,7 +1,10 @@
 #include "canonical/usage_scan.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -34,8 +37,7 @@ bool escaped(std::string_view s, std::size_t at) {
 
 // The opening quote of the string whose closing quote is at `close`; kNone when there is none.
 std::size_t openingQuote(std::string_view s, std::size_t close) {
-  std::size_t end = close;
-  while (end > 0) {
+  for (std::size_t end = close; end > 0;) {
     const void* found = memrchr(s.data(), '"', end);
     if (found == nullptr) return kNone;
     const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - s.data());
@@ -56,6 +58,37 @@ std::size_t closingQuote(std::string_view s, std::size_t open) {
   }
   return kNone;
 }
+
+// Whether the `n` bytes at `p` are `literal` (a string literal: the compare is a few word loads, not a
+// call to memcmp).
+template <std::size_t N>
+bool isLiteral(const char* p, std::size_t n, const char (&literal)[N]) {
+  constexpr std::size_t kSize = N - 1;
+  if (n != kSize) return false;
+  if constexpr (kSize < 8) {
+    for (std::size_t i = 0; i < kSize; ++i) {
+      if (p[i] != literal[i]) return false;
+    }
+    return true;
+  } else {
+    const auto word = [](const char* at) {
+      std::uint64_t value;
+      std::memcpy(&value, at, sizeof(value));
+      return value;
+    };
+    for (std::size_t i = 0; i + 8 <= kSize; i += 8) {
+      if (word(p + i) != word(literal + i)) return false;
+    }
+    return word(p + kSize - 8) == word(literal + kSize - 8);
+  }
+}
+
+// Bytes that matter to a walk over JSON outside strings.
+constexpr auto kStructural = [] {
+  std::array<bool, 256> table{};
+  for (const unsigned char c : std::string_view("\"{}[]:,")) table[c] = true;
+  return table;
+}();
 
 // One past the end of the value starting at `i` (forwards; strings skipped whole).
 std::size_t skipValue(std::string_view s, std::size_t i) {
@@ -112,11 +145,11 @@ bool forEachMember(std::string_view object, Visit&& visit) {
 
 bool isObject(std::string_view value) { return !value.empty() && value.front() == '{'; }
 
-// Whether `s[0, end)` ends with `key` (a literal: the compare is inlined).
+// Whether `s[0, end)` ends with `key` (a literal).
 template <std::size_t N>
 bool endsWith(std::string_view s, std::size_t end, const char (&key)[N]) {
   constexpr std::size_t kSize = N - 1;
-  return end >= kSize && std::memcmp(s.data() + end - kSize, key, kSize) == 0;
+  return end >= kSize && isLiteral(s.data() + end - kSize, kSize, key);
 }
 
 }  // namespace
@@ -232,36 +265,43 @@ bool readAnthropicUsage(std::string_view usage, Usage& out, bool keep_absent) {
 
 namespace {
 
-// A count the backward walk reads: its key, the depth it sits at in the answer (2: a member of
-// `usage`; 3: of one of usage's detail objects) and the field it fills.
-struct CountKey {
-  std::string_view key;
-  std::size_t depth;
-  std::int64_t Usage::*field;
+// The count a key names, for the backward walk: the field it fills in a Usage, at the depth it sits at
+// in the answer (2: a member of `usage`; 3: of one of usage's detail objects); its index for "seen".
+struct Count {
+  std::int64_t Usage::*field = nullptr;
+  unsigned index = 0;
 };
-constexpr CountKey kOpenAiCounts[] = {
-    {"prompt_tokens", 2, &Usage::input_tokens},
-    {"completion_tokens", 2, &Usage::output_tokens},
-    {"cached_tokens", 3, &Usage::cache_read_tokens},        // prompt_tokens_details
-    {"reasoning_tokens", 3, &Usage::reasoning_tokens},      // completion_tokens_details
-};
-constexpr CountKey kAnthropicCounts[] = {
-    {"input_tokens", 2, &Usage::input_tokens},
-    {"output_tokens", 2, &Usage::output_tokens},
-    {"cache_read_input_tokens", 2, &Usage::cache_read_tokens},
-    {"cache_creation_input_tokens", 2, &Usage::cache_write_tokens},
-};
+
+Count openAiCount(const char* key, std::size_t size, std::size_t depth) {
+  if (depth == 2) {
+    if (isLiteral(key, size, "prompt_tokens")) return {&Usage::input_tokens, 0};
+    if (isLiteral(key, size, "completion_tokens")) return {&Usage::output_tokens, 1};
+  } else {
+    if (isLiteral(key, size, "cached_tokens")) return {&Usage::cache_read_tokens, 2};       // prompt_tokens_details
+    if (isLiteral(key, size, "reasoning_tokens")) return {&Usage::reasoning_tokens, 3};     // completion_tokens_details
+  }
+  return {};
+}
+
+Count anthropicCount(const char* key, std::size_t size, std::size_t depth) {
+  if (depth != 2) return {};
+  if (isLiteral(key, size, "input_tokens")) return {&Usage::input_tokens, 0};
+  if (isLiteral(key, size, "output_tokens")) return {&Usage::output_tokens, 1};
+  if (isLiteral(key, size, "cache_read_input_tokens")) return {&Usage::cache_read_tokens, 2};
+  if (isLiteral(key, size, "cache_creation_input_tokens")) return {&Usage::cache_write_tokens, 3};
+  return {};
+}
 
 // The top-level `usage` object of `body`, read in the same backward walk that finds it: the counts of
 // each top-level member are collected on the way (depths 2 and 3) and kept when the member's key
 // turns out to be "usage", dropped otherwise. No second pass over the usage object.
-template <std::size_t N>
-bool scanUsageFromEnd(std::string_view body, const CountKey (&keys)[N], Usage& out) {
-  static_assert(N <= 8);
+template <class CountOf>
+bool scanUsageFromEnd(std::string_view body, CountOf countOf, Usage& out) {
   constexpr std::size_t kTracked = 3;  // depths whose members are told apart
+  const char* data = body.data();
   const std::size_t first = skipSpace(body, 0);
   const std::size_t last = trimEnd(body, body.size());
-  if (first >= last || body[first] != '{' || body[last - 1] != '}') return false;
+  if (first >= last || data[first] != '{' || data[last - 1] != '}') return false;
   std::size_t value_end[kTracked + 1] = {};
   std::size_t colon[kTracked + 1] = {kNone, kNone, kNone, kNone};
   std::size_t depth = 1;
@@ -270,29 +310,29 @@ bool scanUsageFromEnd(std::string_view body, const CountKey (&keys)[N], Usage& o
   unsigned seen = 0;  // counts already read in this member: the last of a repeated key wins
   for (std::size_t pos = last - 1; pos > first;) {
     --pos;
-    const char c = body[pos];
+    const char c = data[pos];
+    if (!kStructural[static_cast<unsigned char>(c)]) continue;
     if (c == '"') {
       const std::size_t open = openingQuote(body, pos);
       if (open == kNone || open <= first) return false;
       if (depth <= kTracked && colon[depth] != kNone) {
-        const std::string_view key = body.substr(open + 1, pos - open - 1);
-        const std::size_t begin = skipSpace(body, colon[depth] + 1);
-        const std::string_view value = body.substr(begin, trimEnd(body, value_end[depth]) - begin);
+        const char* key = data + open + 1;
+        const std::size_t key_size = pos - open - 1;
         if (depth == 1) {
-          if (key == "usage") {
-            if (!isObject(value)) return false;
+          if (isLiteral(key, key_size, "usage")) {
+            const std::size_t begin = skipSpace(body, colon[1] + 1);
+            if (begin >= body.size() || data[begin] != '{') return false;
             out = found;
             return true;
           }
           found = Usage{};
           seen = 0;
-        } else {
-          for (std::size_t i = 0; i < N; ++i) {
-            if (keys[i].depth != depth || key != keys[i].key || (seen & (1u << i)) != 0) continue;
-            seen |= 1u << i;
-            if (const auto count = readTokenCount(value)) found.*keys[i].field = *count;
-            break;
-          }
+        } else if (const Count count = countOf(key, key_size, depth);
+                   count.field != nullptr && (seen & (1u << count.index)) == 0) {
+          seen |= 1u << count.index;
+          const std::size_t begin = skipSpace(body, colon[depth] + 1);
+          const std::size_t end = trimEnd(body, value_end[depth]);
+          if (const auto n = readTokenCount(body.substr(begin, end > begin ? end - begin : 0))) found.*count.field = *n;
         }
         colon[depth] = kNone;
       }
@@ -307,8 +347,8 @@ bool scanUsageFromEnd(std::string_view body, const CountKey (&keys)[N], Usage& o
     } else if (depth <= kTracked) {
       if (c == ':') {
         colon[depth] = pos;
-      } else if (c == ',') {
-        value_end[depth] = pos;
+      } else {
+        value_end[depth] = pos;  // ','
       }
     }
   }
@@ -318,10 +358,10 @@ bool scanUsageFromEnd(std::string_view body, const CountKey (&keys)[N], Usage& o
 }  // namespace
 
 bool scanAnswerUsage(Dialect dialect, std::string_view body, Usage& out) {
-  if (dialect == Dialect::OpenAi) return scanUsageFromEnd(body, kOpenAiCounts, out);
+  if (dialect == Dialect::OpenAi) return scanUsageFromEnd(body, openAiCount, out);
   if (dialect != Dialect::Anthropic) return false;
   Usage anthropic;
-  if (!scanUsageFromEnd(body, kAnthropicCounts, anthropic)) return false;
+  if (!scanUsageFromEnd(body, anthropicCount, anthropic)) return false;
   out = anthropicToCanonical(anthropic);
   return true;
 }
@@ -442,8 +482,8 @@ StreamUsageMeter::Result StreamUsageMeter::result() const {
     result.known = true;
     return result;
   }
-  if (!reported_any_ && text_bytes_ == 0) return result;
-  const auto estimate = static_cast<std::int64_t>((text_bytes_ + 3) / 4);
+  if (!reported_any_ && text_bytes_ == 0 && chunks_ == 0) return result;
+  const auto estimate = static_cast<std::int64_t>((text_bytes_ + 3) / 4 + chunks_);
   result.usage.output_tokens = std::max(result.usage.output_tokens, estimate);
   result.known = true;
   result.estimated = true;
@@ -452,11 +492,24 @@ StreamUsageMeter::Result StreamUsageMeter::result() const {
 
 std::string formatUsd(double usd) {
   if (!(usd > 0)) return "0";
-  // Fixed notation, 9 decimals (to_chars rounds to nearest), then the trailing zeros go.
   char text[400];
-  const auto [end, ec] = std::to_chars(text, text + sizeof(text), usd, std::chars_format::fixed, 9);
-  if (ec != std::errc()) return "0";
-  std::string_view out(text, static_cast<std::size_t>(end - text));
+  std::size_t size = 0;
+  constexpr double kNanoMax = 9e18;  // nano-USD that fit an int64
+  if (usd * 1e9 < kNanoMax) {
+    // Whole nano-USD (rounded to nearest), written as integer and 9-digit fraction: no float formatting.
+    const auto nano = static_cast<std::uint64_t>(std::llround(usd * 1e9));
+    const auto [end, ec] = std::to_chars(text, text + sizeof(text), nano / 1'000'000'000);
+    size = static_cast<std::size_t>(end - text);
+    text[size++] = '.';
+    std::uint64_t fraction = nano % 1'000'000'000;
+    for (int digit = 8; digit >= 0; --digit, fraction /= 10) text[size + digit] = static_cast<char>('0' + fraction % 10);
+    size += 9;
+  } else {
+    const auto [end, ec] = std::to_chars(text, text + sizeof(text), usd, std::chars_format::fixed, 9);
+    if (ec != std::errc()) return "0";
+    size = static_cast<std::size_t>(end - text);
+  }
+  std::string_view out(text, size);
   while (out.ends_with('0')) out.remove_suffix(1);
   if (out.ends_with('.')) out.remove_suffix(1);
   return out == "0" || out.empty() ? std::string("0") : std::string(out);
@@ -475,49 +528,6 @@ std::size_t anthropicDeltaTextBytes(std::string_view data) {
   if (endsWith(data, key_end, "\"text\"") || endsWith(data, key_end, "\"partial_json\"") ||
       endsWith(data, key_end, "\"thinking\"")) {
     return close - open - 1;
-  }
-  return 0;
-}
-
-namespace {
-
-// The text of the string value whose colon is at `colon`, when the key before it is "content" or
-// "arguments"; kNone when it is another key, 0 when the value is not a string.
-std::size_t deltaTextAfter(std::string_view chunk, std::size_t colon) {
-  const std::size_t key_end = trimEnd(chunk, colon);
-  if (!endsWith(chunk, key_end, "\"content\"") && !endsWith(chunk, key_end, "\"arguments\"")) return kNone;
-  const std::size_t open = skipSpace(chunk, colon + 1);
-  if (open >= chunk.size() || chunk[open] != '"') return 0;
-  const std::size_t close = closingQuote(chunk, open);
-  return close == kNone ? 0 : close - open - 1;
-}
-
-}  // namespace
-
-std::size_t openAiDeltaTextBytes(std::string_view chunk, std::size_t finish_reason_at) {
-  std::size_t end = std::min(finish_reason_at, chunk.size());
-  // OpenAI's own layout: ...{"content":"TEXT"},"logprobs":null,"finish_reason" (tool calls:
-  // ..."arguments":"TEXT"}}]},"logprobs":null,...): one step back to the text's closing quote.
-  if (endsWith(chunk, end, "\"logprobs\":null,")) {
-    std::size_t close = end - std::string_view("\"logprobs\":null,").size();
-    while (close > 0 && (chunk[close - 1] == '}' || chunk[close - 1] == ']')) --close;
-    if (close > 0 && chunk[close - 1] == '"') {
-      const std::size_t open = openingQuote(chunk, close - 1);
-      if (open != kNone && open > 0 && chunk[open - 1] == ':') {
-        const std::size_t text = deltaTextAfter(chunk, open - 1);
-        if (text != kNone) return text;
-      }
-    }
-  }
-  // Other layouts: the few colons before finish_reason (logprobs', one inside the text, maybe).
-  constexpr int kColonsLookedAt = 4;
-  for (int i = 0; i < kColonsLookedAt; ++i) {
-    const void* found = memrchr(chunk.data(), ':', end);
-    if (found == nullptr) return 0;
-    const auto colon = static_cast<std::size_t>(static_cast<const char*>(found) - chunk.data());
-    const std::size_t text = deltaTextAfter(chunk, colon);
-    if (text != kNone) return text;
-    end = colon;
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "accounting/calendar.h"
 #include "accounting/estimates.h"
 #include "canonical/json_writer.h"
+#include "canonical/usage_scan.h"
 #include "proxy/client_errors.h"
 
 namespace switchyard::proxy {
@@ -38,14 +39,7 @@ std::string amount(accounting::Unit unit, std::int64_t value) {
 
 }  // namespace
 
-std::string formatUsd(double usd) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%.9f", std::max(usd, 0.0));
-  std::string out(text);
-  while (out.size() > 1 && out.back() == '0') out.pop_back();
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  return out;
-}
+std::string formatUsd(double usd) { return canonical::formatUsd(usd); }  // integer arithmetic, no exponent
 
 EconomicsState::EconomicsState(const config::Config& config, const EconomicsState* previous)
     : ledger(config, std::chrono::system_clock::now(), previous != nullptr ? &previous->ledger : nullptr),

@@ -1,6 +1,7 @@
 #include "proxy/stream_relay.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "base/utf8.h"
@@ -22,7 +23,8 @@ namespace {
 // Complete events in `pending` from `scanned` on: advances `scanned` past each and notes what the
 // gateway decides on.
 struct StreamScan {
-  explicit StreamScan(canonical::Dialect d, bool strip) : dialect(d), strip_usage_chunk(strip) {}
+  StreamScan(canonical::Dialect d, bool strip, canonical::StreamUsageMeter& meter)
+      : dialect(d), strip_usage_chunk(strip), usage(meter) {}
   canonical::Dialect dialect = canonical::Dialect::OpenAi;
   bool strip_usage_chunk = false;  // OpenAI: drop the usage-only chunk (the gateway asked for it)
   std::size_t scanned = 0;
@@ -35,7 +37,7 @@ struct StreamScan {
   bool malformed = false;  // the error is a chunk that is not JSON
   bool first_data_is_error = false;
   std::size_t data_events = 0;  // complete events with data: what timeouts.inter_token waits for
-  canonical::StreamUsageMeter usage;  // what the events scanned say the answer cost
+  canonical::StreamUsageMeter& usage;  // what the events scanned say the answer cost
 };
 
 // What one event means for the relay, per dialect. OpenAI: every data event is the answer, `[DONE]`
@@ -81,10 +83,23 @@ EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event, bool f
 // (dozens per chunk) and memmem pays a setup per call. "finish_reason" and every usage count
 // ("prompt_tokens", "cached_tokens"...) hold one.
 constexpr std::string_view kFinishReasonKey = "\"finish_reason\"";
-constexpr std::string_view kTokensKeyEnd = "_tokens\"";
+
+// Whether `data` holds `literal` at `at`: two word loads, not a call to memcmp.
+template <std::size_t N>
+bool holdsAt(std::string_view data, std::size_t at, const char (&literal)[N]) {
+  constexpr std::size_t kSize = N - 1;
+  static_assert(kSize >= 8 && kSize <= 16);
+  if (at > data.size() || data.size() - at < kSize) return false;
+  const auto word = [](const char* p) {
+    std::uint64_t value;
+    std::memcpy(&value, p, sizeof(value));
+    return value;
+  };
+  const char* p = data.data() + at;
+  return word(p) == word(literal) && word(p + kSize - 8) == word(literal + kSize - 8);
+}
 
 struct ChunkMarks {
-  std::size_t finish_key = std::string_view::npos;  // where the first "finish_reason" key begins
   bool finish = false;        // a non-null finish_reason (whatever the spacing around the colon)
   bool usage_count = false;   // a key ending in _tokens: the chunk may carry a usage object
 };
@@ -98,14 +113,13 @@ ChunkMarks markChunk(std::string_view data) {
     if (found == nullptr) break;
     const auto underscore = static_cast<std::size_t>(static_cast<const char*>(found) - data.data());
     at = underscore + 1;
-    if (data.compare(underscore, kTokensKeyEnd.size(), kTokensKeyEnd) == 0) {
+    if (holdsAt(data, underscore, "_tokens\"")) {
       marks.usage_count = true;
       continue;
     }
     if (underscore < kUnderscore) continue;
     const std::size_t start = underscore - kUnderscore;
-    if (data.compare(start, kFinishReasonKey.size(), kFinishReasonKey) != 0) continue;
-    if (marks.finish_key == std::string_view::npos) marks.finish_key = start;
+    if (!holdsAt(data, start, "\"finish_reason\"")) continue;
     std::size_t i = start + kFinishReasonKey.size();
     while (i < data.size() && (data[i] == ' ' || data[i] == ':')) ++i;
     if (i < data.size() && data[i] == '"') marks.finish = true;
@@ -113,15 +127,13 @@ ChunkMarks markChunk(std::string_view data) {
   return marks;
 }
 
-// An OpenAI answer chunk: its finish_reason, its text (for the usage estimate of a stream that ends
-// without usage) and its usage. Returns true when the chunk is to be dropped: a usage-only chunk
-// the client did not ask for.
+// An OpenAI answer chunk: its finish_reason, its share of the answer (one token, for the estimate of
+// a stream that ends without usage) and its usage. Returns true when the chunk is to be dropped: a
+// usage-only chunk the client did not ask for.
 bool readOpenAiChunk(std::string_view data, StreamScan& scan) {
   const ChunkMarks marks = markChunk(data);
   if (!scan.saw_finish) {
-    if (marks.finish_key != std::string_view::npos) {
-      scan.usage.addText(canonical::openAiDeltaTextBytes(data, marks.finish_key));
-    }
+    if (!marks.finish) scan.usage.addChunk();
     scan.saw_finish = marks.finish;
   }
   if (!marks.usage_count) return false;
@@ -195,11 +207,14 @@ void terminateTrailingEvent(std::string& pending, StreamScan& scan) {
 }
 
 
-// The client left mid-stream: what was read until then was still spent.
-AttemptOutcome clientGone(const StreamScan& scan) {
-  AttemptOutcome outcome{Kind::ClientGone};
-  setUsage(outcome, scan.usage);
-  return outcome;
+// The event that ends, for the client, a stream that broke and is not continued.
+std::string brokenStreamEvent(const AttemptInput& input, const AttemptOutcome& outcome, std::size_t relayed,
+                              std::string_view request_id) {
+  const std::string message = "The upstream stream from " + input.target.id + " broke after " +
+                              std::to_string(relayed) + " bytes (" + outcome.detail + "); the answer is incomplete.";
+  const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
+  return streamErrorEvent(input.endpoint.dialect, message, deadline ? "deadline_exceeded" : "stream_interrupted",
+                          request_id);
 }
 
 }  // namespace
@@ -207,10 +222,11 @@ AttemptOutcome clientGone(const StreamScan& scan) {
 boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::UpstreamConnection& connection,
                                                    http::ResponseWriter& writer,
-                                                   SteadyTime first_token_deadline, bool strip_usage_chunk) {
+                                                   SteadyTime first_token_deadline, bool strip_usage_chunk,
+                                                   canonical::StreamUsageMeter& usage) {
   std::string pending;
   // No reservation: the first read sizes it (a slow stream must stay small).
-  StreamScan scan(input.endpoint.dialect, strip_usage_chunk);
+  StreamScan scan(input.endpoint.dialect, strip_usage_chunk, usage);
   bool done = false;
   while (!scan.saw_data) {
     if (done) co_return failed(FailureKind::MalformedResponse, "stream ended before its first event", 200);
@@ -259,7 +275,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       // The event that ends the stream leaves with the terminating chunk, in one write.
       const bool last = scan.saw_done || (scan.saw_error && !hold_back);
       const std::string_view bytes = std::string_view(pending).substr(0, deliver);
-      if (co_await writer.writeChunk(bytes, last)) co_return clientGone(scan);
+      if (co_await writer.writeChunk(bytes, last)) co_return AttemptOutcome{Kind::ClientGone};
       if (broken != nullptr && !broken->recordRelayed(bytes, *input.codec, input.endpoint.dialect,
                                                       input.route.limits.max_resume_bytes)) {
         broken = nullptr;
@@ -290,7 +306,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       outcome.detail = eventTooLarge(input.route.limits.max_event_bytes);
       // What came before the oversized event still reaches the client.
       if (scan.scanned > 0 && co_await writer.writeChunk(std::string_view(pending).substr(0, scan.scanned), false)) {
-        co_return clientGone(scan);
+        co_return AttemptOutcome{Kind::ClientGone};
       }
       if (broken != nullptr && scan.scanned > 0 &&
           !broken->recordRelayed(std::string_view(pending).substr(0, scan.scanned), *input.codec,
@@ -304,13 +320,11 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
 
   if (scan.saw_done) {
     // Read what follows [DONE] (the terminating chunk) so the connection can serve again.
-    std::string rest;
-    if (!done && co_await readWholeBody(connection, rest, input.deadline)) connection.close();
-    setUsage(outcome, scan.usage);
+    pending.clear();
+    if (!done && co_await readWholeBody(connection, pending, input.deadline)) connection.close();
     co_return outcome;
   }
   connection.close();
-  setUsage(outcome, scan.usage);
   if (scan.saw_error && scan.malformed) {
     outcome.failure = FailureKind::MalformedResponse;
     outcome.detail = (scan.missing_finish ? "[DONE] without a finish_reason after " : "malformed chunk after ") +
@@ -330,13 +344,8 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     broken->detail = outcome.detail;
     co_return outcome;
   }
-  const std::string message = "The upstream stream from " + input.target.id + " broke after " +
-                              std::to_string(relayed) + " bytes (" + outcome.detail + "); the answer is incomplete.";
-  const bool deadline = outcome.failure == FailureKind::DeadlineExceeded;
-  const std::string event =
-      streamErrorEvent(input.endpoint.dialect, message, deadline ? "deadline_exceeded" : "stream_interrupted",
-                       writer.requestId());
-  if (co_await writer.writeChunk(event, true)) co_return clientGone(scan);
+  const std::string event = brokenStreamEvent(input, outcome, relayed, writer.requestId());
+  if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
 }
 

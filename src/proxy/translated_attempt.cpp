@@ -150,6 +150,42 @@ AttemptOutcome clientGone(const EncodingSink& sink) {
   return outcome;
 }
 
+// What broke a stream after the client got part of it, into the outcome. (This and the next are plain
+// functions so that what they work with stays out of the stream's coroutine frame.)
+void noteBreak(const canonical::StreamDecoder& decoder, std::size_t relayed, AttemptOutcome& outcome) {
+  const canonical::DecodeState state = decoder.state();
+  if (state == canonical::DecodeState::Error) {
+    outcome.failure = FailureKind::UpstreamError;
+    outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";
+  } else if (outcome.failure == FailureKind::None) {
+    const bool malformed = state == canonical::DecodeState::Malformed;
+    outcome.failure = malformed ? FailureKind::MalformedResponse : FailureKind::StreamCut;
+    outcome.detail = malformed ? std::string(decoder.error().message) : "stream ended early";
+  }
+}
+
+// The end of a broken stream that is not continued: the provider's error, or ours, in the client's
+// dialect, appended to `out`.
+void endBrokenStream(const TranslatedInput& input, const canonical::StreamDecoder& decoder,
+                     canonical::StreamEncoder& encoder, const AttemptOutcome& outcome, std::size_t relayed,
+                     std::string_view request_id, std::string& out) {
+  canonical::Error error{502, canonical::ErrorCategory::Server, {}, {}, "stream_interrupted"};
+  std::string message;
+  if (decoder.state() == canonical::DecodeState::Error) {
+    error = decoder.error();
+  } else {
+    message = "The upstream stream from " + input.target.id + " broke after " + std::to_string(relayed) +
+              " bytes (" + outcome.detail + "); the answer is incomplete.";
+    error.message = message;
+    if (outcome.failure == FailureKind::DeadlineExceeded) {
+      error.category = canonical::ErrorCategory::Timeout;
+      error.code = "deadline_exceeded";
+    }
+  }
+  error.request_id = request_id;
+  encoder.fail(error, out);
+}
+
 // Decodes what `pending` holds completely; drops the consumed bytes.
 void decodePending(canonical::StreamDecoder& decoder, std::string& pending, EncodingSink& sink) {
   const std::size_t consumed = decoder.decode(pending, sink);
@@ -251,34 +287,15 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
   }
 
-  const DecodeState state = decoder->state();
-  if (state == DecodeState::Done) {
+  if (decoder->state() == DecodeState::Done) {
     // Read what follows the end marker so the connection can serve again.
-    std::string rest;
-    if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
+    pending.clear();
+    if (!done && co_await readWholeBody(*connection, pending, input.deadline)) connection->close();
     connection.release();
     setUsage(outcome, sink.usage);
     co_return outcome;
   }
-  canonical::Error error{502, canonical::ErrorCategory::Server, {}, {}, "stream_interrupted"};
-  std::string message;
-  if (state == DecodeState::Error) {
-    error = decoder->error();
-    outcome.failure = FailureKind::UpstreamError;
-    outcome.detail = "upstream error event after " + std::to_string(relayed) + " bytes";
-  } else {
-    if (outcome.failure == FailureKind::None) {
-      outcome.failure = state == DecodeState::Malformed ? FailureKind::MalformedResponse : FailureKind::StreamCut;
-      outcome.detail = state == DecodeState::Malformed ? std::string(decoder->error().message) : "stream ended early";
-    }
-    message = "The upstream stream from " + input.target.id + " broke after " + std::to_string(relayed) +
-              " bytes (" + outcome.detail + "); the answer is incomplete.";
-    error.message = message;
-    if (outcome.failure == FailureKind::DeadlineExceeded) {
-      error.category = canonical::ErrorCategory::Timeout;
-      error.code = "deadline_exceeded";
-    }
-  }
+  noteBreak(*decoder, relayed, outcome);
   connection->close();
   setUsage(outcome, sink.usage);
   if (input.broken != nullptr && partial && outcome.failure != FailureKind::DeadlineExceeded) {
@@ -291,8 +308,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     input.broken->detail = outcome.detail;
     co_return outcome;
   }
-  error.request_id = writer.requestId();
-  encoder->fail(error, out);
+  endBrokenStream(input, *decoder, *encoder, outcome, relayed, writer.requestId(), out);
   if (co_await writer.writeChunk(out, true)) co_return clientGone(sink);
   co_return outcome;
 }

@@ -89,8 +89,10 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
 
   if (input.stream && status == 200) {
     // The usage chunk the gateway asked for is the gateway's: the client, which did not ask, never sees it.
+    canonical::StreamUsageMeter usage;
     auto outcome =
-        co_await relayStream(input, *connection, writer, opened.first_token_deadline, request.asked_usage);
+        co_await relayStream(input, *connection, writer, opened.first_token_deadline, request.asked_usage, usage);
+    if (outcome.kind != Kind::Failed) setUsage(outcome, usage);
     if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) connection.release();
     co_return outcome;
   }

@@ -80,6 +80,8 @@ struct AttemptOutcome {
   Kind kind = Kind::Failed;
   base::FailureKind failure = base::FailureKind::None;
   int status = 0;                                  // upstream HTTP status, when there was one
+  bool usage_known = false;      // see `usage` below (here: in the padding after status)
+  bool usage_estimated = false;
   std::optional<std::chrono::milliseconds> retry_after;
   std::optional<std::int64_t> context_limit;       // ContextLength: the window the provider stated
   std::string detail;                              // short human-readable reason
@@ -96,8 +98,6 @@ struct AttemptOutcome {
   //   input_tokens is what the provider said before the break (Anthropic's message_start), else 0.
   // Unknown (false) for failures that read no answer, error answers, and answers without usage.
   canonical::Usage usage;
-  bool usage_known = false;
-  bool usage_estimated = false;
 };
 
 

@@ -194,6 +194,80 @@ describe('usage and cost', { timeout: 120_000 }, () => {
     });
   });
 
+  // The usage the gateway read, as its audit record keeps it for the request's one attempt.
+  async function auditedUsage(requestId) {
+    for (let i = 0; i < 50; i++) {
+      const res = await gw.get(`/admin/requests/${requestId}`);
+      if (res.status === 200) {
+        const tried = res.json.targets.filter((t) => t.verdict === 'tried');
+        assert.equal(tried.length, 1, res.text);
+        return tried[0].usage ?? null;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    assert.fail(`no audit record for ${requestId}`);
+  }
+
+  describe('the usage of streams, as the gateway read it', () => {
+    const text = 'one two three';
+    let whole; // the same prompt's whole answer: its usage is the stream's
+    before(async () => {
+      const res = await gw.chat(chatBody('to_openai', text));
+      whole = res.json.usage;
+    });
+    const openAiUsage = (u) => ({ input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens,
+                                  cached_input_tokens: 0, reasoning_tokens: 0 });
+
+    it('forwarded OpenAI stream: the usage chunk kept from the client is read', opts, async () => {
+      const res = await gw.stream(chatBody('to_openai', text), { headers: { 'x-request-id': 'usage-fwd-openai' } });
+      assert.deepEqual(usageChunks(res), [], res.raw);
+      assert.deepEqual(await auditedUsage('usage-fwd-openai'), openAiUsage(whole));
+    });
+
+    it('forwarded Anthropic stream: message_start and message_delta', opts, async () => {
+      const res = await streamRequest(`${gw.url}/v1/messages`, {
+        headers: { ...anthropicHeaders, 'x-request-id': 'usage-fwd-anthropic' },
+        body: messagesBody('to_anthropic', text, { stream: true }),
+      });
+      const delta = JSON.parse(res.events.find((e) => e.event === 'message_delta').data).usage;
+      const usage = await auditedUsage('usage-fwd-anthropic');
+      assert.equal(usage.output_tokens, delta.output_tokens);
+      assert.equal(usage.input_tokens, delta.input_tokens + delta.cache_read_input_tokens +
+                                       delta.cache_creation_input_tokens);
+    });
+
+    it('translated stream: the decoder\'s usage', opts, async () => {
+      await gw.stream(chatBody('to_anthropic', text), { headers: { 'x-request-id': 'usage-translated' } });
+      const usage = await auditedUsage('usage-translated');
+      assert.ok(usage.input_tokens > 0 && usage.output_tokens > 0, JSON.stringify(usage));
+    });
+
+    it('a cut OpenAI stream: output estimated at a token a chunk relayed, no prompt count', opts, async () => {
+      await sim.setFaults([{ truncate_after: 2 }]);
+      const res = await gw.stream(chatBody('to_openai', text), { headers: { 'x-request-id': 'usage-cut-openai' } });
+      assert.equal(res.doneCount, 0, res.raw);
+      const relayed = res.chunks.filter((c) => c.choices?.[0]?.delta?.content).length;
+      assert.equal(relayed, 2, res.raw);
+      const usage = await auditedUsage('usage-cut-openai');
+      assert.equal(usage.output_tokens, relayed);
+      assert.equal(usage.input_tokens, 0);
+    });
+
+    it('a cut Anthropic stream: the prompt from message_start, the output from the text relayed', opts, async () => {
+      await sim.setFaults([{ truncate_after: 2 }]);
+      const res = await streamRequest(`${gw.url}/v1/messages`, {
+        headers: { ...anthropicHeaders, 'x-request-id': 'usage-cut-anthropic' },
+        body: messagesBody('to_anthropic', text, { stream: true }),
+      });
+      const start = JSON.parse(res.events.find((e) => e.event === 'message_start').data).message.usage;
+      let relayed = '';
+      for (const e of res.events.filter((ev) => ev.event === 'content_block_delta')) relayed += JSON.parse(e.data).delta.text;
+      const usage = await auditedUsage('usage-cut-anthropic');
+      assert.equal(usage.input_tokens, start.input_tokens);
+      assert.equal(usage.output_tokens, Math.max(start.output_tokens, Math.ceil(Buffer.byteLength(relayed) / 4)));
+    });
+  });
+
   describe('translated and Anthropic streams', () => {
     it('OpenAI client, Anthropic target: the usage chunk only when asked', opts, async () => {
       const plain = await gw.stream(chatBody('to_anthropic', 'tell me'));

@@ -194,15 +194,19 @@ TEST(UsageScan, OpenAiChunkWithNullOrNoUsage) {
 
 TEST(UsageScan, StreamMeterOpenAi) {
   StreamUsageMeter cut;
-  cut.addText(10);
+  for (int i = 0; i < 7; ++i) cut.addChunk();
   auto result = cut.result();
   EXPECT_TRUE(result.known);
   EXPECT_TRUE(result.estimated);
-  EXPECT_EQ(result.usage.output_tokens, 3);  // 10 bytes / 4, rounded up
+  EXPECT_EQ(result.usage.output_tokens, 7);  // a token a chunk
   EXPECT_EQ(result.usage.input_tokens, 0);
 
+  StreamUsageMeter translated;  // decoded text: bytes / 4, rounded up
+  translated.addText(10);
+  EXPECT_EQ(translated.result().usage.output_tokens, 3);
+
   StreamUsageMeter whole;
-  whole.addText(10);
+  whole.addChunk();
   EXPECT_TRUE(whole.onOpenAiUsageChunk(scanOpenAiChunkUsage(
       R"({"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":6,"completion_tokens_details":{"reasoning_tokens":2}}})")));
   result = whole.result();
@@ -244,7 +248,7 @@ TEST(UsageScan, StreamMeterAnthropic) {
   EXPECT_EQ(result.usage.output_tokens, 11);
 }
 
-TEST(UsageScan, DeltaTextBytes) {
+TEST(UsageScan, AnthropicDeltaTextBytes) {
   EXPECT_EQ(anthropicDeltaTextBytes(
                 R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello \"x\""}})"),
             11u);
@@ -254,16 +258,6 @@ TEST(UsageScan, DeltaTextBytes) {
   EXPECT_EQ(anthropicDeltaTextBytes(R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"abc"}})"),
             0u);
   EXPECT_EQ(anthropicDeltaTextBytes(R"({"type":"ping"})"), 0u);
-
-  const std::string_view chunk =
-      R"({"id":"c","choices":[{"index":0,"delta":{"content":"a: b"},"logprobs":null,"finish_reason":null}]})";
-  EXPECT_EQ(openAiDeltaTextBytes(chunk, chunk.find("\"finish_reason\"")), 4u);
-  const std::string_view tool =
-      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city"}}]},)"
-      R"("logprobs":null,"finish_reason":null}]})";
-  EXPECT_EQ(openAiDeltaTextBytes(tool, tool.find("\"finish_reason\"")), 7u);
-  const std::string_view empty = R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})";
-  EXPECT_EQ(openAiDeltaTextBytes(empty, empty.find("\"finish_reason\"")), 0u);
 }
 
 // --- cost text ---
@@ -278,6 +272,8 @@ TEST(UsageScan, FormatsUsdWithoutExponent) {
   EXPECT_EQ(formatUsd(1e-10), "0");  // below a nano-dollar
   EXPECT_EQ(formatUsd(1.23456789012), "1.23456789");
   EXPECT_EQ(formatUsd(1e15), "1000000000000000");
+  EXPECT_EQ(formatUsd(123456.000000001), "123456.000000001");
+  EXPECT_EQ(formatUsd(1e10), "10000000000");  // past the integer path: still plain
   EXPECT_EQ(formatUsd(1e300).find('e'), std::string::npos);
 }
 
