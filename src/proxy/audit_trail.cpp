@@ -151,6 +151,7 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
   json.push_back('}');
   out.request_id = request_id_;
   out.time_ms = time_ms;
+  out.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall_.time_since_epoch()).count();
   out.key_id = key_id_;
   out.route = route_;
   out.outcome = outcome;

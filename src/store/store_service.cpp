@@ -1,5 +1,6 @@
 #include "store/store_service.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 
@@ -116,6 +117,10 @@ void StoreService::collect() {
 void StoreService::commitPending() {
   collect();
   if (batch_.empty()) return;
+  // Each thread's buffer is in order, the threads' are not with each other: insertion order (the
+  // audit table's tie-break within a millisecond) follows the requests' starts.
+  std::stable_sort(batch_.begin(), batch_.end(),
+                   [](const AuditRecord& a, const AuditRecord& b) { return a.start_ns < b.start_ns; });
   try {
     store_->appendAudit(batch_);
   } catch (const std::exception& e) {
