@@ -12,6 +12,8 @@
 
 #include "base/duration.h"
 #include "base/sha256.h"
+#include "base/wall_time.h"
+#include "config/governance_checks.h"
 #include "proxy/client_errors.h"
 #include "proxy/request_policy.h"
 
@@ -26,32 +28,8 @@ constexpr std::string_view kKeysPath = "/admin/keys";
 constexpr std::string_view kRequestsPath = "/admin/requests";
 constexpr std::size_t kMaxListed = 1000;
 
-http::Response jsonResponse(http::Status status, std::string body) {
-  http::Response response{status, 11};
-  response.set(beast_http::field::content_type, "application/json");
-  response.body() = std::move(body);
-  return response;
-}
-
 http::Response problem(http::Status status, std::string_view message, std::string_view code) {
   return clientError(canonical::Dialect::OpenAi, status, message, code);
-}
-
-std::int64_t nowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// "2027-01-01", "2027-01-01T12:00:00Z" -> unix seconds.
-std::optional<std::int64_t> parseDate(std::string_view text) {
-  std::tm tm{};
-  const std::string copy(text);
-  const char* end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr) {
-    tm = {};
-    end = strptime(copy.c_str(), "%Y-%m-%d", &tm);
-  }
-  if (end == nullptr || (*end != '\0' && std::string_view(end) != "Z")) return std::nullopt;
-  return static_cast<std::int64_t>(timegm(&tm));
 }
 
 json::object keyJson(const ClientIdentity& key) {
@@ -94,7 +72,8 @@ std::optional<std::int64_t> expiryOf(const json::value* value, std::string& erro
   if (value == nullptr || value->is_null()) return std::nullopt;
   if (value->is_int64()) return value->get_int64();
   if (value->is_string()) {
-    if (auto date = parseDate(value->get_string())) return date;
+    // The config's `expires` syntax: a date (midnight UTC) or RFC 3339 with its offset.
+    if (auto date = config::parseExpiry(value->get_string())) return date;
   }
   error = "expires_at must be unix seconds or a date (2027-01-01, 2027-01-01T00:00:00Z)";
   return std::nullopt;
@@ -186,7 +165,7 @@ boost::asio::awaitable<http::Response> createKey(const GatewayState& state, Gove
   key.id = "key_" + base::randomHex(8);
   if (key.name.empty()) key.name = key.id;
   key.sha256_hex = base::toHex(base::sha256(secret));
-  key.created_at = nowUnix();
+  key.created_at = base::unixSeconds(std::chrono::system_clock::now());
   // Durable before the secret is shown: a kill -9 after this answer loses no key.
   co_await storePutKey(*governance.store, key);
   governance.keys.putStored(key);
@@ -249,7 +228,7 @@ std::optional<std::int64_t> sinceMillis(std::string_view text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() < 15) {
     return std::stoll(std::string(text)) * 1000;
   }
-  if (auto date = parseDate(text)) return *date * 1000;
+  if (auto date = config::parseExpiry(text)) return *date * 1000;
   return std::nullopt;
 }
 

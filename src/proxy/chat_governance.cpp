@@ -4,6 +4,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "base/wall_time.h"
 #include "observability/log.h"
 #include "proxy/client_errors.h"
 #include "proxy/gateway_handler.h"
@@ -16,10 +17,6 @@ using canonical::Dialect;
 
 namespace {
 
-std::int64_t nowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // Where the client's SDK looks for its key, in words the SDK's user recognises.
 std::string_view keyHint(Dialect surface) {
   return surface == Dialect::Anthropic ? "x-api-key" : "Authorization: Bearer";
@@ -31,7 +28,8 @@ std::optional<http::Response> GatewayHandler::authenticateCaller(Dialect surface
                                                                  std::string_view request_id, Caller& caller) {
   caller.keys = keys_.current();
   const std::string_view presented = presentedKey(request[beast_http::field::authorization], request["x-api-key"]);
-  const Authentication auth = authenticate(*caller.keys, presented, state_.config.anonymousAllowed(), nowUnix());
+  const Authentication auth = authenticate(*caller.keys, presented, state_.config.anonymousAllowed(),
+                                             base::unixSeconds(std::chrono::system_clock::now()));
   std::string message;
   switch (auth.result) {
     case Authentication::Result::Anonymous: return std::nullopt;

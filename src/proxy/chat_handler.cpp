@@ -130,12 +130,8 @@ http::Response policyRefusal(const GatewayState& state, Dialect surface, std::st
                           excluded + " excluded by policy";
     for (std::size_t i = 0; i < plan.excluded.size() && i < 4; ++i) {
       const auto& target = route.targets[plan.excluded[i]];
-      for (const auto& origin : policy.origins) {
-        if (!policy::DataClassTable::allows(state.slot_classes[target.slot], policy::ClassMask{1} << origin.index)) {
-          message += (i == 0 ? ": " : "; ") + target.id + " " + state.classes.whyNot(target.provider, origin.index);
-          break;
-        }
-      }
+      const std::string reason = exclusionReason(state, target, policy);  // "phi: lacks compliance hipaa_baa"
+      message += (i == 0 ? ": " : "; ") + target.id + " " + reason.substr(reason.find(": ") + 2);
     }
     message += ").";
     response = clientError(surface, request_id, http::Status::forbidden, message, "data_class_unroutable");
@@ -205,13 +201,6 @@ std::string_view logRequest(std::string_view request_id, Dialect surface, std::s
                                                                              : base::toToken(outcome.failure)},
                       {"ms", elapsed}});
   return result;
-}
-
-// An attempt's result for the audit record: "ok", "client_gone", or the failure token.
-std::string_view attemptResult(const AttemptOutcome& outcome) {
-  if (outcome.kind == AttemptOutcome::Kind::ClientGone) return "client_gone";
-  if (outcome.failure != base::FailureKind::None) return base::toToken(outcome.failure);
-  return "ok";
 }
 
 // A request refused before any routing, so a request log shows every answer.
@@ -287,14 +276,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   decisions.plan(plan);
   for (const std::size_t index : plan.excluded) {
     const auto& target = route->targets[index];
-    std::string why;
-    for (const auto& origin : policy.origins) {
-      if (!policy::DataClassTable::allows(state_.slot_classes[target.slot], policy::ClassMask{1} << origin.index)) {
-        why = state_.config.data_classes[origin.index].name + ": " + state_.classes.whyNot(target.provider, origin.index);
-        break;
-      }
-    }
-    audit.skipped(target.id, "skipped_policy", why);
+    audit.skipped(target.id, "skipped_policy", exclusionReason(state_, target, policy));
   }
   for (const std::size_t index : plan.skipped) audit.skipped(route->targets[index].id, "skipped_breaker");
   if (plan.order.empty()) {

@@ -14,16 +14,13 @@ canonical::Dialect dialectOfPath(std::string_view path) {
   return path.starts_with("/v1/messages") ? canonical::Dialect::Anthropic : canonical::Dialect::OpenAi;
 }
 
-namespace {
-
-http::Response jsonResponse(int status, std::string body) {
-  http::Response response{static_cast<http::Status>(status), 11};
+http::Response jsonResponse(http::Status status, std::string body) {
+  http::Response response{status, 11};
   response.set(beast_http::field::content_type, "application/json");
   response.body() = std::move(body);
   return response;
 }
 
-}  // namespace
 
 http::Response clientError(canonical::Dialect surface, http::Status status, std::string_view message,
                            std::string_view code, std::string_view param) {
@@ -35,19 +32,19 @@ http::Response clientError(canonical::Dialect surface, std::string_view request_
   const int number = static_cast<int>(status);
   if (surface == canonical::Dialect::Anthropic) {
     const canonical::Error error{number, canonical::categoryForStatus(number), message, param, code, request_id};
-    return jsonResponse(number, surfaces::anthropic::renderErrorBody(error));
+    return jsonResponse(static_cast<http::Status>(number), surfaces::anthropic::renderErrorBody(error));
   }
   surfaces::openai::ClientError error{number, std::string(message),
                                       std::string(surfaces::openai::errorTypeForStatus(number)),
                                       std::string(param), std::string(code), std::string(request_id)};
-  return jsonResponse(number, surfaces::openai::renderError(error));
+  return jsonResponse(static_cast<http::Status>(number), surfaces::openai::renderError(error));
 }
 
 http::Response providerError(canonical::Dialect surface, const canonical::Error& error) {
   if (surface == canonical::Dialect::Anthropic) {
-    return jsonResponse(surfaces::anthropic::clientStatus(error), surfaces::anthropic::renderErrorBody(error));
+    return jsonResponse(static_cast<http::Status>(surfaces::anthropic::clientStatus(error)), surfaces::anthropic::renderErrorBody(error));
   }
-  return jsonResponse(surfaces::openai::clientStatus(error), surfaces::openai::renderErrorBody(error));
+  return jsonResponse(static_cast<http::Status>(surfaces::openai::clientStatus(error)), surfaces::openai::renderErrorBody(error));
 }
 
 http::Response providerError(canonical::Dialect surface, std::string_view request_id, canonical::Error error) {

@@ -24,6 +24,9 @@ http::Response clientError(canonical::Dialect surface, std::string_view request_
 http::Response providerError(canonical::Dialect surface, const canonical::Error& error);
 http::Response providerError(canonical::Dialect surface, std::string_view request_id, canonical::Error error);
 
+// A JSON answer the gateway made itself (admin endpoints, models, errors).
+http::Response jsonResponse(http::Status status, std::string body);
+
 // The dialect of a request path: /v1/messages... is Anthropic's, everything else OpenAI's.
 canonical::Dialect dialectOfPath(std::string_view path);
 

@@ -84,7 +84,7 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
   for (const auto& target : route->targets) {
     const auto& endpoint = state_.count_tokens[target.slot];
     if (!targetAllowed(state_, target, policy.classes)) {
-      audit.skipped(target.id, "skipped_policy", state_.classes.names(policy.classes));
+      audit.skipped(target.id, "skipped_policy", exclusionReason(state_, target, policy));
       continue;
     }
     if (!endpoint || chat == nullptr || policy.redacted) continue;
@@ -105,10 +105,7 @@ boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request,
     health.attemptEnded();
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
-    audit.tried(target.id, attempts, outcome.kind == AttemptOutcome::Kind::ClientGone ? "client_gone"
-                                     : outcome.failure != base::FailureKind::None     ? base::toToken(outcome.failure)
-                                                                                       : "ok",
-                outcome.status);
+    audit.tried(target.id, attempts, attemptResult(outcome), outcome.status);
     if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
       stopWatching(client_socket, *watch);
       writer.abort();

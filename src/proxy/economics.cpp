@@ -8,6 +8,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "accounting/calendar.h"
+#include "base/wall_time.h"
 #include "accounting/estimates.h"
 #include "canonical/json_writer.h"
 #include "canonical/usage_scan.h"
@@ -22,15 +23,6 @@ namespace {
 // Output tokens reserved when neither the client nor the target states a limit: a long answer of
 // today's models (16K), so the reservation stays an upper bound for ordinary requests.
 constexpr std::int64_t kDefaultMaxOutputTokens = 16384;
-
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 std::string amount(accounting::Unit unit, std::int64_t value) {
   if (unit == accounting::Unit::Tokens) return std::to_string(value) + " tokens";
@@ -53,10 +45,13 @@ RequestSpend::RequestSpend(EconomicsState& economics, std::string_view key_id, s
   prompt_upper_ = accounting::promptTokensUpperBound(body_bytes);
 }
 
+std::int64_t RequestSpend::outputBound(std::int64_t target_max_output) const {
+  if (max_tokens_) return *max_tokens_;
+  return target_max_output > 0 ? target_max_output : kDefaultMaxOutputTokens;
+}
+
 std::int64_t RequestSpend::tokenEstimate(std::int64_t target_max_output) const {
-  const std::int64_t output =
-      max_tokens_ ? *max_tokens_ : (target_max_output > 0 ? target_max_output : kDefaultMaxOutputTokens);
-  return prompt_upper_ + output;
+  return prompt_upper_ + outputBound(target_max_output);
 }
 
 std::optional<accounting::Refusal> RequestSpend::reserve(const canonical::TokenPrice& price,
@@ -64,10 +59,8 @@ std::optional<accounting::Refusal> RequestSpend::reserve(const canonical::TokenP
                                                          accounting::Reservation& hold) {
   if (!budgeted_) return std::nullopt;
   hold.release();  // an attempt abandoned before it ran gives its hold back
-  const std::int64_t output =
-      max_tokens_ ? *max_tokens_ : (target_max_output > 0 ? target_max_output : kDefaultMaxOutputTokens);
-  const std::int64_t nano = accounting::reservationNanoUsd(prompt_upper_, output, price);
-  auto result = economics_.ledger.reserve(key_id_, route_, nano, prompt_upper_ + output,
+  const std::int64_t nano = accounting::reservationNanoUsd(prompt_upper_, outputBound(target_max_output), price);
+  auto result = economics_.ledger.reserve(key_id_, route_, nano, tokenEstimate(target_max_output),
                                           std::chrono::system_clock::now());
   if (!result.admitted()) return std::move(result.refusal);
   hold = std::move(result.reservation);
@@ -89,7 +82,7 @@ http::Response budgetExceeded(canonical::Dialect surface, std::string_view reque
   const std::string message = "Budget '" + refusal.budget + "' cannot take this request: " +
                               amount(refusal.unit, refusal.committed) + " of " + amount(refusal.unit, refusal.limit) +
                               " spent or reserved, " + amount(refusal.unit, refusal.requested) +
-                              " needed at most; it resets at " + rfc3339(refusal.resets_at) + ".";
+                              " needed at most; it resets at " + base::rfc3339(refusal.resets_at) + ".";
   auto response = clientError(surface, request_id, http::Status::too_many_requests, message, "budget_exceeded");
   const auto wait = std::chrono::ceil<std::chrono::seconds>(refusal.resets_at - std::chrono::system_clock::now());
   response.set(beast_http::field::retry_after, std::to_string(std::max<std::int64_t>(wait.count(), 1)));
@@ -146,7 +139,7 @@ http::Response adminBudgets(const EconomicsState& economics) {
     value("spent", budget.spent);
     value("reserved", budget.reserved);
     body += ",\"resets_at\":";
-    appendQuoted(body, rfc3339(budget.resets_at));
+    appendQuoted(body, base::rfc3339(budget.resets_at));
     body.push_back('}');
   }
   const auto overshoot = economics.ledger.overshoot();
@@ -177,10 +170,7 @@ http::Response adminBudgets(const EconomicsState& economics) {
     }
   }
   body += "]}";
-  http::Response response{http::Status::ok, 11};
-  response.set(beast_http::field::content_type, "application/json");
-  response.body() = std::move(body);
-  return response;
+  return jsonResponse(http::Status::ok, std::move(body));
 }
 
 }  // namespace switchyard::proxy

@@ -45,9 +45,12 @@ class RequestSpend {
 
   std::int64_t totalNanoUsd() const { return total_nano_usd_; }
   std::int64_t totalTokens() const { return total_tokens_; }
+  // The request's token bound at a target: the prompt's bound plus outputBound().
   std::int64_t tokenEstimate(std::int64_t target_max_output) const;
 
  private:
+  // The most an answer may hold: the client's max_tokens, else the target's limit, else a default.
+  std::int64_t outputBound(std::int64_t target_max_output) const;
   EconomicsState& economics_;
   std::string_view key_id_;
   std::string_view route_;

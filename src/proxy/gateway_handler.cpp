@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/wall_time.h"
 #include "observability/log.h"
 #include "proxy/admin.h"
 #include "proxy/admin_governance.h"
@@ -31,12 +32,7 @@ std::string percentDecode(std::string_view text) {
   return out;
 }
 
-http::Response jsonOk(std::string body) {
-  http::Response response{http::Status::ok, 11};
-  response.set(beast_http::field::content_type, "application/json");
-  response.body() = std::move(body);
-  return response;
-}
+http::Response jsonOk(std::string body) { return jsonResponse(http::Status::ok, std::move(body)); }
 
 }  // namespace
 
@@ -146,25 +142,11 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
 
 namespace {
 
-std::int64_t unixSeconds(std::chrono::system_clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
-// RFC 3339, as Anthropic's created_at.
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 boost::json::object modelObject(Dialect surface, std::string_view id, std::chrono::system_clock::time_point created) {
   if (surface == Dialect::Anthropic) {
-    return boost::json::object{{"type", "model"}, {"id", id}, {"display_name", id}, {"created_at", rfc3339(created)}};
+    return boost::json::object{{"type", "model"}, {"id", id}, {"display_name", id}, {"created_at", base::rfc3339(created)}};
   }
-  return boost::json::object{{"id", id}, {"object", "model"}, {"created", unixSeconds(created)}, {"owned_by", "switchyard"}};
+  return boost::json::object{{"id", id}, {"object", "model"}, {"created", base::unixSeconds(created)}, {"owned_by", "switchyard"}};
 }
 
 }  // namespace

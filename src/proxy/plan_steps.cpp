@@ -5,6 +5,12 @@
 namespace switchyard::proxy {
 
 // Headers a client's Anthropic request carries to an Anthropic target.
+std::string_view attemptResult(const AttemptOutcome& outcome) {
+  if (outcome.kind == AttemptOutcome::Kind::ClientGone) return "client_gone";
+  if (outcome.failure != base::FailureKind::None) return base::toToken(outcome.failure);
+  return "ok";
+}
+
 std::string anthropicHeadLines(const http::Request& request, const providers::ForwardEndpoint& endpoint) {
   std::string lines = "anthropic-version: ";
   const auto version = request.find("anthropic-version");

@@ -22,6 +22,9 @@ namespace switchyard::proxy {
 // Headers a client's Anthropic request carries to an Anthropic target (anthropic-version, -beta).
 std::string anthropicHeadLines(const http::Request& request, const providers::ForwardEndpoint& endpoint);
 
+// An attempt's result as the audit record writes it: "ok", "client_gone", or the failure token.
+std::string_view attemptResult(const AttemptOutcome& outcome);
+
 // What the target's health record learns from one attempt. Failures that say nothing about the
 // target's health (it could not carry the request, the prompt is too long for it, a lost hedge, the
 // client left) only free the breaker's probe slot.

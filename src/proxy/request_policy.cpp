@@ -116,6 +116,15 @@ bool applyPii(const GatewayState& state, const ClientIdentity* identity, std::si
   }
 }
 
+std::string exclusionReason(const GatewayState& state, const routing::TargetRef& target, const RequestPolicy& policy) {
+  for (const auto& origin : policy.origins) {
+    if (!policy::DataClassTable::allows(state.slot_classes[target.slot], policy::ClassMask{1} << origin.index)) {
+      return state.config.data_classes[origin.index].name + ": " + state.classes.whyNot(target.provider, origin.index);
+    }
+  }
+  return {};
+}
+
 std::string piiKinds(const RequestPolicy& policy) {
   std::string kinds;
   for (const auto& [kind, count] : policy.pii_found) {

@@ -48,6 +48,10 @@ std::string collectClasses(const GatewayState& state, const ClientIdentity* iden
 bool applyPii(const GatewayState& state, const ClientIdentity* identity, std::size_t route_index, std::string& body,
               RequestPolicy& out);
 
+// Why the request's classes keep `target` out: the first class it fails and what it lacks
+// ("phi: lacks compliance hipaa_baa"); "" when the target is allowed.
+std::string exclusionReason(const GatewayState& state, const routing::TargetRef& target, const RequestPolicy& policy);
+
 // "email, card" for messages.
 std::string piiKinds(const RequestPolicy& policy);
 std::string_view toString(config::PiiAction action);
