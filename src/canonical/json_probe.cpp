@@ -1,5 +1,8 @@
 #include "canonical/json_probe.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <boost/json/basic_parser_impl.hpp>
 
 namespace switchyard::canonical {
@@ -66,8 +69,18 @@ class ProbeHandler {
     return true;
   }
   bool on_number_part(JsonView, error_code&) { return true; }
-  bool on_int64(std::int64_t, JsonView, error_code&) { valueAt(JsonKind::Number); return true; }
-  bool on_uint64(std::uint64_t, JsonView, error_code&) { valueAt(JsonKind::Number); return true; }
+  bool on_int64(std::int64_t value, JsonView, error_code&) {
+    if (depth_ == 1 && current_ != nullptr) current_->int_value = value;
+    valueAt(JsonKind::Number);
+    return true;
+  }
+  bool on_uint64(std::uint64_t value, JsonView, error_code&) {
+    if (depth_ == 1 && current_ != nullptr) {
+      current_->int_value = static_cast<std::int64_t>(std::min<std::uint64_t>(value, INT64_MAX));
+    }
+    valueAt(JsonKind::Number);
+    return true;
+  }
   bool on_double(double, JsonView, error_code&) { valueAt(JsonKind::Number); return true; }
   bool on_bool(bool value, error_code&) {
     if (depth_ == 1 && current_ != nullptr) current_->bool_value = value;

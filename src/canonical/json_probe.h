@@ -1,6 +1,7 @@
 #pragma once
 // Validates JSON and reads a few top-level members without building a document: a gateway needs
 // `model` and `stream` from a body it otherwise forwards untouched, whatever the body's size.
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@ struct ProbedMember {
   JsonKind kind = JsonKind::Absent;
   std::string string_value;  // when kind == String (unescaped)
   bool bool_value = false;   // when kind == Bool
+  std::int64_t int_value = 0;  // when kind == Number and the number is an integer that fits
 };
 
 struct JsonProbe {

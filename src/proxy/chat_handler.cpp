@@ -298,11 +298,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   // target's price) and settled to what the provider billed after it.
   EconomicsState& economics = *state_.economics;
   const std::string_view key_id = caller.identity != nullptr ? std::string_view(caller.identity->id) : std::string_view();
-  std::optional<std::int64_t> max_tokens;
-  if (economics.ledger.any() || economics.key_limits.any() || economics.target_limits.any()) {
-    if (const canonical::ChatRequest* form = canonical_form.get()) max_tokens = form->max_tokens;
-  }
-  RequestSpend spend(economics, key_id, route->name, request.body().size(), max_tokens);
+  // max_tokens comes from the routing probe: a forwarded body is never parsed whole for it.
+  RequestSpend spend(economics, key_id, route->name, request.body().size(), chat.max_tokens);
   if (!key_id.empty() && economics.key_limits.limits(key_id)) {
     const auto decision = economics.key_limits.admit(key_id, spend.tokenEstimate(0), Clock::now());
     if (!decision.admitted) {

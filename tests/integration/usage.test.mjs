@@ -5,7 +5,7 @@
 // priced.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOST, STATELESS, Stack, TEST_TIMEOUT_MS, chatBody, runCli, streamRequest, writeTempFile } from './lib/harness.mjs';
+import { HOST, STATELESS, Stack, TEST_TIMEOUT_MS, chatBody, streamRequest } from './lib/harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
 const anthropicHeaders = { 'x-api-key': 'client-key', 'anthropic-version': '2023-06-01' };
@@ -43,8 +43,6 @@ describe('usage and cost', { timeout: 120_000 }, () => {
   const stack = new Stack();
   let sim;
   let gw;
-  let priced = true; // whether this build's config loader takes target prices
-  let pricedWhy = '';
 
   before(async () => {
     sim = await stack.sim('S');
@@ -65,23 +63,11 @@ describe('usage and cost', { timeout: 120_000 }, () => {
         to_anthropic: { targets: [pricedTarget('claude/claude-sonnet-4-5')], retry, timeouts },
       },
     };
-    const check = await runCli(['check', '--config', writeTempFile(JSON.stringify(config, null, 2))]);
-    if (check.code !== 0) {
-      // Not yet: the same routes without prices, and the cost-header tests skip.
-      priced = false;
-      pricedWhy = (check.stderr || check.stdout).trim().split('\n')[0];
-      for (const route of Object.values(config.routes)) route.targets = route.targets.map((t) => t.target);
-    }
     gw = await stack.gateway(JSON.stringify(config, null, 2));
   }, opts);
 
   after(() => stack.stop());
   beforeEach(() => sim.reset());
-
-  const requirePrices = (t) => {
-    if (!priced) t.skip(`the config loader refuses target prices yet (${pricedWhy})`);
-    return priced;
-  };
 
   // The last request the sim received on a path ending with `suffix`, its body parsed.
   async function lastUpstreamBody(suffix) {
@@ -91,8 +77,7 @@ describe('usage and cost', { timeout: 120_000 }, () => {
   }
 
   describe('x-switchyard-cost-usd on whole answers', () => {
-    it('forwarded OpenAI answer: the cost of the usage the client sees', opts, async (t) => {
-      if (!requirePrices(t)) return;
+    it('forwarded OpenAI answer: the cost of the usage the client sees', opts, async () => {
       const res = await gw.chat(chatBody('to_openai', 'what does this cost'));
       assert.equal(res.status, 200, res.text);
       const usage = res.json.usage;
@@ -101,8 +86,7 @@ describe('usage and cost', { timeout: 120_000 }, () => {
                    `${COST_HEADER} missing or wrong (is AttemptInput::price set?): ${JSON.stringify(res.headers)}`);
     });
 
-    it('forwarded Anthropic answer: cache tokens are part of the prompt', opts, async (t) => {
-      if (!requirePrices(t)) return;
+    it('forwarded Anthropic answer: cache tokens are part of the prompt', opts, async () => {
       const res = await gw.post('/v1/messages', messagesBody('to_anthropic', 'price of this please'),
                                 { headers: anthropicHeaders });
       assert.equal(res.status, 200, res.text);
@@ -110,8 +94,7 @@ describe('usage and cost', { timeout: 120_000 }, () => {
       assert.equal(res.headers[COST_HEADER], usd(anthropicCost(res.json.usage)), JSON.stringify(res.headers));
     });
 
-    it('translated answers (OpenAI client to Anthropic target and back)', opts, async (t) => {
-      if (!requirePrices(t)) return;
+    it('translated answers (OpenAI client to Anthropic target and back)', opts, async () => {
       const openai = await gw.chat(chatBody('to_anthropic', 'one two three four'));
       assert.equal(openai.status, 200, openai.text);
       assert.equal(openai.headers[COST_HEADER], usd(openAiCost(openai.json.usage)),
@@ -122,8 +105,7 @@ describe('usage and cost', { timeout: 120_000 }, () => {
       assert.equal(anthropic.headers[COST_HEADER], usd(anthropicCost(anthropic.json.usage)));
     });
 
-    it('an error answer has no cost', opts, async (t) => {
-      if (!requirePrices(t)) return;
+    it('an error answer has no cost', opts, async () => {
       await sim.setFaults([{ status: 400 }]);
       const res = await gw.chat(chatBody('to_openai'));
       assert.equal(res.status, 400, res.text);

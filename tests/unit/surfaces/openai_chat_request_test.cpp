@@ -53,6 +53,16 @@ TEST(OpenAiChatRequest, NonBooleanStreamIsRejected) {
   EXPECT_TRUE(std::holds_alternative<ClientError>(parse(R"({"model":"x","stream":"yes"})")));
 }
 
+// Budget reservations bound the answer by the client's own limit, read by the routing probe.
+TEST(OpenAiChatRequest, ReadsTheAnswersTokenBound) {
+  const auto bound = [](std::string_view body) { return std::get<ChatRequest>(parse(body)).max_tokens; };
+  EXPECT_EQ(bound(R"({"model":"x","max_tokens":256})"), 256);
+  EXPECT_EQ(bound(R"({"model":"x","max_completion_tokens":512,"max_tokens":256})"), 512);
+  EXPECT_EQ(bound(R"({"model":"x","metadata":{"max_tokens":9}})"), std::nullopt);  // top level only
+  EXPECT_EQ(bound(R"({"model":"x","max_tokens":1.5})"), std::nullopt);
+  EXPECT_EQ(bound(R"({"model":"x"})"), std::nullopt);
+}
+
 TEST(OpenAiChatRequest, ErrorsRenderInOpenAisShape) {
   ClientError error{400, "bad \"thing\"", "invalid_request_error", "model", {}};
   EXPECT_EQ(renderError(error),
