@@ -110,6 +110,27 @@ std::int64_t unixMs(SystemTime time) { return unixMillis(time); }
 
 }  // namespace
 
+std::optional<std::size_t> quotaHeaderIndex(std::string_view name) {
+  // Every name starts with "x-", "a" or "r" and is 11 to 38 characters long.
+  constexpr std::size_t kShortest = 11, kLongest = 38;
+  static_assert(std::all_of(kQuotaHeaderNames.begin(), kQuotaHeaderNames.end(), [](std::string_view known) {
+    return known.size() >= kShortest && known.size() <= kLongest &&
+           (known.front() == 'x' || known.front() == 'a' || known.front() == 'r');
+  }));
+  if (name.size() < kShortest || name.size() > kLongest) return std::nullopt;
+  const char first = static_cast<char>(name.front() | 0x20);  // ASCII lowercase
+  if (first != 'x' && first != 'a' && first != 'r') return std::nullopt;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+  for (std::size_t i = 0; i < kQuotaHeaderNames.size(); ++i) {
+    const std::string_view known = kQuotaHeaderNames[i];
+    if (known.size() == name.size() &&
+        std::equal(known.begin(), known.end(), name.begin(), [&](char k, char c) { return k == lower(c); })) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<SystemTime> ProviderQuota::resetAt() const {
   std::optional<SystemTime> latest;
   for (const auto& time : {requests_reset_at, tokens_reset_at, retry_at}) {

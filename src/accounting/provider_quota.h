@@ -64,6 +64,11 @@ inline constexpr std::array<std::string_view, 14> kQuotaHeaderNames = {
     "retry-after",
     "retry-after-ms",
 };
+// Which of kQuotaHeaderNames `name` is, in any letter case; nullopt for every other header. Cheap on
+// the headers every response has (most are refused by their first letter or length), so a caller
+// can scan a response's fields once and parse only when a quota header is there.
+std::optional<std::size_t> quotaHeaderIndex(std::string_view name);
+
 // Each header's value ("" when absent), indexed as kQuotaHeaderNames.
 using QuotaHeaderValues = std::array<std::string_view, kQuotaHeaderNames.size()>;
 

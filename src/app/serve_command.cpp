@@ -19,7 +19,9 @@
 #include "accounting/calendar.h"
 #include "proxy/governance.h"
 #include "proxy/health_checker.h"
+#include "proxy/spend_recovery.h"
 #include "store/sqlite_store.h"
+#include "store/spend_journal.h"
 #include "store/store_service.h"
 
 namespace switchyard::app {
@@ -92,10 +94,24 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   }
   // The store: keys and audit records. Opened before any listener, so a bad path stops start-up.
   std::optional<store::StoreService> store_service;
+  std::optional<store::SpendJournals> spend_journals;
   proxy::Governance governance;
+  const int workers = config.workers > 0 ? config.workers
+                                         : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   try {
     store_service.emplace(store::SqliteStore::open(config.store.sqlite_path), store::StoreService::Settings{});
     governance.store = &*store_service;
+    // What a killed gateway had settled but not yet stored, before spend is read back.
+    if (config.store.sqlite_path != ":memory:") {
+      const std::string journal_prefix = config.store.sqlite_path + "-spend";
+      if (const std::size_t recovered = proxy::recoverSpend(*store_service, journal_prefix); recovered > 0) {
+        observability::log(LogLevel::Warn, "spend_recovered",
+                           {{"requests", static_cast<long long>(recovered)},
+                            {"why", "the previous run stopped before storing their audit records"}});
+      }
+      spend_journals.emplace(journal_prefix, static_cast<std::size_t>(workers));
+      governance.journal = &*spend_journals;
+    }
     governance.keys.setStoredKeys(store_service->runBlocking([](store::Store& store) { return store.keys(); }));
     // Spend so far this UTC day and month, from the audit records (budgets survive a restart).
     if (state->economics->ledger.any()) {
@@ -122,8 +138,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   http::ServerOptions server_options;
   server_options.host = config.listen_host;
   server_options.port = config.listen_port;
-  server_options.workers = config.workers > 0 ? config.workers
-                                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  server_options.workers = workers;
   server_options.max_body_bytes = config.limits.max_body_bytes;
   server_options.max_header_bytes = config.limits.max_header_bytes;
   server_options.idle_timeout = config.limits.idle_timeout;
@@ -205,7 +220,8 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   server.run();
   control_io.stop();
   control_thread.join();
-  store_service.reset();  // commits the audit records still pending
+  store_service.reset();   // commits the audit records still pending
+  spend_journals.reset();  // then the journals have nothing the store lacks
   observability::log(LogLevel::Info, "stopped", {});
   observability::flushLogs();
   return 0;

@@ -6,6 +6,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "proxy/provider_quotas.h"
 #include "resilience/failover_policy.h"
 
 namespace switchyard::proxy {
@@ -64,7 +65,7 @@ boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection
 boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const routing::RouteSpec& route, SteadyTime deadline,
-                                                    bool stream) {
+                                                    bool stream, accounting::QuotaTracker* quota) {
   const config::Timeouts& timeouts = route.timeouts;
   OpenedExchange opened;
   const auto start = std::chrono::steady_clock::now();
@@ -103,6 +104,7 @@ boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                             "response: " + tooLargeOr(ec, route.limits.max_response_bytes));
     co_return opened;
   }
+  if (quota != nullptr) noteQuotaHeaders(lease->header(), *quota);
   // A stream is read event by event and bounded per event (limits.max_event_bytes), not in total.
   if (stream && lease->header().result_int() == 200) lease->limitBody(std::numeric_limits<std::uint64_t>::max());
   opened.ok = true;

@@ -44,7 +44,8 @@ boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamCon
 
 // An upstream exchange up to its response header: connection (pooled or new) held by `lease`,
 // request sent, header read. On failure the lease may still hold the broken connection; it is
-// dropped when the lease ends.
+// dropped when the lease ends. Any header read (success or error, stream or not) updates `quota`
+// when it carries the provider's rate-limit headers.
 struct OpenedExchange {
   bool ok = false;
   AttemptOutcome failure;  // when !ok
@@ -54,7 +55,7 @@ struct OpenedExchange {
 boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const routing::RouteSpec& route, SteadyTime deadline,
-                                                    bool stream);
+                                                    bool stream, accounting::QuotaTracker* quota);
 
 // An encoded request (`head` ending with its blank line, then `body`) with `lines` ("Name: value\r\n",
 // such as the x-request-id line) added at the end of its head, as buffers: nothing is copied.

@@ -63,15 +63,16 @@ void AuditTrail::skipped(std::string_view target, std::string_view verdict, std:
 }
 
 void AuditTrail::tried(std::string_view target, int attempt, std::string_view result, int status, bool hedge,
-                       bool continuation, const canonical::Usage* usage, std::int64_t cost_nano_usd) {
+                       bool continuation, const canonical::Usage* usage, std::int64_t cost_nano_usd,
+                       bool usage_estimated) {
   targets_.push_back({target, "tried", result, {}, attempt, status, hedge, continuation, usage != nullptr,
-                      usage != nullptr ? *usage : canonical::Usage{}, cost_nano_usd});
+                      usage != nullptr && usage_estimated, usage != nullptr ? *usage : canonical::Usage{},
+                      cost_nano_usd});
 }
 
 store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std::string_view served_by,
                                       std::string_view continued_by, int attempts, std::string_view detail) {
-  const auto time_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(started_wall_.time_since_epoch()).count();
+  const auto time_ms = timeMs();
   const double latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
   store::AuditRecord out;
@@ -132,6 +133,7 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
       appendInt(json, verdict.usage.reasoning_tokens);
       json += "},\"cost_usd\":";
       json += formatUsd(static_cast<double>(verdict.cost_nano_usd) / 1e9);
+      if (verdict.usage_estimated) json += ",\"usage_estimated\":true";
     }
     if (verdict.hedge) json += ",\"hedge\":true";
     if (verdict.continuation) json += ",\"continuation\":true";

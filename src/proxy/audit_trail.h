@@ -28,14 +28,21 @@ class AuditTrail {
   void identity(const ClientIdentity* key) { key_id_ = key != nullptr ? std::string_view(key->id) : std::string_view(); }
   void route(std::string_view name) { route_ = name; }
   void stream(bool on) { stream_ = on; }
+  // The request's start in unix milliseconds: the record's time_ms.
+  std::int64_t timeMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(started_wall_.time_since_epoch()).count();
+  }
   void policy(const GatewayState& state, const RequestPolicy& policy);
   // A target passed over: verdict "skipped_policy" | "skipped_breaker" | "skipped_unsupported" |
-  // "skipped_budget" (literals); `why` in words (never request content).
+  // "skipped_budget" | "demoted_quota" (literals); `why` in words (never request content).
   void skipped(std::string_view target, std::string_view verdict, std::string_view why = {}, bool hedge = false);
   // An attempt that ran: its number, "ok" or the failure token (literals), the upstream status.
-  // `usage`: what the provider reported (null when unknown); `cost_nano_usd` at the target's price.
+  // `usage`: what the provider reported (null when unknown); `cost_nano_usd` at the target's price;
+  // `usage_estimated`: the usage was estimated by the gateway (a stream that ended without its final
+  // usage: the output from the text relayed), not reported by the provider.
   void tried(std::string_view target, int attempt, std::string_view result, int status, bool hedge = false,
-             bool continuation = false, const canonical::Usage* usage = nullptr, std::int64_t cost_nano_usd = 0);
+             bool continuation = false, const canonical::Usage* usage = nullptr, std::int64_t cost_nano_usd = 0,
+             bool usage_estimated = false);
   // The request's total: every attempt's cost and tokens (a failed-over request pays for each).
   void spent(std::int64_t nano_usd, std::int64_t tokens) {
     total_nano_usd_ = nano_usd;
@@ -57,6 +64,7 @@ class AuditTrail {
     bool hedge = false;
     bool continuation = false;
     bool usage_known = false;
+    bool usage_estimated = false;
     canonical::Usage usage;
     std::int64_t cost_nano_usd = 0;
   };

@@ -19,6 +19,7 @@
 #include "proxy/gateway_handler.h"
 #include "proxy/hedge_race.h"
 #include "proxy/plan_steps.h"
+#include "proxy/provider_quotas.h"
 #include "proxy/response_headers.h"
 #include "proxy/stream_continuation.h"
 #include "proxy/target_plan.h"
@@ -279,6 +280,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     audit.skipped(target.id, "skipped_policy", exclusionReason(state_, target, policy));
   }
   for (const std::size_t index : plan.skipped) audit.skipped(route->targets[index].id, "skipped_breaker");
+  for (const std::size_t index : plan.order) {
+    if (!quotaDemoted(plan, index)) continue;  // still planned, after the targets not near their quota
+    audit.skipped(route->targets[index].id, "demoted_quota", quotaDemotionReason(state_, route->targets[index]));
+  }
   if (plan.order.empty()) {
     stopWatching(client_socket, *watch);
     auto response = policyRefusal(state_, surface, request_id, *route, plan, policy, {}, 0);
@@ -299,7 +304,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   EconomicsState& economics = *state_.economics;
   const std::string_view key_id = caller.identity != nullptr ? std::string_view(caller.identity->id) : std::string_view();
   // max_tokens comes from the routing probe: a forwarded body is never parsed whole for it.
-  RequestSpend spend(economics, key_id, route->name, request.body().size(), chat.max_tokens);
+  const RequestSpend::Identity spender{request_id, audit.timeMs(), key_id, route->name};
+  RequestSpend spend(economics, spender, request.body().size(), chat.max_tokens, governance_.journal);
   if (!key_id.empty() && economics.key_limits.limits(key_id)) {
     const auto decision = economics.key_limits.admit(key_id, spend.tokenEstimate(0), Clock::now());
     if (!decision.admitted) {
@@ -352,6 +358,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                          chat.model_span, chat.stream, retry.attempts(), deadline, *watch,
                                          context_fallback ? codec : nullptr, continuable, codec});
       forwarded.price = &target.price;
+      forwarded.quota = &state_.learned[target.health]->quota;
     } else {
       out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
                                              chat.stream, canonical_form.get()->include_usage, head, body,
@@ -359,6 +366,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                              context_fallback, continuable, {},
                                              policy.restorer ? &*policy.restorer : nullptr});
       out.translated->price = &target.price;
+      out.translated->quota = &state_.learned[target.health]->quota;
     }
   };
   for (;;) {
@@ -516,14 +524,16 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         recordOutcome(hedge_health, hedge.admission, hedge_outcome, hedge.started, Clock::now());
         audit.tried(hedge.target->id, retry.attempts(), attemptResult(hedge_outcome), hedge_outcome.status, true, false,
                     hedge_outcome.usage_known ? &hedge_outcome.usage : nullptr,
-                    spend.settle(hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known, hedge.target->price));
+                    spend.settle(hedge.target->id, hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known, hedge.target->price),
+                    hedge_outcome.usage_estimated);
         health.noteEffect(resilience::IncidentEffect::Hedged);
         if (result.hedge_won) {
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
           audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
                       outcome.usage_known ? &outcome.usage : nullptr,
-                      spend.settle(primary_hold, outcome.usage, outcome.usage_known, target.price));
+                      spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price),
+                      outcome.usage_estimated);
           if (outcome.failure != base::FailureKind::HedgeLost) {
             failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
           }
@@ -552,13 +562,13 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
     {
-      const std::int64_t cost = spend.settle(primary_hold, outcome.usage, outcome.usage_known, target.price);
+      const std::int64_t cost = spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price);
       if (target_metered) {
         const std::int64_t actual = outcome.usage_known ? outcome.usage.input_tokens + outcome.usage.output_tokens : 0;
         economics.target_limits.correct(target.id, token_estimate, actual, Clock::now());
       }
       audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
-                  outcome.usage_known ? &outcome.usage : nullptr, cost);
+                  outcome.usage_known ? &outcome.usage : nullptr, cost, outcome.usage_estimated);
     }
     if (outcome.kind == AttemptOutcome::Kind::Delivered && broken.open && !watch->gone) {
       // The stream broke after the client got part of it: continue it on the plan's other targets.
@@ -575,7 +585,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           accounting::Reservation none;
           audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true,
                       continued.outcome.usage_known ? &continued.outcome.usage : nullptr,
-                      spend.settle(none, continued.outcome.usage, continued.outcome.usage_known, continued_by->price));
+                      spend.settle(continued_by->id, none, continued.outcome.usage, continued.outcome.usage_known, continued_by->price),
+                      continued.outcome.usage_estimated);
         }
       } else {
         const std::string event = streamErrorEvent(surface, "The upstream stream broke: " + broken.detail,

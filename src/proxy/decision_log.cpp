@@ -26,6 +26,15 @@ void DecisionLog::plan(const RequestPlan& plan) {
     skipped(route_.targets[index], open ? "breaker_open" : "domain_down",
             open ? "left out of the plan" : "its failure domain is down");
   }
+  for (const std::size_t index : plan.order) {
+    if (!quotaDemoted(plan, index)) continue;
+    observability::log(LogLevel::Debug, "target demoted",
+                       {{"request_id", request_id_},
+                        {"route", route_.name},
+                        {"target", route_.targets[index].id},
+                        {"reason", "near_quota"},
+                        {"detail", "its provider's rate-limit headers say it is nearly out of quota"}});
+  }
 }
 
 void DecisionLog::attempt(const routing::TargetRef& target, int number, const resilience::RetryState::Next& next,

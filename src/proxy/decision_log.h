@@ -1,8 +1,8 @@
 #pragma once
 // What a chat request's attempt loop decided, at --log-level debug: the plan, each attempt's target
 // and why it was chosen, and every target passed over with the reason (breaker_open, domain_down,
-// cannot_carry, context_window, retry_budget, hedge_budget). Each line carries the request id. When
-// debug is off each call is one branch.
+// cannot_carry, context_window, retry_budget, hedge_budget) or demoted (near_quota). Each line
+// carries the request id. When debug is off each call is one branch.
 #include <string_view>
 #include <vector>
 
@@ -17,7 +17,8 @@ class DecisionLog {
   DecisionLog(std::string_view request_id, const routing::RouteSpec& route);
 
   bool on() const { return on_; }
-  // The plan: its order, the targets it left out and why, whether it is forced (every target open).
+  // The plan: its order, the targets it left out and why, the ones it demoted for their provider's
+  // quota (near_quota), whether it is forced (every target open).
   void plan(const RequestPlan& plan);
   // An attempt about to start (`number` counts from 1): the target, whether it is a same-target
   // retry or a move to the next target, the wait before it, forwarded or translated.

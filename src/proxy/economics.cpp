@@ -38,10 +38,10 @@ EconomicsState::EconomicsState(const config::Config& config, const EconomicsStat
       key_limits(accounting::keyRateLimits(config), previous != nullptr ? &previous->key_limits : nullptr),
       target_limits(accounting::targetRateLimits(config), previous != nullptr ? &previous->target_limits : nullptr) {}
 
-RequestSpend::RequestSpend(EconomicsState& economics, std::string_view key_id, std::string_view route,
-                           std::size_t body_bytes, std::optional<std::int64_t> max_tokens)
-    : economics_(economics), key_id_(key_id), route_(route), max_tokens_(max_tokens) {
-  budgeted_ = economics.ledger.any() && economics.ledger.appliesTo(key_id, route);
+RequestSpend::RequestSpend(EconomicsState& economics, const Identity& identity, std::size_t body_bytes,
+                           std::optional<std::int64_t> max_tokens, store::SpendJournals* journal)
+    : economics_(economics), identity_(identity), journal_(journal), max_tokens_(max_tokens) {
+  budgeted_ = economics.ledger.any() && economics.ledger.appliesTo(identity.key_id, identity.route);
   prompt_upper_ = accounting::promptTokensUpperBound(body_bytes);
 }
 
@@ -60,20 +60,24 @@ std::optional<accounting::Refusal> RequestSpend::reserve(const canonical::TokenP
   if (!budgeted_) return std::nullopt;
   hold.release();  // an attempt abandoned before it ran gives its hold back
   const std::int64_t nano = accounting::reservationNanoUsd(prompt_upper_, outputBound(target_max_output), price);
-  auto result = economics_.ledger.reserve(key_id_, route_, nano, tokenEstimate(target_max_output),
+  auto result = economics_.ledger.reserve(identity_.key_id, identity_.route, nano, tokenEstimate(target_max_output),
                                           std::chrono::system_clock::now());
   if (!result.admitted()) return std::move(result.refusal);
   hold = std::move(result.reservation);
   return std::nullopt;
 }
 
-std::int64_t RequestSpend::settle(accounting::Reservation& hold, const canonical::Usage& usage, bool usage_known,
-                                  const canonical::TokenPrice& price) {
+std::int64_t RequestSpend::settle(std::string_view target, accounting::Reservation& hold,
+                                  const canonical::Usage& usage, bool usage_known, const canonical::TokenPrice& price) {
   const std::int64_t nano = usage_known ? canonical::costNanoUsd(usage, price) : 0;
   const std::int64_t tokens = usage_known ? usage.input_tokens + usage.output_tokens : 0;
   total_nano_usd_ += nano;
   total_tokens_ += tokens;
   if (hold.active()) economics_.ledger.settle(hold, nano, tokens);
+  // Before anything else can fail: this is what survives a kill -9 until the audit record is stored.
+  if (journal_ != nullptr && (nano != 0 || tokens != 0)) {
+    journal_->append({identity_.request_id, identity_.time_ms, identity_.key_id, identity_.route, target, nano, tokens});
+  }
   return nano;
 }
 
@@ -103,7 +107,7 @@ http::Response keyRateLimited(canonical::Dialect surface, std::string_view reque
   return response;
 }
 
-http::Response adminBudgets(const EconomicsState& economics) {
+http::Response adminBudgets(const EconomicsState& economics, std::string_view more_members) {
   using canonical::appendInt;
   using canonical::appendQuoted;
   const auto now = std::chrono::system_clock::now();
@@ -169,7 +173,9 @@ http::Response adminBudgets(const EconomicsState& economics) {
       body.push_back('}');
     }
   }
-  body += "]}";
+  body += "]";
+  body += more_members;
+  body += "}";
   return jsonResponse(http::Status::ok, std::move(body));
 }
 

@@ -14,6 +14,7 @@
 #include "canonical/price.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "store/spend_journal.h"
 
 namespace switchyard::proxy {
 
@@ -28,9 +29,18 @@ struct EconomicsState {
 // it can cost at that target's price), settle after it with what the provider billed.
 class RequestSpend {
  public:
-  // `key_id`: the client key's id ("" anonymous); `max_tokens`: the client's, when it set one.
-  RequestSpend(EconomicsState& economics, std::string_view key_id, std::string_view route, std::size_t body_bytes,
-               std::optional<std::int64_t> max_tokens);
+  // The request as its audit record names it: the journal's entries are matched to the record by
+  // these at start-up. Views must outlive the RequestSpend.
+  struct Identity {
+    std::string_view request_id;
+    std::int64_t time_ms = 0;  // the request's start (the audit record's time_ms)
+    std::string_view key_id;   // the client key's id, "" anonymous
+    std::string_view route;
+  };
+  // `max_tokens`: the client's, when it set one; `journal`: where each settled cost is written at
+  // once (null: nowhere, e.g. an in-memory store).
+  RequestSpend(EconomicsState& economics, const Identity& identity, std::size_t body_bytes,
+               std::optional<std::int64_t> max_tokens, store::SpendJournals* journal);
 
   bool budgeted() const { return budgeted_; }
   // Reserves into `hold` (one per attempt running: a hedge has its own) for one attempt at a target
@@ -38,10 +48,10 @@ class RequestSpend {
   // always passes and holds nothing.
   std::optional<accounting::Refusal> reserve(const canonical::TokenPrice& price, std::int64_t target_max_output,
                                              accounting::Reservation& hold);
-  // The attempt ended with this usage (known or not): settles its hold and adds the cost to the
-  // request's total. Returns the attempt's cost in nano-USD.
-  std::int64_t settle(accounting::Reservation& hold, const canonical::Usage& usage, bool usage_known,
-                      const canonical::TokenPrice& price);
+  // The attempt at `target` ended with this usage (known or not): settles its hold, adds the cost to
+  // the request's total and journals it. Returns the attempt's cost in nano-USD.
+  std::int64_t settle(std::string_view target, accounting::Reservation& hold, const canonical::Usage& usage,
+                      bool usage_known, const canonical::TokenPrice& price);
 
   std::int64_t totalNanoUsd() const { return total_nano_usd_; }
   std::int64_t totalTokens() const { return total_tokens_; }
@@ -52,8 +62,8 @@ class RequestSpend {
   // The most an answer may hold: the client's max_tokens, else the target's limit, else a default.
   std::int64_t outputBound(std::int64_t target_max_output) const;
   EconomicsState& economics_;
-  std::string_view key_id_;
-  std::string_view route_;
+  Identity identity_;
+  store::SpendJournals* journal_;
   bool budgeted_ = false;
   std::int64_t prompt_upper_ = 0;
   std::optional<std::int64_t> max_tokens_;
@@ -69,7 +79,9 @@ http::Response budgetExceeded(canonical::Dialect surface, std::string_view reque
 http::Response keyRateLimited(canonical::Dialect surface, std::string_view request_id, std::string_view key_id,
                               const accounting::RateDecision& decision);
 // GET /admin/budgets: every budget (spent, reserved, limit, resets_at) and rate-limit bucket.
-http::Response adminBudgets(const EconomicsState& economics);
+// `more_members`: further members of the top-level object, each with its leading comma (the
+// providers' quota readings, which live with the targets: provider_quotas.h).
+http::Response adminBudgets(const EconomicsState& economics, std::string_view more_members = {});
 
 // "0.00012345": a USD amount as a plain decimal (no exponent), for x-switchyard-cost-usd.
 std::string formatUsd(double usd);

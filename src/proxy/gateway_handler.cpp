@@ -8,6 +8,7 @@
 #include "proxy/admin.h"
 #include "proxy/admin_governance.h"
 #include "proxy/client_errors.h"
+#include "proxy/provider_quotas.h"
 
 namespace switchyard::proxy {
 
@@ -118,7 +119,8 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
     co_return;
   }
   if (method == beast_http::verb::get && path == "/admin/budgets") {
-    co_await writer.send(adminBudgets(*state_.economics));
+    http::Response budgets = adminBudgets(*state_.economics, providerQuotasMember(state_));
+    co_await writer.send(std::move(budgets));
     co_return;
   }
   if (method == beast_http::verb::get && path == "/admin/targets") {

@@ -122,7 +122,8 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
   }
   const auto pieces = withHeadLines(head, writer.requestIdLine(), body);
   UpstreamLease connection(*input.pools[target.provider], input.client);
-  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, true);
+  accounting::QuotaTracker* const quota = &input.state.learned[target.health]->quota;
+  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, true, quota);
   if (!opened.ok) {
     why = std::string(base::toToken(opened.failure.failure)) + " " + opened.failure.detail;
     co_return Continued::FailedBeforeText;

@@ -38,6 +38,11 @@ bool contains(const std::vector<std::size_t>& values, std::size_t value) {
 
 }  // namespace
 
+bool quotaDemoted(const RequestPlan& plan, std::size_t index) {
+  return !plan.forced && !plan.order.empty() && index < plan.views.size() && plan.views[index].near_quota &&
+         !plan.views[plan.order.front()].near_quota;
+}
+
 bool targetAllowed(const GatewayState& state, const routing::TargetRef& target, std::uint64_t required_classes) {
   return required_classes == 0 || policy::DataClassTable::allows(state.slot_classes[target.slot], required_classes);
 }
@@ -60,6 +65,8 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
     all.push_back(viewOf(state, i, known[i].provider, known[i].context_window, now));
   }
   plan.views.reserve(route.targets.size());
+  // The providers' quota readings count in wall-clock time (their reset instants are dates).
+  const auto wall_now = std::chrono::system_clock::now();
   for (const auto& target : route.targets) {
     routing::TargetView& view = plan.views.emplace_back(all[target.health]);
     view.context_window = target.context_window;
@@ -67,6 +74,7 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
     view.price_known = target.price.known;
     view.weight = target.weight;
     view.slot = target.slot;
+    view.near_quota = state.learned[target.health]->quota.nearQuota(wall_now);
   }
   std::vector<bool> allowed;
   routing::PlanInputs inputs;

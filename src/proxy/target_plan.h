@@ -1,7 +1,7 @@
 #pragma once
 // One request's plan: which of its route's targets to try and in which order, from what every
-// worker has learned about every target (breakers, latency, failure domains), the route's strategy
-// (routing/strategy.h) and its max_cost_ratio.
+// worker has learned about every target (breakers, latency, failure domains, the providers' quota
+// headers), the route's strategy (routing/strategy.h) and its max_cost_ratio.
 #include <chrono>
 #include <cstddef>
 #include <vector>
@@ -14,7 +14,7 @@ namespace switchyard::proxy {
 
 struct RequestPlan {
   std::vector<std::size_t> order;           // indexes into the route's targets
-  std::vector<routing::TargetView> views;   // per route target (same index)
+  std::vector<routing::TargetView> views;   // per route target (same index; near_quota: demoted last)
   // Every target of the route is open: order holds the one most likely to have recovered, sent
   // anyway rather than failing without trying.
   bool forced = false;
@@ -62,6 +62,11 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
 // The same without a stream flag or strategy memory (non-stream, no random pick, no rotation).
 RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& route,
                         std::chrono::steady_clock::time_point now, std::uint64_t required_classes = 0);
+
+// Whether the plan put route target `index` behind others because its provider's quota headers say
+// it is nearly out: it is near quota and the plan's first target is not (when every target is near
+// quota, none was demoted for it).
+bool quotaDemoted(const RequestPlan& plan, std::size_t index);
 
 // Whether the route target may receive a request with `required_classes` (policy/data_class_table).
 bool targetAllowed(const GatewayState& state, const routing::TargetRef& target, std::uint64_t required_classes);

@@ -319,7 +319,7 @@ boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInpu
                                                             http::ResponseWriter& writer) {
   const auto pieces = withHeadLines(input.head, writer.requestIdLine(), input.body);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
-  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, input.stream);
+  const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, input.stream, input.quota);
   if (!opened.ok) co_return opened.failure;
   const int status = static_cast<int>(connection->header().result_int());
   if (status < 200 || status >= 300) {

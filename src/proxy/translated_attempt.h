@@ -43,6 +43,7 @@ struct TranslatedInput {
   const policy::PiiRestorer* restorer = nullptr;
   // The target's price: see AttemptInput::price (x-switchyard-cost-usd on whole answers).
   const canonical::TokenPrice* price = nullptr;
+  accounting::QuotaTracker* quota = nullptr;  // see AttemptInput::quota
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

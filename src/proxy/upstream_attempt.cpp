@@ -82,7 +82,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   RequestPieces request;
   buildRequest(input, writer.requestIdLine(), head_tail, request);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
-  const auto opened = co_await openExchange(connection, std::span(request.buffers.data(), request.count), input.route, input.deadline, input.stream);
+  const auto opened = co_await openExchange(connection, std::span(request.buffers.data(), request.count), input.route, input.deadline, input.stream, input.quota);
   if (!opened.ok) co_return opened.failure;
   const SteadyTime attempt_deadline = opened.attempt_deadline;
   const int status = static_cast<int>(connection->header().result_int());

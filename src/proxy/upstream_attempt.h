@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "accounting/provider_quota.h"
 #include "base/failure.h"
 #include "canonical/chat.h"
 #include "canonical/json_scan.h"
@@ -69,6 +70,9 @@ struct AttemptInput {
   // The target's price: a whole answer whose usage the provider reported gets x-switchyard-cost-usd
   // (when the price is known). Streams carry no cost header; their usage is in the outcome.
   const canonical::TokenPrice* price = nullptr;
+  // The target's quota reading, updated from the answer's rate-limit headers (null: not read, as
+  // for count_tokens, which has limits of its own).
+  accounting::QuotaTracker* quota = nullptr;
 };
 
 struct AttemptOutcome {

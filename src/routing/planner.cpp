@@ -99,10 +99,12 @@ std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<co
 namespace {
 
 // The plan among `targets` alone (every one allowed): healthy targets in route order, then the
-// demoted (brownout) ones; the forced pick when neither has any.
+// demoted ones (brownout, then near quota: a slow answer beats a 429); the forced pick when none
+// is admissible.
 struct Admissible {
   std::vector<std::size_t> healthy;
   std::vector<std::size_t> demoted;
+  std::vector<std::size_t> near_quota;
   bool forced = false;
 };
 
@@ -116,13 +118,15 @@ Admissible admissible(std::span<const TargetView> targets, std::span<const Targe
   std::vector<double> scratch;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     if (openAt(targets[i], now) || down[i]) continue;
-    if (inBrownout(targets, i, policy, scratch)) {
+    if (targets[i].near_quota) {
+      result.near_quota.push_back(i);
+    } else if (inBrownout(targets, i, policy, scratch)) {
       result.demoted.push_back(i);
     } else {
       result.healthy.push_back(i);
     }
   }
-  if (!result.healthy.empty() || !result.demoted.empty()) return result;
+  if (!result.healthy.empty() || !result.demoted.empty() || !result.near_quota.empty()) return result;
 
   // Nothing admissible: try the one most likely to be back rather than fail without an attempt.
   std::size_t best = 0;
@@ -142,12 +146,16 @@ PlanResult planAllowed(std::span<const TargetView> targets, std::span<const Targ
   PlanResult plan;
   Admissible found = admissible(targets, all, policy, now);
   if (!found.forced) {
-    const bool healthy_pick = !found.healthy.empty();
-    orderByStrategy(policy.strategy, targets, found.healthy, inputs.stream, inputs.state, healthy_pick);
-    orderByStrategy(policy.strategy, targets, found.demoted, inputs.stream, inputs.state, !healthy_pick);
+    // The strategy's pick (which advances its state) goes to the first group that has a target.
+    bool picked = false;
+    for (std::vector<std::size_t>* group : {&found.healthy, &found.demoted, &found.near_quota}) {
+      orderByStrategy(policy.strategy, targets, *group, inputs.stream, inputs.state, !picked && !group->empty());
+      picked = picked || !group->empty();
+    }
   }
   plan.order = std::move(found.healthy);
   plan.order.insert(plan.order.end(), found.demoted.begin(), found.demoted.end());
+  plan.order.insert(plan.order.end(), found.near_quota.begin(), found.near_quota.end());
   if (!found.forced) {
     plan.priced_out = applyCostCeiling(targets, plan.order, policy.max_cost_ratio);
     std::sort(plan.priced_out.begin(), plan.priced_out.end());

@@ -34,6 +34,9 @@ struct TargetView {
   bool price_known = false;      // false: unpriced (never dropped by max_cost_ratio, last for cheapest)
   int weight = 1;                // strategy weighted
   std::size_t slot = 0;          // TargetRef::slot: keys StrategyState's per-target memory
+  // The provider's own rate-limit headers say the target is nearly out of quota
+  // (accounting::QuotaTracker::nearQuota): planned after every other admissible target.
+  bool near_quota = false;
 };
 
 struct PlanPolicy {
@@ -79,16 +82,17 @@ std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<co
 
 // The plan of one request. First, which targets may be tried: the allowed ones (PlanInputs::allowed)
 // that are Closed or HalfOpen and not in a down domain, with brownout targets moved behind the
-// others; then nothing else. When that leaves no target at all, the one most likely to have
-// recovered (the Open target whose interval ends first, else the first) so that a route never fails
-// without trying (the forced attempt). An Open target whose reopens_at is not after `now` counts as
-// HalfOpen (as CircuitBreaker::state reads it). A target is in brownout only when it has
-// brownout_min_samples samples itself and at least one other allowed target has as many; with no
-// measured peer nothing is demoted.
-// Then the policy's strategy orders the healthy targets, and the demoted ones behind them (sorted by
-// the strategy's key; they get the strategy's pick only when no healthy target is left). Then
-// max_cost_ratio drops the targets priced too far above the plan's first (applyCostCeiling). The
-// forced attempt is neither reordered nor priced out. When no target is allowed, order is empty.
+// others and near-quota targets (TargetView::near_quota) behind those; then nothing else. When that
+// leaves no target at all, the one most likely to have recovered (the Open target whose interval
+// ends first, else the first) so that a route never fails without trying (the forced attempt). An
+// Open target whose reopens_at is not after `now` counts as HalfOpen (as CircuitBreaker::state reads
+// it). A target is in brownout only when it has brownout_min_samples samples itself and at least one
+// other allowed target has as many; with no measured peer nothing is demoted.
+// Then the policy's strategy orders the healthy targets, and each group of demoted ones behind them
+// (sorted by the strategy's key; a group gets the strategy's pick only when no group before it has a
+// target). Then max_cost_ratio drops the targets priced too far above the plan's first
+// (applyCostCeiling). The forced attempt is neither reordered nor priced out. When no target is
+// allowed, order is empty.
 PlanResult planTargets(std::span<const TargetView> targets, std::span<const TargetView> all,
                        const PlanPolicy& policy, SteadyTime now, const PlanInputs& inputs = {});
 

@@ -59,13 +59,15 @@ std::string modelOf(const json::value* body) {
   return model != nullptr && model->is_string() ? std::string(model->get_string()) : std::string();
 }
 
-void addRetryAfter(http::response_header<>& head, const Fault& fault) {
+// Retry-After and the fault's extra headers, on whatever the answer is (success or error).
+void addFaultHeaders(http::response_header<>& head, const Fault& fault) {
   if (fault.retry_after) head.set(http::field::retry_after, *fault.retry_after);
+  for (const auto& [name, value] : fault.headers) head.set(name, value);
 }
 
 asio::awaitable<After> sendJson(Exchange& exchange, unsigned status, std::string body) {
   auto response = makeJsonResponse(status, exchange.request, std::move(body), exchange.request_id);
-  addRetryAfter(response, exchange.fault);
+  addFaultHeaders(response, exchange.fault);
   const bool sent = co_await writeResponse(exchange.socket, response);
   co_return sent && response.keep_alive() ? After::KeepAlive : After::Close;
 }
@@ -81,7 +83,7 @@ asio::awaitable<After> sendError(Exchange& exchange, const SimError& error) {
 asio::awaitable<After> sendPartialBody(Exchange& exchange, const std::string& body) {
   HeadResponse head;
   setResponseHead(head, 200, exchange.request, kJsonType, exchange.request_id);
-  addRetryAfter(head, exchange.fault);
+  addFaultHeaders(head, exchange.fault);
   head.content_length(body.size());
   const std::string_view first_half = std::string_view(body).substr(0, body.size() / 2);
   if (!co_await writeHead(exchange.socket, head) ||
@@ -123,7 +125,7 @@ asio::awaitable<After> sendHostileBody(Exchange& exchange, const std::string& bo
   }
   HeadResponse head;
   setResponseHead(head, 200, exchange.request, kJsonType, exchange.request_id);
-  addRetryAfter(head, fault);
+  addFaultHeaders(head, fault);
   head.content_length(declared);
   if (!co_await writeHead(exchange.socket, head) || !co_await writeBytes(exchange.socket, body) ||
       !co_await writeFill(exchange.socket, ' ', padding)) {
@@ -204,7 +206,7 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
   const Fault& fault = exchange.fault;
   HeadResponse head;
   setResponseHead(head, 200, exchange.request, exchange.dialect.streamContentType(), exchange.request_id);
-  addRetryAfter(head, fault);
+  addFaultHeaders(head, fault);
   head.chunked(true);
   if (!co_await writeHead(socket, head)) co_return After::Close;
 

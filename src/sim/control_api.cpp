@@ -95,6 +95,36 @@ ControlResponse setHealth(std::string_view text, SimState& state) {
   return showHealth(state);
 }
 
+ControlResponse showUsage(const SimState& state) {
+  return ok({{"cached_input_tokens", state.usage_details.cached_input_tokens},
+             {"reasoning_tokens", state.usage_details.reasoning_tokens}});
+}
+
+// Body: {"cached_input_tokens": N, "reasoning_tokens": M} (either may be left out: 0). Replaces
+// whatever was set.
+ControlResponse setUsage(std::string_view text, SimState& state) {
+  boost::system::error_code ec;
+  json::value body = json::parse(text, ec);
+  if (ec) return failure(400, "body is not valid JSON: " + ec.message());
+  const auto* object = body.if_object();
+  constexpr std::string_view kShape = R"(expected {"cached_input_tokens":N,"reasoning_tokens":M})";
+  if (object == nullptr) return failure(400, std::string(kShape));
+  UsageDetails details;
+  for (const auto& [key, value] : *object) {
+    const auto* count = value.if_int64();
+    if (key != "cached_input_tokens" && key != "reasoning_tokens") {
+      return failure(400, "unknown field \"" + std::string(key) + "\": " + std::string(kShape));
+    }
+    if (count == nullptr || *count < 0 || *count > 1'000'000'000) {
+      return failure(400, "\"" + std::string(key) + "\" must be a number of tokens");
+    }
+    (key == "cached_input_tokens" ? details.cached_input_tokens : details.reasoning_tokens) =
+        static_cast<uint64_t>(*count);
+  }
+  state.usage_details = details;
+  return showUsage(state);
+}
+
 }  // namespace
 
 bool isControlTarget(std::string_view path) { return path.starts_with(kControlPrefix); }
@@ -135,8 +165,17 @@ ControlResponse handleControl(std::string_view method, std::string_view path, st
     }
     return methodNotAllowed(method, path);
   }
+  if (path == "/_sim/usage") {
+    if (method == "POST") return setUsage(body, state);
+    if (method == "GET") return showUsage(state);
+    if (method == "DELETE") {
+      state.usage_details = UsageDetails{};
+      return ok({{"cleared", true}});
+    }
+    return methodNotAllowed(method, path);
+  }
   return failure(404, "unknown control endpoint " + std::string(path) +
-                          " (known: /_sim/faults, /_sim/requests, /_sim/stats, /_sim/health)");
+                          " (known: /_sim/faults, /_sim/requests, /_sim/stats, /_sim/health, /_sim/usage)");
 }
 
 }  // namespace switchyard::sim

@@ -67,8 +67,14 @@ struct SimReply {
   std::vector<std::string> words;  // text pieces; one piece is one stream chunk and one token
   std::optional<SimToolCall> tool_call;  // set: the answer is this call (words empty)
   SimFinish finish = SimFinish::Stop;
-  std::uint64_t input_tokens = 0;
-  std::uint64_t output_tokens = 0;
+  std::uint64_t input_tokens = 0;   // the whole prompt, cache reads included (OpenAI's prompt_tokens)
+  std::uint64_t output_tokens = 0;  // the answer's own tokens (one a piece), reasoning not included
+  // Set through /_sim/usage: the part of input_tokens read from the provider's prompt cache, and
+  // tokens the model reasoned before answering (billed as output, on top of output_tokens). Each
+  // dialect reports them as its provider does (OpenAI and Gemini apart; Anthropic and Bedrock fold
+  // reasoning into their output count).
+  std::uint64_t cached_input_tokens = 0;
+  std::uint64_t reasoning_tokens = 0;
 };
 
 // Renders one streamed answer piece by piece; each call returns the bytes to send (already framed

@@ -42,6 +42,25 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// RFC 9110 token characters: what a header name may hold.
+bool isTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool isHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    if (!isTokenChar(c)) return false;
+  }
+  return true;
+}
+
+// One line of visible text: no CR, LF or NUL (they would split or end the header).
+bool isHeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 std::string fieldError(std::string_view field, std::string_view expected) {
   return "fault field \"" + std::string(field) + "\" must be " + std::string(expected);
 }
@@ -65,6 +84,24 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
   } else if (key == "body") {
     // A JSON value other than a string is taken as the body itself, serialized.
     fault.body = value.is_string() ? std::string(value.get_string()) : json::serialize(value);
+  } else if (key == "headers") {
+    // {"Name": "value" or a number, ...}: numbers are sent as their decimal text.
+    if (!value.is_object()) return fieldError(key, "an object of header names to values");
+    fault.headers.clear();
+    for (const auto& [name, header_value] : value.get_object()) {
+      std::string text;
+      if (header_value.is_string()) {
+        text = std::string(header_value.get_string());
+      } else if (auto number = nonNegativeInteger(header_value)) {
+        text = std::to_string(*number);
+      } else {
+        return fieldError(key, "an object whose values are strings or non-negative integers");
+      }
+      if (!isHeaderName(name) || !isHeaderValue(text)) {
+        return fieldError(key, "an object of header names (HTTP tokens) to one-line values");
+      }
+      fault.headers.emplace_back(std::string(name), std::move(text));
+    }
   } else if (key == "reset" || key == "hang" || key == "malformed" || key == "ok") {
     if (!value.is_bool()) return fieldError(key, "true or false");
     if (key == "reset") fault.reset = value.get_bool();
@@ -110,7 +147,7 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
     (key == "drip_ms" ? fault.drip_ms : fault.drip_bytes) = *number;
   } else {
     return "unknown fault field \"" + std::string(key) +
-           "\" (known: status, retry_after, body, reset, hang, delay_ms, token_delay_ms, "
+           "\" (known: status, retry_after, headers, body, reset, hang, delay_ms, token_delay_ms, "
            "stall_after, truncate_after, error_after, malformed_after, malformed, oversized_bytes, "
            "endless_event_after, keepalive_after, content_length_delta, extra_bytes, invalid_utf8_after, "
            "drip_ms, drip_bytes, ok)";
@@ -221,6 +258,11 @@ json::object faultToJson(const Fault& fault) {
   json::object out;
   if (fault.status) out["status"] = *fault.status;
   if (fault.retry_after) out["retry_after"] = *fault.retry_after;
+  if (!fault.headers.empty()) {
+    json::object headers;
+    for (const auto& [name, value] : fault.headers) headers[name] = value;
+    out["headers"] = std::move(headers);
+  }
   if (fault.body) out["body"] = *fault.body;
   if (fault.reset) out["reset"] = true;
   if (fault.hang) out["hang"] = true;

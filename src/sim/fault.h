@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace switchyard::sim {
@@ -18,6 +19,9 @@ struct Fault {
   std::optional<unsigned> status;           // answer with this HTTP status and an OpenAI error body
   std::optional<std::string> retry_after;   // Retry-After header value, sent verbatim
   std::optional<std::string> body;          // raw body replacing the OpenAI-shaped one
+  // Extra response header lines, sent as given on whatever the answer is (a provider's quota
+  // headers: x-ratelimit-*, anthropic-ratelimit-*). Names are HTTP tokens; values one line.
+  std::vector<std::pair<std::string, std::string>> headers;
   bool reset = false;                       // close with RST instead of answering
   bool hang = false;                        // never answer; hold the connection until the peer leaves
   bool malformed = false;                   // 200 with invalid JSON / a malformed SSE event

@@ -23,8 +23,10 @@ struct CompletionMeta {
 };
 
 struct Usage {
-  uint64_t prompt_tokens = 0;
-  uint64_t completion_tokens = 0;
+  uint64_t prompt_tokens = 0;      // cached tokens included
+  uint64_t completion_tokens = 0;  // reasoning tokens included
+  uint64_t cached_tokens = 0;      // prompt_tokens_details.cached_tokens
+  uint64_t reasoning_tokens = 0;   // completion_tokens_details.reasoning_tokens
 };
 
 // The OpenAI error object: {"error":{"message","type","param","code"}}; null when absent.

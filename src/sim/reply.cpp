@@ -51,7 +51,9 @@ boost::system::result<SimReply, SimError> replyFor(const SimChat& chat, const Si
   reply.created = static_cast<int64_t>(std::time(nullptr));
   reply.model = chat.model;
   reply.fingerprint = fingerprintFor(state.name);
-  reply.input_tokens = chat.prompt_tokens;
+  reply.input_tokens = chat.prompt_tokens + state.usage_details.cached_input_tokens;
+  reply.cached_input_tokens = state.usage_details.cached_input_tokens;
+  reply.reasoning_tokens = state.usage_details.reasoning_tokens;
   if (chat.prefill_text) {
     // Continue: the same voice gives the same whole answer, so a prefill that is its start leaves
     // exactly the rest to send (blanks and all); any other prefill gets the whole answer again, as a

@@ -24,6 +24,14 @@ struct HealthOverride {
   bool reset = false;   // or close with RST
 };
 
+// What /_sim/usage sets: every answer's prompt gains `cached_input_tokens` tokens read from the
+// provider's prompt cache, and its output `reasoning_tokens` tokens of reasoning (a thinking model's),
+// reported in each dialect's usage fields. Zero: the usage has neither.
+struct UsageDetails {
+  uint64_t cached_input_tokens = 0;
+  uint64_t reasoning_tokens = 0;
+};
+
 struct SimState {
   explicit SimState(std::string sim_name)
       : name(std::move(sim_name)), voice(name), random(std::random_device{}()) {}
@@ -37,6 +45,7 @@ struct SimState {
   RequestLog requests;
   SimStats stats;
   std::optional<HealthOverride> health;  // unset: the model lists answer normally
+  UsageDetails usage_details;
   std::mt19937_64 random;
 };
 

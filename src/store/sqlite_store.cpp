@@ -384,6 +384,13 @@ std::optional<std::string> SqliteStore::auditRecord(std::string_view request_id)
   return query.textAt(0);
 }
 
+bool SqliteStore::hasAudit(std::string_view request_id, std::int64_t time_ms) {
+  Bound query(db_, statement("SELECT 1 FROM audit WHERE request_id = ?1 AND time_ms = ?2 LIMIT 1"));
+  query.text(1, request_id);
+  query.integer(2, time_ms);
+  return query.step("looking up an audit record");
+}
+
 std::vector<std::string> SqliteStore::auditRecords(const AuditQuery& filter) {
   // One cached statement per combination of filters (16 at most); the time index serves them all.
   std::string sql = "SELECT json FROM audit WHERE 1";

@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
   std::vector<KeyRecord> keys() override;
   void appendAudit(std::span<const AuditRecord> records) override;
   std::optional<std::string> auditRecord(std::string_view request_id) override;
+  bool hasAudit(std::string_view request_id, std::int64_t time_ms) override;
   std::vector<std::string> auditRecords(const AuditQuery& query) override;
   std::vector<SpendTotal> spendSince(std::int64_t since_ms) override;
 

@@ -77,6 +77,8 @@ class Store {
   virtual void appendAudit(std::span<const AuditRecord> records) = 0;
   // The json of the record with that request id.
   virtual std::optional<std::string> auditRecord(std::string_view request_id) = 0;
+  // Whether a record with this request id and start (time_ms) is stored.
+  virtual bool hasAudit(std::string_view request_id, std::int64_t time_ms) = 0;
   // The jsons of the records matching every filter set in `query`, newest time_ms first.
   virtual std::vector<std::string> auditRecords(const AuditQuery& query) = 0;
   // The cost and tokens of every audit record with time_ms >= since_ms, summed overall, per key_id

@@ -68,14 +68,23 @@ StoreService::ThreadBuffer& StoreService::local() {
 
 void StoreService::recordAudit(AuditRecord record) {
   // Take a place first, so that the bound holds across threads without a shared lock.
-  if (pending_.fetch_add(1, std::memory_order_relaxed) >= settings_.max_pending) {
+  const std::size_t waiting = pending_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (waiting > settings_.max_pending) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  ThreadBuffer& buffer = local();
-  std::lock_guard lock(buffer.mutex);
-  buffer.records.push_back(std::move(record));
+  {
+    ThreadBuffer& buffer = local();
+    std::lock_guard lock(buffer.mutex);
+    buffer.records.push_back(std::move(record));
+  }
+  // Whichever thread fills a batch starts its commit; the record is in its buffer by now.
+  if (settings_.wake_batch > 0 && waiting % settings_.wake_batch == 0) {
+    boost::asio::post(io_, [this] {
+      if (!stopping_) commitPending();
+    });
+  }
 }
 
 void StoreService::schedule() {

@@ -7,7 +7,6 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import {
-  Gateway,
   Stack,
   TEST_TIMEOUT_MS,
   assertCleanStreamFrom,
@@ -139,18 +138,6 @@ function nonLoopbackIPv4() {
     }
   }
   return null;
-}
-
-// Restarts a gateway on the very same config file (so the same store beside it), with the
-// harness's own Child class, and registers it with the stack for cleanup.
-async function restartOnSameConfig(stack, gw) {
-  const ChildClass = gw.child.constructor;
-  const child = new ChildClass('gateway (restarted)', ['serve', '--config', gw.configPath]);
-  stack.children.push(child);
-  const addr = await child.waitListening();
-  const restarted = new Gateway(child, addr, gw.configPath);
-  assert.ok(await restarted.waitReady(), `restarted gateway ready\n${restarted.diagnostics()}`);
-  return restarted;
 }
 
 // Asserts that nothing the sim received (any header, the body) holds `secret`.
@@ -581,7 +568,7 @@ describe('admin keys API', { timeout: 120_000 }, () => {
     process.kill(pid, 'SIGKILL');
     const exit = await gw.child.exited;
     assert.equal(exit.signal, 'SIGKILL');
-    gw = await restartOnSameConfig(stack, gw);
+    gw = await stack.restart(gw);
     assertCompletionFrom(await gw.chat(chatBody('chat'), { headers: bearer(kept.key) }), 'A');
     assert.equal((await gw.chat(chatBody('other'), { headers: bearer(kept.key) })).status, 403);
     assertOpenAI401(await gw.chat(chatBody('chat'), { headers: bearer(disabled.key) }));

@@ -35,8 +35,10 @@ describe('retries and deadlines', { timeout: 120_000 }, () => {
           retry: { max_attempts: 3, backoff_base: '100ms', backoff_max: '200ms', retry_after_max: '10s' },
           timeouts: { attempt: '2s', total: '10s' },
         },
+        // A target of its own: its Retry-After: 5 keeps it demoted for 5 s (quota demotion), which
+        // must not reorder the other routes' plans.
         solo_capped: {
-          targets: ['a/model-a'],
+          targets: ['a/model-capped'],
           retry: { max_attempts: 2, backoff_base: '10ms', backoff_max: '50ms', retry_after_max: '300ms' },
           timeouts: { attempt: '2s', total: '10s' },
         },

@@ -30,7 +30,9 @@ describe('same-target retry', { timeout: 120_000 }, () => {
       routes: {
         default_order: route({}),
         once: route({ same_target: 1 }),
-        twice: route({ same_target: 2, same_target_wait_max: '1s' }),
+        // Targets of its own: its Retry-After tests keep a target demoted for seconds (quota
+        // demotion), which must not reorder the other routes' plans.
+        twice: { ...route({ same_target: 2, same_target_wait_max: '1s' }), targets: ['a/model-twice', 'b/model-twice'] },
         tight: { ...route({ same_target: 3, max_attempts: 2 }) },
       },
     });

@@ -88,8 +88,8 @@ canonical::Usage usageOf(const json::object& usage_metadata) {
   canonical::Usage usage;
   usage.input_tokens =
       intAt(usage_metadata, "promptTokenCount") + intAt(usage_metadata, "toolUsePromptTokenCount");
-  usage.output_tokens =
-      intAt(usage_metadata, "candidatesTokenCount") + intAt(usage_metadata, "thoughtsTokenCount");
+  usage.reasoning_tokens = intAt(usage_metadata, "thoughtsTokenCount");
+  usage.output_tokens = intAt(usage_metadata, "candidatesTokenCount") + usage.reasoning_tokens;
   usage.cache_read_tokens = intAt(usage_metadata, "cachedContentTokenCount");
   return usage;
 }

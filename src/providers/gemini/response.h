@@ -18,8 +18,9 @@ bool decodeGenerateContent(std::string_view body, canonical::Arena& arena, canon
 // SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII, IMAGE_SAFETY... -> ContentFilter.
 canonical::FinishReason finishReasonOf(std::string_view reason, bool called_functions);
 
-// usageMetadata: prompt (+ tool-use prompt) tokens in, candidate + thought tokens out, cached
-// content tokens as cache reads (already part of promptTokenCount).
+// usageMetadata: prompt (+ tool-use prompt) tokens in, candidate + thought tokens out (thoughts kept
+// apart as reasoning tokens too), cached content tokens as cache reads (already part of
+// promptTokenCount).
 canonical::Usage usageOf(const boost::json::object& usage_metadata);
 
 // Gemini 2.x sends no function call ids; OpenAI and Anthropic clients need one to answer the call.

@@ -34,11 +34,14 @@ std::string_view stopReasonOf(SimFinish finish) {
   return "end_turn";
 }
 
-json::object messageUsage(std::uint64_t input_tokens, std::uint64_t output_tokens) {
+// Anthropic reports cache reads apart from input_tokens, and counts thinking in output_tokens.
+std::uint64_t uncachedInput(const SimReply& reply) { return reply.input_tokens - reply.cached_input_tokens; }
+
+json::object messageUsage(const SimReply& reply, std::uint64_t output_tokens) {
   return json::object{
-      {"input_tokens", input_tokens},
+      {"input_tokens", uncachedInput(reply)},
       {"cache_creation_input_tokens", 0},
-      {"cache_read_input_tokens", 0},
+      {"cache_read_input_tokens", reply.cached_input_tokens},
       {"cache_creation", json::object{{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}}},
       {"output_tokens", output_tokens},
       {"service_tier", "standard"},
@@ -55,7 +58,7 @@ json::object message(const SimReply& reply, json::array content, json::value sto
       {"content", std::move(content)},
       {"stop_reason", std::move(stop_reason)},
       {"stop_sequence", nullptr},
-      {"usage", messageUsage(reply.input_tokens, output_tokens)},
+      {"usage", messageUsage(reply, output_tokens)},
   };
 }
 
@@ -129,10 +132,10 @@ class AnthropicStream final : public SimStream {
                  json::object{{"type", "message_delta"},
                               {"delta", json::object{{"stop_reason", stopReasonOf(reply.finish)},
                                                      {"stop_sequence", nullptr}}},
-                              {"usage", json::object{{"input_tokens", reply.input_tokens},
+                              {"usage", json::object{{"input_tokens", uncachedInput(reply)},
                                                      {"cache_creation_input_tokens", 0},
-                                                     {"cache_read_input_tokens", 0},
-                                                     {"output_tokens", reply.output_tokens}}}});
+                                                     {"cache_read_input_tokens", reply.cached_input_tokens},
+                                                     {"output_tokens", reply.output_tokens + reply.reasoning_tokens}}}});
     out += event("message_stop", json::object{{"type", "message_stop"}});
     return out;
   }
@@ -201,7 +204,7 @@ std::string completionJson(const SimReply& reply) {
     content.push_back(json::object{{"type", "text"}, {"text", text}});
   }
   return json::serialize(message(reply, std::move(content), json::string(stopReasonOf(reply.finish)),
-                                 reply.output_tokens));
+                                 reply.output_tokens + reply.reasoning_tokens));
 }
 
 std::unique_ptr<SimStream> makeStream(const SimReply&) { return std::make_unique<AnthropicStream>(); }

@@ -41,10 +41,18 @@ std::uint64_t latencyOf(const SimReply& reply) {
   return kLatencyBaseMs + kLatencyPerTokenMs * reply.output_tokens;
 }
 
+// Bedrock reports cache reads apart from inputTokens (and only when the prompt cache was read), and
+// counts reasoning in outputTokens.
 json::object usageOf(const SimReply& reply) {
-  return json::object{{"inputTokens", reply.input_tokens},
-                      {"outputTokens", reply.output_tokens},
-                      {"totalTokens", reply.input_tokens + reply.output_tokens}};
+  const std::uint64_t output = reply.output_tokens + reply.reasoning_tokens;
+  json::object usage{{"inputTokens", reply.input_tokens - reply.cached_input_tokens},
+                     {"outputTokens", output},
+                     {"totalTokens", reply.input_tokens + output}};
+  if (reply.cached_input_tokens != 0) {
+    usage["cacheReadInputTokens"] = reply.cached_input_tokens;
+    usage["cacheWriteInputTokens"] = 0;
+  }
+  return usage;
 }
 
 json::value toolInput(const SimToolCall& call) {

@@ -64,13 +64,24 @@ std::string_view finishReasonOf(SimFinish finish) {
   return finish == SimFinish::Length ? "MAX_TOKENS" : "STOP";
 }
 
-json::object usageMetadata(std::uint64_t prompt_tokens, std::uint64_t candidate_tokens) {
-  return json::object{
+// Gemini counts cached content in promptTokenCount (and says how much in cachedContentTokenCount)
+// and thoughts apart from candidatesTokenCount (thoughtsTokenCount); both only when there are any.
+json::object usageMetadata(const SimReply& reply, std::uint64_t candidate_tokens) {
+  const std::uint64_t prompt_tokens = reply.input_tokens;
+  json::object usage{
       {"promptTokenCount", prompt_tokens},
       {"candidatesTokenCount", candidate_tokens},
-      {"totalTokenCount", prompt_tokens + candidate_tokens},
-      {"promptTokensDetails", json::array{json::object{{"modality", "TEXT"}, {"tokenCount", prompt_tokens}}}},
+      {"totalTokenCount", prompt_tokens + candidate_tokens + reply.reasoning_tokens},
   };
+  if (reply.cached_input_tokens != 0) usage["cachedContentTokenCount"] = reply.cached_input_tokens;
+  usage["promptTokensDetails"] =
+      json::array{json::object{{"modality", "TEXT"}, {"tokenCount", prompt_tokens}}};
+  if (reply.cached_input_tokens != 0) {
+    usage["cacheTokensDetails"] =
+        json::array{json::object{{"modality", "TEXT"}, {"tokenCount", reply.cached_input_tokens}}};
+  }
+  if (reply.reasoning_tokens != 0) usage["thoughtsTokenCount"] = reply.reasoning_tokens;
+  return usage;
 }
 
 json::object functionCallPart(const SimToolCall& call) {
@@ -91,7 +102,7 @@ json::object responseObject(const SimReply& reply, json::array parts, std::strin
   candidate["index"] = 0;
   return json::object{
       {"candidates", json::array{std::move(candidate)}},
-      {"usageMetadata", usageMetadata(reply.input_tokens, candidate_tokens)},
+      {"usageMetadata", usageMetadata(reply, candidate_tokens)},
       {"modelVersion", reply.model},
       {"responseId", reply.id},
   };

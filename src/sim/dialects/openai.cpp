@@ -22,6 +22,12 @@ std::string_view finishReasonOf(SimFinish finish) {
   return kFinishStop;
 }
 
+// OpenAI counts cache reads in prompt_tokens and reasoning in completion_tokens, and details both.
+Usage usageOf(const SimReply& reply) {
+  return Usage{reply.input_tokens, reply.output_tokens + reply.reasoning_tokens, reply.cached_input_tokens,
+               reply.reasoning_tokens};
+}
+
 CompletionMeta metaOf(const SimReply& reply) {
   return {reply.id, reply.created, reply.model, reply.fingerprint};
 }
@@ -37,7 +43,7 @@ class OpenAiStream final : public SimStream {
   std::string toolCall(const SimToolCall& call) override { return chunks_.toolCall(call); }
   std::string finish(const SimReply& reply) override {
     std::string tail = sseEvent(chunks_.finish(finishReasonOf(reply.finish)));
-    if (include_usage_) tail += sseEvent(chunks_.usage(Usage{reply.input_tokens, reply.output_tokens}));
+    if (include_usage_) tail += sseEvent(chunks_.usage(usageOf(reply)));
     tail += kSseDone;
     return tail;
   }
@@ -85,7 +91,7 @@ class OpenAiDialect final : public SimDialect {
     std::string content;
     for (const auto& word : reply.words) content += word;
     return completionJson(metaOf(reply), content, finishReasonOf(reply.finish),
-                          Usage{reply.input_tokens, reply.output_tokens},
+                          usageOf(reply),
                           reply.tool_call ? &*reply.tool_call : nullptr);
   }
 

@@ -40,8 +40,9 @@ void appendUsage(std::string& out, const canonical::Usage& usage) {
   appendInt(out, usage.input_tokens + usage.output_tokens);
   out.append(R"(,"prompt_tokens_details":{"cached_tokens":)");
   appendInt(out, usage.cache_read_tokens);
-  out.append(R"(,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,)"
-             R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})");
+  out.append(R"(,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":)");
+  appendInt(out, usage.reasoning_tokens);
+  out.append(R"(,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})");
 }
 
 std::string randomId(std::string_view prefix, std::size_t length) {

@@ -11,8 +11,8 @@ namespace switchyard::surfaces::openai::wire {
 
 // OpenAI's finish_reason for a canonical one (a matched stop sequence is "stop" too).
 std::string_view finishReasonName(canonical::FinishReason finish);
-// The usage object as api.openai.com writes it, with the detail objects zero-filled where the
-// canonical usage has no figure (audio, reasoning and prediction tokens).
+// The usage object as api.openai.com writes it: cached and reasoning tokens from the canonical
+// usage, the other details (audio and prediction tokens), which it has no figure for, zero.
 void appendUsage(std::string& out, const canonical::Usage& usage);
 // `prefix` + random alphanumerics, for ids the upstream did not give ("chatcmpl-...", "call_...").
 std::string randomId(std::string_view prefix, std::size_t length);

@@ -717,6 +717,17 @@ export class Stack {
     return gateway;
   }
 
+  // Starts a gateway again on the very same config file (so the same store beside it), e.g. after
+  // a kill -9 of `gw`.
+  async restart(gw) {
+    const child = new Child('gateway (restarted)', ['serve', '--config', gw.configPath]);
+    this.children.push(child);
+    const addr = await child.waitListening();
+    const restarted = new Gateway(child, addr, gw.configPath);
+    if (!(await restarted.waitReady())) throw new Error(`restarted gateway not ready\n${restarted.diagnostics()}`);
+    return restarted;
+  }
+
   async stop() {
     await Promise.all(this.children.map((c) => c.stop()));
     this.children = [];

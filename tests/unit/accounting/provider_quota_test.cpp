@@ -23,6 +23,18 @@ ProviderQuota parse(const std::map<std::string, std::string>& headers, SystemTim
       now);
 }
 
+TEST(QuotaHeaderIndex, FindsEveryQuotaHeaderInAnyCaseAndNothingElse) {
+  for (std::size_t i = 0; i < kQuotaHeaderNames.size(); ++i) EXPECT_EQ(quotaHeaderIndex(kQuotaHeaderNames[i]), i);
+  EXPECT_EQ(quotaHeaderIndex("X-RateLimit-Remaining-Requests"), 1u);
+  EXPECT_EQ(quotaHeaderIndex("Retry-After"), 12u);
+  EXPECT_EQ(quotaHeaderIndex("Anthropic-Ratelimit-Tokens-Reset"), 11u);
+  for (const char* other : {"x-request-id", "content-type", "anthropic-organization-id", "retry-after-s",
+                            "x-ratelimit-remaining", "x-ratelimit-remaining-requests2", "", "r",
+                            "anthropic-ratelimit-input-tokens-remaining"}) {
+    EXPECT_EQ(quotaHeaderIndex(other), std::nullopt) << other;
+  }
+}
+
 TEST(ResetDuration, ReadsGoDurationsAsOpenAiWritesThem) {
   EXPECT_EQ(parseResetDuration("1s"), 1s);
   EXPECT_EQ(parseResetDuration("6m0s"), 6min);

@@ -105,6 +105,29 @@ TEST(BedrockSimDialect, CompletionIsWrittenAsBedrockWritesIt) {
       R"("stopReason":"max_tokens","usage":{"inputTokens":4,"outputTokens":2,"totalTokens":6}})");
 }
 
+// Cache reads apart from inputTokens (only when there are any), reasoning inside outputTokens, as
+// Bedrock reports them; the codec adds the cache reads back into the canonical prompt.
+TEST(BedrockSimDialect, CacheReadsAreReportedApartAndDecodeIntoThePrompt) {
+  SimReply reply;
+  reply.words = {"Hello ", "there."};
+  reply.input_tokens = 10;
+  reply.output_tokens = 2;
+  reply.cached_input_tokens = 6;
+  reply.reasoning_tokens = 3;
+  const std::string body = bedrockDialect().completion(reply);
+  EXPECT_NE(body.find(R"("usage":{"inputTokens":4,"outputTokens":5,"totalTokens":15,)"
+                      R"("cacheReadInputTokens":6,"cacheWriteInputTokens":0})"),
+            std::string::npos)
+      << body;
+  canonical::Arena arena;
+  canonical::ChatResponse response(arena);
+  std::string why;
+  ASSERT_TRUE(providers::bedrock::testing::haikuCodec()->decodeResponse(body, arena, response, why)) << why;
+  EXPECT_EQ(response.usage.input_tokens, 10);
+  EXPECT_EQ(response.usage.cache_read_tokens, 6);
+  EXPECT_EQ(response.usage.output_tokens, 5);
+}
+
 TEST(BedrockSimDialect, ToolCallCompletionDecodesThroughTheGateway) {
   SimReply reply;
   reply.tool_call = SimToolCall{"tooluse_x", "lookup", R"({"input":"Weather?"})"};

@@ -36,6 +36,14 @@ TEST(DecodeTest, UsageCountsToolPromptsCacheReadsAndMaxTokens) {
   expectSameJson(decodeGolden("decode_usage"), readGolden("decode_usage.canonical.json"));
 }
 
+TEST(DecodeTest, ThoughtTokensAreOutputAndKeptApartAsReasoning) {
+  const auto usage = usageOf(boost::json::parse(readGolden("decode_usage.gemini.json")).at("usageMetadata").as_object());
+  EXPECT_EQ(usage.input_tokens, 2030);
+  EXPECT_EQ(usage.cache_read_tokens, 1500);
+  EXPECT_EQ(usage.output_tokens, 20);
+  EXPECT_EQ(usage.reasoning_tokens, 4);
+}
+
 TEST(DecodeTest, FinishReasonsMapToCanonical) {
   using canonical::FinishReason;
   EXPECT_EQ(finishReasonOf("STOP", false), FinishReason::EndTurn);

@@ -144,6 +144,32 @@ TEST(SimDialectTest, UnaryAnswerIsShapedLikeGeminiAndDecodes) {
       "content":[{"type":"tool_call","id":"call_simId_0","name":"get_weather","arguments":{"input":"Paris?"}}]})");
 }
 
+// Cache reads (inside promptTokenCount) and thoughts (apart from candidatesTokenCount), as Gemini
+// reports them; the codec keeps them apart in the canonical usage.
+TEST(SimDialectTest, CachedAndThoughtTokensAreReportedAndKeptApart) {
+  sim::SimReply reply = textReply();
+  reply.input_tokens = 10;
+  reply.cached_input_tokens = 6;
+  reply.reasoning_tokens = 5;
+  const auto body = dialect().completion(reply);
+  const auto usage = boost::json::parse(body).at("usageMetadata");
+  EXPECT_EQ(usage.at("promptTokenCount"), 10);
+  EXPECT_EQ(usage.at("cachedContentTokenCount"), 6);
+  EXPECT_EQ(usage.at("candidatesTokenCount"), 3);
+  EXPECT_EQ(usage.at("thoughtsTokenCount"), 5);
+  EXPECT_EQ(usage.at("totalTokenCount"), 18);
+
+  canonical::Arena arena;
+  canonical::ChatResponse response(arena);
+  std::string why;
+  const auto codec = makeGeminiCodec(testing::geminiProvider(), "gemini-2.5-flash");
+  ASSERT_TRUE(codec->decodeResponse(body, arena, response, why)) << why;
+  EXPECT_EQ(response.usage.input_tokens, 10);
+  EXPECT_EQ(response.usage.cache_read_tokens, 6);
+  EXPECT_EQ(response.usage.output_tokens, 8);
+  EXPECT_EQ(response.usage.reasoning_tokens, 5);
+}
+
 std::string renderStream(const sim::SimReply& reply) {
   sim::SimChat chat;
   chat.stream = true;

@@ -48,6 +48,25 @@ TEST(OpenAiResponse, DecodesUsageFinishAndRefusals) {
   EXPECT_EQ(refusal.finish, canonical::FinishReason::ContentFilter);
 }
 
+// Cache reads and reasoning tokens reach the client's usage details, whichever provider reported
+// them (a Gemini or OpenAI upstream); the other details stay zero.
+TEST(OpenAiResponse, RendersCachedAndReasoningTokens) {
+  canonical::Arena arena;
+  canonical::ChatResponse response(arena);
+  response.id = "chatcmpl-x";
+  response.created = 1;
+  response.usage = {.input_tokens = 12, .output_tokens = 9, .cache_read_tokens = 5, .reasoning_tokens = 4};
+  std::string out;
+  surfaces::openai::renderChatCompletion(response, out);
+  const auto usage = boost::json::parse(out).at("usage");
+  EXPECT_EQ(usage.at("prompt_tokens"), 12);
+  EXPECT_EQ(usage.at("completion_tokens"), 9);
+  EXPECT_EQ(usage.at("total_tokens"), 21);
+  EXPECT_EQ(usage.at("prompt_tokens_details").at("cached_tokens"), 5);
+  EXPECT_EQ(usage.at("completion_tokens_details").at("reasoning_tokens"), 4);
+  EXPECT_EQ(usage.at("completion_tokens_details").at("audio_tokens"), 0);
+}
+
 TEST(OpenAiResponse, MapsEveryFinishReason) {
   const std::pair<std::string, canonical::FinishReason> cases[] = {
       {"stop", canonical::FinishReason::EndTurn},

@@ -121,6 +121,28 @@ TEST(ControlApi, BadHealthOverrideIsA400AndKeepsThePreviousOne) {
   EXPECT_EQ(handleControl("PUT", "/_sim/health", "", state).status, 405u);
 }
 
+TEST(ControlApi, UsageDetailsAreSetShownAndCleared) {
+  SimState state("sim");
+  EXPECT_EQ(handleControl("GET", "/_sim/usage", "", state).body, R"({"cached_input_tokens":0,"reasoning_tokens":0})");
+  const auto set = handleControl("POST", "/_sim/usage", R"({"cached_input_tokens":4,"reasoning_tokens":2})", state);
+  EXPECT_EQ(set.status, 200u);
+  EXPECT_EQ(set.body, R"({"cached_input_tokens":4,"reasoning_tokens":2})");
+  EXPECT_EQ(state.usage_details.cached_input_tokens, 4u);
+  EXPECT_EQ(state.usage_details.reasoning_tokens, 2u);
+  // A field left out is 0: the body replaces what was set.
+  handleControl("POST", "/_sim/usage", R"({"reasoning_tokens":7})", state);
+  EXPECT_EQ(state.usage_details.cached_input_tokens, 0u);
+  EXPECT_EQ(state.usage_details.reasoning_tokens, 7u);
+  for (const char* bad : {"{", "[]", R"({"cached_input_tokens":-1})", R"({"reasoning_tokens":"2"})",
+                          R"({"cached_tokens":3})"}) {
+    EXPECT_EQ(handleControl("POST", "/_sim/usage", bad, state).status, 400u) << bad;
+  }
+  EXPECT_EQ(state.usage_details.reasoning_tokens, 7u);
+  EXPECT_EQ(handleControl("DELETE", "/_sim/usage", "", state).status, 200u);
+  EXPECT_EQ(state.usage_details.reasoning_tokens, 0u);
+  EXPECT_EQ(handleControl("PUT", "/_sim/usage", "", state).status, 405u);
+}
+
 TEST(ControlApi, OnlySimPathsAreControlTargets) {
   EXPECT_TRUE(isControlTarget("/_sim/faults"));
   EXPECT_FALSE(isControlTarget("/v1/chat/completions"));

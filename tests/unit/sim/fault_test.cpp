@@ -102,6 +102,23 @@ TEST(Fault, RejectsTyposAndWrongTypesWithTheFieldName) {
   EXPECT_NE(errorOf(R"({"retry_after":true})").find("retry_after"), std::string::npos);
 }
 
+TEST(Fault, ExtraHeadersAreKeptInOrderOnANormalAnswer) {
+  const Fault fault = parsed(R"({"headers":{"x-ratelimit-remaining-requests":"1","x-ratelimit-limit-requests":100}})");
+  using Header = std::pair<std::string, std::string>;
+  const std::vector<Header> expected = {{"x-ratelimit-remaining-requests", "1"}, {"x-ratelimit-limit-requests", "100"}};
+  EXPECT_EQ(fault.headers, expected);
+  EXPECT_FALSE(fault.isNormal());
+  EXPECT_FALSE(fault.answersWithError());
+}
+
+TEST(Fault, RefusesHeadersThatWouldBreakTheResponse) {
+  EXPECT_NE(errorOf(R"({"headers":"x-a: 1"})").find("headers"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"headers":{"x a":"1"}})").find("headers"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"headers":{"":"1"}})").find("headers"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"headers":{"x-a":"1\r\nx-b: 2"}})").find("headers"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"headers":{"x-a":true}})").find("headers"), std::string::npos);
+}
+
 TEST(Fault, RejectsWhatIsNotAnObject) {
   EXPECT_FALSE(parseFaultText("[]"));
   EXPECT_FALSE(parseFaultText("503"));
@@ -151,7 +168,8 @@ TEST(Fault, ScheduleErrorNamesTheBadToken) {
 TEST(Fault, JsonFormReadsBackIntoTheSameFault) {
   const Fault fault = parsed(
       R"({"status":429,"retry_after":"3","body":"b","reset":true,"hang":true,"malformed":true,)"
-      R"("delay_ms":1,"token_delay_ms":2,"stall_after":3,"truncate_after":0})");
+      R"("delay_ms":1,"token_delay_ms":2,"stall_after":3,"truncate_after":0,)"
+      R"("headers":{"anthropic-ratelimit-requests-remaining":"0","retry-after-ms":"20"}})");
   auto again = parseFault(boost::json::value(faultToJson(fault)));
   ASSERT_TRUE(again) << again.error();
   EXPECT_EQ(*again, fault);

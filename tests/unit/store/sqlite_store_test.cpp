@@ -1,4 +1,5 @@
 #include "store/sqlite_store.h"
+#include "../support/temp_dir.h"
 
 #include <stdlib.h>
 
@@ -19,20 +20,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// A fresh directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sy-store-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using switchyard::testing::TempDir;
 
 KeyRecord fullKey() {
   return KeyRecord{.id = "key_00112233445566aa",

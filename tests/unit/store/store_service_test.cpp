@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "store/sqlite_store.h"
+#include "../support/temp_dir.h"
 
 namespace switchyard::store {
 namespace {
@@ -28,19 +29,7 @@ using ::testing::Optional;
 // Long enough that only flush(), run() and the destructor commit within a test.
 constexpr std::chrono::milliseconds kNever = std::chrono::hours(1);
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sy-store-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using switchyard::testing::TempDir;
 
 AuditRecord audit(const std::string& id) {
   return AuditRecord{.request_id = id, .time_ms = 1000, .route = "chat", .outcome = "ok",
@@ -85,6 +74,7 @@ class FlakyStore final : public Store {
     state_->records.insert(state_->records.end(), records.begin(), records.end());
   }
   std::optional<std::string> auditRecord(std::string_view) override { return std::nullopt; }
+  bool hasAudit(std::string_view, std::int64_t) override { return false; }
   std::vector<std::string> auditRecords(const AuditQuery&) override { return {}; }
   std::vector<SpendTotal> spendSince(std::int64_t) override { return {}; }
 
@@ -109,6 +99,19 @@ TEST(StoreService, RecordsFromSeveralThreadsAreAllCommittedAfterFlush) {
   service.flush();
   EXPECT_EQ(auditCount(service), std::size_t{kThreads * kRecords});
   EXPECT_EQ(service.droppedAudit(), 0u);
+}
+
+TEST(StoreService, AFullBatchIsCommittedWithoutWaitingForTheInterval) {
+  // Under load the store commits every wake_batch records: short commits, not one a whole
+  // interval long that stalls the workers sharing its core.
+  auto state = std::make_shared<FlakyState>();
+  StoreService service(std::make_unique<FlakyStore>(state), {.flush_interval = std::chrono::hours(1), .wake_batch = 8});
+  for (int i = 0; i < 8; ++i) service.recordAudit(audit("r" + std::to_string(i)));
+  for (int i = 0; i < 1000 && state->commits.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(state->commits.load(), 1);
+  for (int i = 0; i < 7; ++i) service.recordAudit(audit("s" + std::to_string(i)));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(state->commits.load(), 1) << "fewer than a batch waits for the interval";
 }
 
 TEST(StoreService, RunReturnsTheValueAndResumesOnTheCallersThread) {
