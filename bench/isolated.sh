@@ -213,6 +213,21 @@ routes:
   bench-translated: {targets: [up-anthropic/claude-haiku-4-5]}
   bench-translated-stream: {targets: [up-anthropic-stream/claude-haiku-4-5]}
 EOF
+# The same with budgets on (a gateway and a route budget far from their limits, the targets priced): every
+# request reserves before its attempt and settles after it, and journals what it cost.
+{
+  cat "$W/sy.yaml"
+  cat <<EOF
+budgets:
+  gateway: {usd_per_day: 1000000}
+  routes: {bench: {usd_per_day: 1000000}, bench-stream: {usd_per_day: 1000000}}
+EOF
+} | sed -e 's|bench: {targets: \[up/gpt-4o-mini\]}|bench: {targets: [{target: up/gpt-4o-mini, price: {input: 0.15, output: 0.6}}]}|' \
+        -e 's|bench-stream: {targets: \[up-stream/gpt-4o-mini\]}|bench-stream: {targets: [{target: up-stream/gpt-4o-mini, price: {input: 0.15, output: 0.6}}]}|' \
+        >"$W/sy-budget.yaml"
+grep -q 'price: {input: 0.15' "$W/sy-budget.yaml" || die "could not price the budget config's targets"
+"$BIN" check --config "$W/sy-budget.yaml" >"$W/sy-check.log" 2>&1 \
+  || { cat "$W/sy-check.log" >&2; die "switchyard check rejected the generated budget config"; }
 "$BIN" check --config "$W/sy.yaml" >"$W/sy-check.log" 2>&1 \
   || { cat "$W/sy-check.log" >&2; die "switchyard check rejected the generated config"; }
 
@@ -274,12 +289,12 @@ start_nginx() {  # start_nginx DIR PORT CPU NAME; sets STARTED (master PID) and 
   PIDS+=("$WORKER")
 }
 SY_PID=""
-start_switchyard() {  # start_switchyard NAME [serve options...]; env SY_PRELOAD=1 for the allocation counter
+start_switchyard() {  # start_switchyard NAME [serve options...]; env SY_PRELOAD=1 for the allocation counter, SY_CONFIG=FILE
   local name="$1"; shift
   local pre=()
   [ "${SY_PRELOAD:-0}" = 1 ] && pre=(env "ALLOC_COUNT_FILE=$W/alloc.counts" "LD_PRELOAD=$W/alloc_count.so")
   # >> (O_APPEND): the request log is truncated after every measured run without leaving a sparse file.
-  taskset -c "$PROXY_CPU" "${pre[@]}" "$BIN" serve --config "$W/sy.yaml" "$@" >>"$W/sy-$name.log" 2>&1 9>&- &
+  taskset -c "$PROXY_CPU" "${pre[@]}" "$BIN" serve --config "${SY_CONFIG:-$W/sy.yaml}" "$@" >>"$W/sy-$name.log" 2>&1 9>&- &
   SY_PID=$!; PIDS+=("$SY_PID")
   wait_http "http://127.0.0.1:$SP/healthz" "$SY_PID" "switchyard ($name)"
 }
@@ -392,7 +407,7 @@ ANY_ERRORS=0
 # ---------------------------------------------------------------------------------------------------
 # The runs.
 # ---------------------------------------------------------------------------------------------------
-declare -A WHO_NAME=([nginx]="nginx proxy_pass" [sy]="switchyard" [sy-quiet]="switchyard, log off"
+declare -A WHO_NAME=([nginx]="nginx proxy_pass" [sy]="switchyard" [sy-quiet]="switchyard, log off" [sy-budget]="switchyard, budgets on"
   [rate-direct]=direct [rate-nginx]="nginx proxy_pass" [rate-sy]=switchyard)
 RUN_OUT="$W/runs.txt"; : >"$RUN_OUT"
 for ((run = 1; run <= RUNS; run++)); do
@@ -402,6 +417,10 @@ for ((run = 1; run <= RUNS; run++)); do
   start_switchyard log; verify_switchyard
   for m in "${MODES[@]}"; do measure "$run" sy "$m" "$(url_for switchyard "$m")" "$SY_PID"; done
   for m in ns st; do rate "$run" rate-sy "$m" "$(url_for switchyard "$m")"; done
+  stop_switchyard
+  log "run $run/$RUNS: closed loop, switchyard with budgets on (request log on)"
+  SY_CONFIG="$W/sy-budget.yaml" start_switchyard budget; verify_switchyard
+  for m in ns st; do measure "$run" sy-budget "$m" "$(url_for switchyard "$m")" "$SY_PID"; done
   stop_switchyard
   log "run $run/$RUNS: closed loop, switchyard --log-level warn"
   start_switchyard quiet --log-level warn; verify_switchyard
@@ -421,7 +440,7 @@ for ((run = 1; run <= RUNS; run++)); do
     echo
     echo "== run $run/$RUNS"
     printf '%-22s %-18s %9s %11s %6s %8s %8s %7s %8s\n' proxy mode req/s "cpu us/req" "core%" "p50 ms" "p99 ms" non-2xx sock-err
-    for who in nginx sy sy-quiet; do for m in "${MODES[@]}"; do
+    for who in nginx sy sy-quiet sy-budget; do for m in "${MODES[@]}"; do
       k="$run|$who|$m"; [ -n "${R[$k|rps]:-}" ] || continue
       printf '%-22s %-18s %9s %11s %6s %8s %8s %7s %8s\n' "${WHO_NAME[$who]}" "${LABEL[$m]}" "${R[$k|rps]}" "${R[$k|cpu_us]}" \
         "${R[$k|core]}" "$(ms "${R[$k|p50]}")" "$(ms "${R[$k|p99]}")" "${R[$k|non2xx]}" "${R[$k|sockerr]}"
@@ -430,6 +449,10 @@ for ((run = 1; run <= RUNS; run++)); do
       printf '  switchyard / nginx, %-12s req/s %sx, cpu/req %sx (log on); req/s %sx, cpu/req %sx (log off)\n' "${LABEL[$m]}:" \
         "$(ratio "${R[$run|sy|$m|rps]}" "${R[$run|nginx|$m|rps]}")" "$(ratio "${R[$run|sy|$m|cpu_us]}" "${R[$run|nginx|$m|cpu_us]}")" \
         "$(ratio "${R[$run|sy-quiet|$m|rps]}" "${R[$run|nginx|$m|rps]}")" "$(ratio "${R[$run|sy-quiet|$m|cpu_us]}" "${R[$run|nginx|$m|cpu_us]}")"
+    done
+    for m in ns st; do
+      printf '  switchyard budgets on / off, %-12s req/s %sx, cpu/req %sx\n' "${LABEL[$m]}:" \
+        "$(ratio "${R[$run|sy-budget|$m|rps]}" "${R[$run|sy|$m|rps]}")" "$(ratio "${R[$run|sy-budget|$m|cpu_us]}" "${R[$run|sy|$m|cpu_us]}")"
     done
     echo "fixed rate (~1,000 req/s)"
     printf '%-22s %-18s %9s %8s %8s %14s %7s %8s\n' path mode req/s "p50 ms" "p99 ms" "added p50 ms" non-2xx sock-err
@@ -465,7 +488,7 @@ TABLES="$W/tables.md"
   echo
   echo "| proxy | mode | req/s | CPU µs per request | p50 ms | p99 ms | non-2xx |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
-  for who in nginx sy sy-quiet; do for m in "${MODES[@]}"; do
+  for who in nginx sy sy-quiet sy-budget; do for m in "${MODES[@]}"; do
     [ -n "${R[1|$who|$m|rps]:-}" ] || continue
     echo "| ${WHO_NAME[$who]} | ${LABEL[$m]} | $(per_run 'echo "${R[$r|'"$who|$m"'|rps]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|cpu_us]}"') | $(per_run 'ms "${R[$r|'"$who|$m"'|p50]}"') | $(per_run 'ms "${R[$r|'"$who|$m"'|p99]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|non2xx]}"') |"
   done; done
@@ -474,6 +497,14 @@ TABLES="$W/tables.md"
   echo "| --- | --- | --- | --- | --- |"
   for m in ns st long; do
     echo "| ${LABEL[$m]} | $(per_run 'ratio "${R[$r|sy|'"$m"'|rps]}" "${R[$r|nginx|'"$m"'|rps]}"')x | $(per_run 'ratio "${R[$r|sy|'"$m"'|cpu_us]}" "${R[$r|nginx|'"$m"'|cpu_us]}"')x | $(per_run 'ratio "${R[$r|sy-quiet|'"$m"'|rps]}" "${R[$r|nginx|'"$m"'|rps]}"')x | $(per_run 'ratio "${R[$r|sy-quiet|'"$m"'|cpu_us]}" "${R[$r|nginx|'"$m"'|cpu_us]}"')x |"
+  done
+  echo
+  echo "Budgets on (a gateway and a route budget, priced targets: reserve, settle and journal per request) against the default config, same run:"
+  echo
+  echo "| mode | req/s, budgets on / off | CPU per request, budgets on / off |"
+  echo "| --- | --- | --- |"
+  for m in ns st; do
+    echo "| ${LABEL[$m]} | $(per_run 'ratio "${R[$r|sy-budget|'"$m"'|rps]}" "${R[$r|sy|'"$m"'|rps]}"')x | $(per_run 'ratio "${R[$r|sy-budget|'"$m"'|cpu_us]}" "${R[$r|sy|'"$m"'|cpu_us]}"')x |"
   done
   echo
   echo "Fixed rate, ~1,000 req/s ($RATE_CONN connections x ${RATE_DELAY_MS} ms delay), ${DUR} s; added p50 = proxy minus direct:"
