@@ -44,7 +44,7 @@ static_assert(sizeof(Slot) == kSlotBytes && alignof(Slot) >= std::atomic_ref<std
 template <std::size_t N>
 bool put(char (&field)[N], std::uint8_t& length, std::string_view text) {
   const std::size_t n = std::min(text.size(), N);
-  std::memcpy(field, text.data(), n);
+  if (n > 0) std::memcpy(field, text.data(), n);  // an empty view's data() may be null
   length = static_cast<std::uint8_t>(n);
   return n == text.size();
 }

@@ -117,6 +117,22 @@ TEST(SpendJournal, ANameTooLongForItsFieldIsMarkedSoItsSpendIsNotMisattributed) 
   EXPECT_EQ(leftovers.entries[0].request_id, long_id);  // an id always fits: it is how records are matched
 }
 
+TEST(SpendJournal, AnAnonymousRequestIsJournaledWithNoKey) {
+  // An empty view's data() may be null: nothing may be copied from it (UBSan caught a memcpy).
+  TempDir dir;
+  {
+    auto journal = SpendJournal::create(dir.file("store.db-spend-1-0.journal"), 8);
+    SpendEntry spent = entry("req-1", 9);
+    spent.key_id = std::string_view();
+    journal->append(spent);
+  }
+  const auto leftovers = SpendJournals::leftovers(dir.file("store.db-spend"));
+  ASSERT_THAT(leftovers.entries, SizeIs(1));
+  EXPECT_EQ(leftovers.entries[0].key_id, "");
+  EXPECT_EQ(leftovers.entries[0].nano_usd, 9);
+  EXPECT_FALSE(leftovers.entries[0].truncated);
+}
+
 TEST(SpendJournal, AThreadBeyondTheWritersIsCountedNotJournaled) {
   TempDir dir;
   SpendJournals journals(dir.file("store.db-spend"), 1);
