@@ -41,6 +41,7 @@ proxy::ReloadResult ConfigReloader::reload() {
   } catch (const std::exception& error) {
     observability::log(LogLevel::Error, "config reload refused; the running configuration keeps serving",
                        {{"config", path_}, {"error", error.what()}});
+    previous->metrics.registry->reloaded(false);
     return {false, error.what()};
   }
   std::set<std::string> before;
@@ -53,6 +54,7 @@ proxy::ReloadResult ConfigReloader::reload() {
   }
   const int removed_targets = static_cast<int>(before.size());
   generations_.push_back(next);
+  next->metrics.registry->reloaded(true);  // the registry is the previous generation's, carried
   server_.forEachHandler([next](http::RequestHandler& handler) {
     static_cast<proxy::GatewayFront&>(handler).adopt(next);
   });

@@ -217,9 +217,11 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const auto started = Clock::now();
   const std::string_view request_id = writer.requestId();
   AuditTrail audit(request_id, surface, surface == Dialect::Anthropic ? "messages" : "chat.completions");
+  RequestMeter meter(state_.metrics);  // every exit below ends it once
   Caller caller;
   if (auto refusal = authenticateCaller(surface, request, request_id, caller)) {
     const int status = refusal->result_int();
+    meter.end("refused", status);
     co_await writer.send(std::move(*refusal));
     recordAudit(audit.finish("refused", status, {}, {}, 0, "authentication"));
     co_return;
@@ -227,6 +229,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   audit.identity(caller.identity);
   if (!isJsonContentType(request[beast_http::field::content_type])) {
     logRejected(request_id, 415, "unsupported content type");
+    meter.end("refused", 415);
     co_await writer.send(clientError(surface, request_id, http::Status::unsupported_media_type,
                                      "Content-Type must be application/json.", "unsupported_media_type"));
     co_return;
@@ -236,6 +239,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   auto parsed = surfaces::openai::parseChatRequest(request.body());
   if (auto* error = std::get_if<surfaces::openai::ClientError>(&parsed)) {
     logRejected(request_id, 400, error->message);
+    meter.end("refused", 400);
     co_await writer.send(
         clientError(surface, request_id, http::Status::bad_request, error->message, error->code, error->param));
     co_return;
@@ -244,16 +248,20 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const routing::RouteSpec* route = state_.routes.find(chat.model);
   if (route == nullptr) {
     logRejected(request_id, 404, "unknown route '" + chat.model + "'");
+    meter.end("refused", 404);
     co_await writer.send(unknownRoute(surface, chat.model, request_id));
     co_return;
   }
   audit.route(route->name);
   audit.stream(chat.stream);
+  meter.routed(route->index, chat.stream);
+  RouteMetrics& route_metrics = *state_.metrics.routes[route->index];
   RequestPolicy policy;
   if (auto refusal = applyGovernance(surface, caller, *route, request, request_id, policy)) {
     audit.policy(state_, policy);
     const int status = refusal->result_int();
     logRejected(request_id, status, "governance");
+    meter.end("refused", status);
     co_await writer.send(std::move(*refusal));
     recordAudit(audit.finish("refused", status, {}, {}, 0, status == 403 ? "route_not_allowed" : "policy"));
     co_return;
@@ -288,6 +296,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     stopWatching(client_socket, *watch);
     auto response = policyRefusal(state_, surface, request_id, *route, plan, policy, {}, 0);
     logRejected(request_id, 403, "no target allowed for the request's data classes");
+    meter.end("refused", 403);
     co_await writer.send(std::move(response));
     recordAudit(audit.finish("refused", 403, {}, {}, 0, "data_class_unroutable"));
     co_return;
@@ -311,6 +320,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     if (!decision.admitted) {
       stopWatching(client_socket, *watch);
       logRejected(request_id, 429, "client key over its rate limit");
+      meter.end("refused", 429);
       co_await writer.send(keyRateLimited(surface, request_id, key_id, decision));
       recordAudit(audit.finish("refused", 429, {}, {}, 0, "rate_limited"));
       co_return;
@@ -334,6 +344,13 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     // values go back, event by event.
     const auto& forward = state_.forward[target.slot];
     return forward && forward->dialect == surface && !policy.redacted;
+  };
+  // An attempt's end into its target's metrics: result, latencies, and what it cost this key.
+  const auto meterAttempt = [&](const routing::TargetRef& target, const AttemptOutcome& result, SteadyTime began,
+                                std::int64_t cost) {
+    TargetMetrics& metrics = *state_.metrics.targets[target.health];
+    metrics.attempt(result, began, Clock::now());
+    if (result.usage_known) metrics.usage(key_id, result.usage, cost);
   };
   std::string upstream_head;
   std::string upstream_body;
@@ -359,6 +376,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                          context_fallback ? codec : nullptr, continuable, codec});
       forwarded.price = &target.price;
       forwarded.quota = &state_.learned[target.health]->quota;
+      forwarded.metrics = state_.metrics.targets[target.health].get();
     } else {
       out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
                                              chat.stream, canonical_form.get()->include_usage, head, body,
@@ -367,6 +385,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                              policy.restorer ? &*policy.restorer : nullptr});
       out.translated->price = &target.price;
       out.translated->quota = &state_.learned[target.health]->quota;
+      out.translated->metrics = state_.metrics.targets[target.health].get();
     }
   };
   for (;;) {
@@ -440,6 +459,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       failures.push_back({target.id, base::FailureKind::BudgetExhausted, {}});
       decisions.skippedAt(plan, position, "retry_budget", "the gateway-wide retry budget is spent: no more retries");
       audit.skipped(target.id, "skipped_budget", "retry budget");
+      route_metrics.add(RouteMetrics::RetryBudgetRefused);
       break;
     }
     if (next.wait.count() > 0) {
@@ -497,9 +517,11 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           if (!hedge_paid || !state_.retry_budget->tryAcquire(Clock::now())) {
             candidate_health.recordAbandoned(candidate_admission);
             decisions.skipped(candidate, hedge_paid ? "retry_budget" : "hedge_budget", {}, true);
+            route_metrics.add(RouteMetrics::HedgeBudgetRefused);
             return false;
           }
           decisions.hedgeStarted(candidate, target);
+          route_metrics.add(RouteMetrics::HedgesStarted);
           entrant.target = &candidate;
           entrant.admission = candidate_admission;
           entrant.pool = pools_[candidate.provider].get();
@@ -522,18 +544,21 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         hedge_health.attemptEnded();
         if (watch->gone) hedge_outcome.kind = AttemptOutcome::Kind::ClientGone;
         recordOutcome(hedge_health, hedge.admission, hedge_outcome, hedge.started, Clock::now());
+        const std::int64_t hedge_cost =
+            spend.settle(hedge.target->id, hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known, hedge.target->price);
+        meterAttempt(*hedge.target, hedge_outcome, hedge.started, hedge_cost);
         audit.tried(hedge.target->id, retry.attempts(), attemptResult(hedge_outcome), hedge_outcome.status, true, false,
-                    hedge_outcome.usage_known ? &hedge_outcome.usage : nullptr,
-                    spend.settle(hedge.target->id, hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known, hedge.target->price),
-                    hedge_outcome.usage_estimated);
+                    hedge_outcome.usage_known ? &hedge_outcome.usage : nullptr, hedge_cost, hedge_outcome.usage_estimated);
         health.noteEffect(resilience::IncidentEffect::Hedged);
         if (result.hedge_won) {
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+          const std::int64_t lost_cost =
+              spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price);
+          meterAttempt(target, outcome, attempt_started, lost_cost);
+          route_metrics.add(RouteMetrics::HedgesWon);
           audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
-                      outcome.usage_known ? &outcome.usage : nullptr,
-                      spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price),
-                      outcome.usage_estimated);
+                      outcome.usage_known ? &outcome.usage : nullptr, lost_cost, outcome.usage_estimated);
           if (outcome.failure != base::FailureKind::HedgeLost) {
             failures.push_back({target.id, outcome.failure, outcome.detail, outcome.status, outcome.retry_after});
           }
@@ -563,6 +588,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
     {
       const std::int64_t cost = spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price);
+      meterAttempt(target, outcome, attempt_started, cost);
       if (target_metered) {
         const std::int64_t actual = outcome.usage_known ? outcome.usage.input_tokens + outcome.usage.output_tokens : 0;
         economics.target_limits.correct(target.id, token_estimate, actual, Clock::now());
@@ -581,11 +607,17 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         outcome.failure = continued.outcome.failure;
         if (continued.outcome.failure != base::FailureKind::None) outcome.detail = continued.outcome.detail;
         continued_by = continued.continued_by;
+        route_metrics.add(continued.outcome.failure == base::FailureKind::None ? RouteMetrics::ContinuationsCompleted
+                                                                               : RouteMetrics::ContinuationsFailed);
         if (continued_by != nullptr) {
           accounting::Reservation none;
+          const std::int64_t continued_cost = spend.settle(continued_by->id, none, continued.outcome.usage,
+                                                           continued.outcome.usage_known, continued_by->price);
+          if (continued.outcome.usage_known) {
+            state_.metrics.targets[continued_by->health]->usage(key_id, continued.outcome.usage, continued_cost);
+          }
           audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true,
-                      continued.outcome.usage_known ? &continued.outcome.usage : nullptr,
-                      spend.settle(continued_by->id, none, continued.outcome.usage, continued.outcome.usage_known, continued_by->price),
+                      continued.outcome.usage_known ? &continued.outcome.usage : nullptr, continued_cost,
                       continued.outcome.usage_estimated);
         }
       } else {
@@ -672,6 +704,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   }
   const std::string_view result = logRequest(request_id, surface, route->name, served_by, continued_by,
                                              retry.attempts(), chat.stream, outcome, started);
+  meter.end(result, outcome.status, served_by);
   audit.spent(spend.totalNanoUsd(), spend.totalTokens());
   recordAudit(audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
                            continued_by ? std::string_view(continued_by->id) : std::string_view(), retry.attempts()));

@@ -60,8 +60,9 @@ http::Response GatewayFront::reject(http::Status status, std::string_view messag
 boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::ResponseWriter& writer) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path.starts_with("/admin")) {
-    // One gate for every admin endpoint, reload included: nothing below runs for a refused caller.
+  if (path.starts_with("/admin") || path == "/metrics") {
+    // One gate for every admin endpoint, reload and /metrics included: nothing below runs for a
+    // refused caller.
     if (auto refusal = refuseAdmin(current_->state->config, request, peerIsLoopback(writer))) {
       return sendRefusal(std::move(*refusal), writer);
     }

@@ -8,6 +8,7 @@
 #include "proxy/admin.h"
 #include "proxy/admin_governance.h"
 #include "proxy/client_errors.h"
+#include "proxy/metrics_endpoint.h"
 #include "proxy/provider_quotas.h"
 
 namespace switchyard::proxy {
@@ -121,6 +122,10 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
   if (method == beast_http::verb::get && path == "/admin/budgets") {
     http::Response budgets = adminBudgets(*state_.economics, providerQuotasMember(state_));
     co_await writer.send(std::move(budgets));
+    co_return;
+  }
+  if (method == beast_http::verb::get && path == "/metrics") {  // the admin gate has let the caller in
+    co_await writer.send(metricsResponse(state_, governance_));
     co_return;
   }
   if (method == beast_http::verb::get && path == "/admin/targets") {

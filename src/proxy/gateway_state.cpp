@@ -80,6 +80,7 @@ GatewayState::GatewayState(config::Config loaded, const GatewayState* previous)
     health.push_back(std::make_shared<resilience::TargetHealth>(target.id, breaker_config, *incidents));
     learned.push_back(std::make_shared<TargetLearning>());
   }
+  metrics = GatewayMetrics(config, routes, previous != nullptr ? previous->metrics.registry : nullptr);
   const auto& budget = config.resilience.retry_budget;
   retry_budget = std::make_unique<resilience::RetryBudget>(
       resilience::RetryBudgetConfig{budget.ratio, budget.min_per_second, budget.window});

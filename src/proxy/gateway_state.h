@@ -12,6 +12,7 @@
 #include "policy/data_class_table.h"
 #include "policy/pii_detector.h"
 #include "proxy/economics.h"
+#include "proxy/gateway_metrics.h"
 #include "canonical/chat.h"
 #include "providers/forward_endpoint.h"
 #include "providers/target_codec.h"
@@ -68,6 +69,9 @@ struct GatewayState {
   // Budgets and rate limits; a reload's state shares the previous one's counters (spend and the
   // reservations of requests still in flight on it).
   std::shared_ptr<EconomicsState> economics;
+  // What GET /metrics reports: series of this generation's targets and routes, taken from the
+  // process-wide registry the previous generation had (counters survive a reload).
+  GatewayMetrics metrics;
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
 

@@ -1,5 +1,7 @@
 #include "proxy/stream_relay.h"
 
+#include "proxy/gateway_metrics.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -298,8 +300,10 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     scanEvents(pending, scan);
     if (done) terminateTrailingEvent(pending, scan);
     if (scan.data_events != data_events) {
+      const SteadyTime now = std::chrono::steady_clock::now();
+      if (input.metrics != nullptr) input.metrics->tokenGap(now - last_event_at, scan.data_events - data_events - 1);
       data_events = scan.data_events;
-      last_event_at = std::chrono::steady_clock::now();
+      last_event_at = now;
     }
     if (!scan.saw_done && !scan.saw_error && pending.size() - scan.scanned > input.route.limits.max_event_bytes) {
       outcome.failure = FailureKind::EventTooLarge;

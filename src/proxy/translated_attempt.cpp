@@ -1,5 +1,7 @@
 #include "proxy/translated_attempt.h"
 
+#include "proxy/gateway_metrics.h"
+
 #include <algorithm>
 #include <array>
 
@@ -273,8 +275,10 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     }
     decodePending(*decoder, pending, sink);
     if (sink.events != events) {
+      const SteadyTime now = std::chrono::steady_clock::now();
+      if (input.metrics != nullptr) input.metrics->tokenGap(now - last_event_at, sink.events - events - 1);
       events = sink.events;
-      last_event_at = std::chrono::steady_clock::now();
+      last_event_at = now;
     }
     if (partial && partial->text().size() > input.route.limits.max_resume_bytes) {
       sink.stopRecording();

@@ -44,6 +44,7 @@ struct TranslatedInput {
   // The target's price: see AttemptInput::price (x-switchyard-cost-usd on whole answers).
   const canonical::TokenPrice* price = nullptr;
   accounting::QuotaTracker* quota = nullptr;  // see AttemptInput::quota
+  TargetMetrics* metrics = nullptr;           // see AttemptInput::metrics
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

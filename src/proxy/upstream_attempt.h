@@ -24,6 +24,7 @@
 namespace switchyard::proxy {
 
 struct BrokenStream;
+struct TargetMetrics;
 
 // Hedging: two attempts race; the first to have something for the client (first token, whole
 // answer) claims it, and the other's upstream connection is closed at once. `active` is set and
@@ -73,6 +74,8 @@ struct AttemptInput {
   // The target's quota reading, updated from the answer's rate-limit headers (null: not read, as
   // for count_tokens, which has limits of its own).
   accounting::QuotaTracker* quota = nullptr;
+  // The target's metrics: a stream's time between events is recorded as it is relayed (null: not).
+  TargetMetrics* metrics = nullptr;
 };
 
 struct AttemptOutcome {

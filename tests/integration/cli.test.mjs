@@ -203,6 +203,7 @@ const README = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 function readmeYamlBlocks() {
   const blocks = [];
   for (const match of README.matchAll(/^```yaml\n([\s\S]*?)^```/gm)) {
+    if (/^# .*\(not a Switchyard config\)/.test(match[1])) continue; // e.g. a Prometheus scrape job
     blocks.push({ text: match[1], line: README.slice(0, match.index).split('\n').length + 1 });
   }
   return blocks;
