@@ -33,6 +33,9 @@ SWITCHYARD_BIN="${SWITCHYARD_BIN:-$ROOT/build/src/app/switchyard}"
 NGINX="${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+# Progress on the long steps: "bench: [2/5] ..." (tools, build, servers, checks, measurements).
+STEPS=5
+step() { local n="$1"; shift; printf 'bench: [%s/%s] %s\n' "$n" "$STEPS" "$*" >&2; }
 die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
 
 for v in DURATION WARMUP CONNECTIONS RATE_CONNECTIONS RATE_DELAY_MS PORT_BASE; do
@@ -43,19 +46,21 @@ done
 # ---------------------------------------------------------------------------------------------------
 # Tools, and the gateway binary (built only when missing).
 # ---------------------------------------------------------------------------------------------------
+step 1 "checking tools (wrk, nginx, curl)"
 if ! command -v wrk >/dev/null || ! [ -x "$NGINX" ] || ! command -v curl >/dev/null; then
-  log "wrk/nginx/curl missing: running scripts/install-deps.sh --bench"
+  log "wrk/nginx/curl missing: running scripts/install-deps.sh --bench (apt-get; this can take a few minutes)"
   "$ROOT/scripts/install-deps.sh" --bench
   NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 fi
 command -v wrk >/dev/null || die "wrk not found"
 [ -x "$NGINX" ] || die "nginx not found"
 
+step 2 "gateway binary"
 if [ "$SKIP_SWITCHYARD" != 1 ] && [ ! -x "$SWITCHYARD_BIN" ]; then
   if [ -n "$SWITCHYARD_BIN_SET" ]; then
     die "SWITCHYARD_BIN=$SWITCHYARD_BIN is not an executable"
   fi
-  log "build/src/app/switchyard missing: building it (Release)"
+  log "build/src/app/switchyard missing: building it (Release; this takes a few minutes on 2 cores)"
   "$ROOT/scripts/install-deps.sh" --bench
   (cd "$ROOT" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release && cmake --build build --target switchyard)
   [ -x "$SWITCHYARD_BIN" ] || die "build did not produce $SWITCHYARD_BIN"
@@ -237,6 +242,7 @@ start_nginx() {  # start_nginx NAME DIR PORT; sets STARTED_PID
   wait_http "http://127.0.0.1:$port/" "$STARTED_PID" "nginx $name"
 }
 
+step 3 "starting the upstream, nginx-proxy and switchyard"
 log "work dir $WORK; ports: upstream $UP_PORT, nginx-proxy $PROXY_PORT, switchyard $SY_PORT"
 start_nginx upstream "$WORK/upstream" "$UP_PORT"
 start_nginx proxy "$WORK/proxy" "$PROXY_PORT"
@@ -351,6 +357,7 @@ verify() {  # verify PATH MODE
   fi
   log "verified $path $mode ($url)"
 }
+step 4 "checking that every path answers correctly"
 for path in "${PATHS[@]}"; do for mode in "${MODES[@]}"; do verify "$path" "$mode"; done; done
 if [ "${BENCH_VERIFY_ONLY:-0}" = 1 ]; then log "all paths answer correctly (BENCH_VERIFY_ONLY=1: nothing measured)"; exit 0; fi
 
@@ -393,7 +400,8 @@ run_wrk() {  # run_wrk PATH MODE KIND(throughput|rate)
   fi
   local what="$conns connections"
   [ "$delay" -gt 0 ] && what+=", ${delay} ms delay per request"
-  log "measuring $path $mode $kind (${DURATION}s, $what)"
+  RUN_NO=$((RUN_NO + 1))
+  log "measuring [run $RUN_NO/$RUNS_TOTAL] $path $mode $kind (${DURATION}s, $what; about $(( (RUNS_TOTAL - RUN_NO + 1) * (DURATION + WARMUP) ))s left)"
   "${PIN_CLIENT[@]}" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" >"$out" 2>&1 \
     || { cat "$out" >&2; die "wrk failed for $path $mode $kind"; }
   line="$(grep '^BENCHRESULT ' "$out" | tail -n 1)"
@@ -409,6 +417,9 @@ run_wrk() {  # run_wrk PATH MODE KIND(throughput|rate)
   fi
 }
 
+RUN_NO=0
+RUNS_TOTAL=$(( ${#PATHS[@]} * ${#MODES[@]} * 2 ))
+step 5 "measuring: $RUNS_TOTAL wrk runs of ${DURATION}s (+${WARMUP}s warm-up for closed-loop runs), about $(( RUNS_TOTAL * (DURATION + WARMUP) / 60 + 1 )) min"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 STARTED_AT="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for path in "${PATHS[@]}"; do

@@ -12,7 +12,9 @@ for arg in "$@"; do
     # clang: scripts/test.sh builds and unit-tests with Debian's clang too (libstdc++, as GCC's).
     # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for clang-14 (scripts/fuzz.sh), only
     # a recommendation of clang's, which --no-install-recommends skips.
-    --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev) ;;
+    # chromium: the dashboard test (tests/integration/dashboard.test.mjs) drives it headless through
+    # npm's playwright-core (pinned in tests/sdk), which downloads no browser of its own.
+    --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev chromium) ;;
     # bench/isolated.sh also needs taskset and flock (util-linux) and gcc (build-essential, above);
     # libbenchmark-dev: the micro-benchmarks in bench/micro (Google Benchmark).
     --bench) want+=(nginx-light wrk util-linux libbenchmark-dev) ;;

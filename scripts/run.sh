@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+step() { printf '[%s/4] %s\n' "$1" "$2" >&2; }
+
+step 1 "checking dependencies (the first run installs Debian packages with apt-get: a few minutes)"
 scripts/install-deps.sh
+step 2 "building switchyard (the first build takes a few minutes; later ones only what changed)"
 scripts/build.sh build switchyard -- -DSY_TESTS=OFF
 bin=build/src/app/switchyard
 
@@ -14,10 +18,12 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+step 3 "starting the simulators sim-a (127.0.0.1:9101) and sim-b (127.0.0.1:9102)"
 "$bin" sim --listen 127.0.0.1:9101 --name sim-a --schedule "503,ok" >/tmp/switchyard-sim-a.log 2>&1 &
 pids+=($!)
 "$bin" sim --listen 127.0.0.1:9102 --name sim-b >/tmp/switchyard-sim-b.log 2>&1 &
 pids+=($!)
+step 4 "starting the gateway on 127.0.0.1:8080 (examples/quickstart.yaml)"
 "$bin" serve --config examples/quickstart.yaml --log-format "${SWITCHYARD_LOG_FORMAT:-text}" &
 gateway=$!
 pids+=("$gateway")
@@ -45,6 +51,9 @@ API, then sim-b speaking Gemini's. Ask it in Anthropic's format (or in OpenAI's,
     -d '{"model":"claude","max_tokens":256,"messages":[{"role":"user","content":"Hello!"}]}'
 
 Streaming: add "stream": true to the body (and curl -N). Ctrl-C stops the gateway and simulators.
+
+Dashboard (breakers, traffic, incidents, budgets, request log): http://127.0.0.1:8080/dashboard
+Prometheus metrics: http://127.0.0.1:8080/metrics
 
 MSG
 wait "$gateway"

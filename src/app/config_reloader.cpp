@@ -30,6 +30,14 @@ proxy::ReloadResult ConfigReloader::reload() {
       kept += " workers";
       loaded.workers = previous->config.workers;
     }
+    // The store (its file and retention) is opened once, at start-up.
+    const auto& store_before = previous->config.store;
+    if (loaded.store.sqlite_path != store_before.sqlite_path ||
+        loaded.store.retention_max_age != store_before.retention_max_age ||
+        loaded.store.retention_max_rows != store_before.retention_max_rows) {
+      kept += " store";
+      loaded.store = store_before;
+    }
     if (!kept.empty()) {
       observability::log(LogLevel::Warn, "config reload: a restart is needed to change these; kept",
                          {{"keys", kept.substr(1)}});

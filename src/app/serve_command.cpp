@@ -7,7 +7,10 @@
 #include <optional>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -18,7 +21,10 @@
 #include "proxy/gateway_front.h"
 #include "accounting/calendar.h"
 #include "proxy/governance.h"
+#include "proxy/drills.h"
 #include "proxy/health_checker.h"
+#include "proxy/incident_report.h"
+#include "proxy/incident_webhook.h"
 #include "proxy/spend_recovery.h"
 #include "store/sqlite_store.h"
 #include "store/spend_journal.h"
@@ -71,6 +77,21 @@ std::string exposureProblem(const config::Config& config) {
          "made through POST /admin/keys, or auth.anonymous: true to serve anyone without a key";
 }
 
+// Persisted incidents kept in memory at start-up (the log keeps as many closed ones).
+constexpr std::size_t kIncidentsReloaded = 1000;
+
+boost::asio::awaitable<void> storeIncident(store::StoreService& service, store::IncidentRecord record) {
+  auto write = [record = std::move(record)](store::Store& store) {
+    store.putIncident(record);
+    return true;
+  };
+  try {
+    co_await service.run(std::move(write));
+  } catch (const std::exception& error) {
+    observability::log(LogLevel::Warn, "incident not stored", {{"error", error.what()}});
+  }
+}
+
 }  // namespace
 
 int runServe(const std::string& config_path, const CommonOptions& options) {
@@ -99,7 +120,10 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   const int workers = config.workers > 0 ? config.workers
                                          : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   try {
-    store_service.emplace(store::SqliteStore::open(config.store.sqlite_path), store::StoreService::Settings{});
+    store::StoreService::Settings store_settings;
+    store_settings.retention = {.max_age = config.store.retention_max_age,
+                                .max_rows = static_cast<std::size_t>(config.store.retention_max_rows)};
+    store_service.emplace(store::SqliteStore::open(config.store.sqlite_path), store_settings);
     governance.store = &*store_service;
     // What a killed gateway had settled but not yet stored, before spend is read back.
     if (config.store.sqlite_path != ":memory:") {
@@ -134,6 +158,30 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
     std::cerr << config.source << ": store: " << error.what() << "\nswitchyard: cannot start\n";
     return 1;
   }
+  // Incidents of earlier runs: their post-mortems survive a restart.
+  try {
+    const auto records = store_service->runBlocking(
+        [](store::Store& store) { return store.incidents(kIncidentsReloaded); });
+    std::vector<resilience::Incident> earlier;
+    for (const auto& record : records) {
+      if (auto incident = proxy::incidentFromRecord(record)) earlier.push_back(std::move(*incident));
+    }
+    // Those left open by a killed run are closed now and written back below (the listener).
+    std::vector<resilience::Incident> interrupted;
+    for (const auto& incident : earlier) {
+      if (!incident.closed) interrupted.push_back(incident);
+    }
+    state->incidents->restore(std::move(earlier), std::chrono::system_clock::now());
+    for (const auto& incident : interrupted) {
+      if (auto closed = state->incidents->get(incident.id)) {
+        store_service->runBlocking([record = proxy::incidentRecord(*closed)](store::Store& store) { store.putIncident(record); });
+      }
+    }
+  } catch (const std::exception& error) {
+    observability::flushLogs();
+    std::cerr << config.source << ": store: incidents: " << error.what() << "\nswitchyard: cannot start\n";
+    return 1;
+  }
   governance.keys.setConfigKeys(config.keys);
   http::ServerOptions server_options;
   server_options.host = config.listen_host;
@@ -149,6 +197,20 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   // a file, a TLS trust store or another thread.
   boost::asio::io_context control_io;
   std::optional<ConfigReloader> reloader;
+  // Incidents: each opening, change and closing is written to the store from the control thread
+  // (the worker that made it only posts), and openings and closings go to the webhook.
+  std::optional<proxy::IncidentWebhook> webhook;
+  if (!config.incidents.webhook.empty()) webhook.emplace(control_io, config.incidents);
+  proxy::Drills drills(control_io.get_executor());
+  governance.drills = &drills;
+  state->incidents->setListener([&control_io, &store_service, &webhook](const resilience::Incident& incident,
+                                                                          std::string_view event) {
+    auto write = storeIncident(*store_service, proxy::incidentRecord(incident));
+    boost::asio::co_spawn(control_io, std::move(write), boost::asio::detached);
+    if (webhook && (event == "opened" || event == "closed")) {
+      webhook->send(boost::json::serialize(proxy::incidentEvent(incident, event)));
+    }
+  });
   // bind() makes the handlers in worker order: the first io_context seen is the first worker's,
   // which also runs the health checks (a probe every few seconds needs no thread of its own).
   boost::asio::io_context* first_worker_io = nullptr;
@@ -167,11 +229,23 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   }
   const std::string host = config.listen_host.find(':') != std::string::npos
                                ? "[" + config.listen_host + "]" : config.listen_host;
+  // Where to look: a wildcard listen address is reached on loopback from this machine.
+  const std::string browse_host = config.listen_host == "0.0.0.0" ? "127.0.0.1"
+                                  : config.listen_host == "::"   ? "[::1]"
+                                                                 : host;
+  const std::string base_url = "http://" + browse_host + ":" + std::to_string(port);
   observability::log(LogLevel::Info, "listening",
                      {{"addr", host + ":" + std::to_string(port)},
                       {"workers", server_options.workers},
                       {"routes", state->routes.routeNames()},
-                      {"version", kVersion}});
+                      {"version", kVersion},
+                      {"dashboard", base_url + "/dashboard"},
+                      {"metrics", base_url + "/metrics"}});
+  std::cerr << "switchyard: serving on " << base_url << "  dashboard: " << base_url
+            << "/dashboard  metrics: " << base_url << "/metrics"
+            << (config.auth.admin_key_sha256_hex.empty() ? "  (admin: loopback clients only)"
+                                                         : "  (admin: needs an admin key)")
+            << std::endl;
 
   // Health checks live on the first worker's io_context; a reload restarts them there with the
   // new state (the loops of the old one end at their next wake-up).

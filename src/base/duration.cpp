@@ -21,6 +21,7 @@ std::optional<Millis> parseDuration(std::string_view text) {
   else if (unit == "s") scale = 1e3;
   else if (unit == "m") scale = 60e3;
   else if (unit == "h") scale = 3600e3;
+  else if (unit == "d") scale = 86400e3;
   else return std::nullopt;
   const double ms = number * scale;
   if (!std::isfinite(ms) || ms > 1e12) return std::nullopt;

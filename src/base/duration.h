@@ -1,5 +1,5 @@
 #pragma once
-// Human-written durations ("50ms", "2s", "1.5m") as used in the config file.
+// Human-written durations ("50ms", "2s", "1.5m", "30d") as used in the config file.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -9,7 +9,7 @@ namespace switchyard::base {
 
 using Millis = std::chrono::milliseconds;
 
-// Parses "<number><unit>" with unit one of ms, s, m, h; the number may have a fraction ("1.5s").
+// Parses "<number><unit>" with unit one of ms, s, m, h, d (24h, for retention); the number may have a fraction ("1.5s").
 // Returns nullopt for anything else (no unit, negative, overflow).
 std::optional<Millis> parseDuration(std::string_view text);
 

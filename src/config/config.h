@@ -35,6 +35,10 @@ inline constexpr std::size_t kDefaultMaxResponseBytes = 64 * 1024 * 1024;  // a 
 inline constexpr std::size_t kDefaultMaxEventBytes = 1024 * 1024;          // one upstream SSE event
 inline constexpr std::size_t kDefaultMaxResumeBytes = 1024 * 1024;  // answer text kept to continue a stream
 inline constexpr Millis kDefaultShutdownGrace{30000};
+// `store: {retention: ...}`: audit records are kept 30 days and at most 10 million (about 10 GB at
+// a typical 1 KB a record); 0 is unlimited.
+inline constexpr Millis kDefaultRetentionMaxAge{30LL * 24 * 3600 * 1000};
+inline constexpr std::int64_t kDefaultRetentionMaxRows = 10'000'000;
 inline constexpr std::size_t kDefaultPoolMaxIdle = 64;  // idle keep-alive connections per provider per worker
 
 // Circuit breakers (per target), retry budget (gateway-wide), health checks and hedging.
@@ -250,6 +254,17 @@ struct StoreSettings {
   // `store: {sqlite: PATH}`, resolved against the config's directory; default "switchyard.db" beside
   // the config file. ":memory:" keeps nothing across restarts.
   std::string sqlite_path;
+  // `retention: {max_age: 30d, max_rows: 10000000}`: audit records older than max_age, or beyond
+  // the newest max_rows, are deleted (spend totals are kept). 0 (or `unlimited`) keeps them all.
+  Millis retention_max_age = kDefaultRetentionMaxAge;
+  std::int64_t retention_max_rows = kDefaultRetentionMaxRows;
+};
+
+// `incidents: {webhook: URL}` (issue 14): each incident's opening and closing is POSTed as JSON to
+// the webhook (http or https), from the control thread, with a bounded queue and a timeout.
+struct IncidentSettings {
+  std::string webhook;  // empty: none
+  Endpoint webhook_endpoint;  // parsed from webhook; base_path is the request path ("" is "/")
 };
 
 struct BreakerSettings {
@@ -298,6 +313,7 @@ struct Config {
   std::vector<Route> routes;        // in file order
   ResilienceSettings resilience;
   StoreSettings store;
+  IncidentSettings incidents;
   AuthSettings auth;
   std::vector<ClientKey> keys;            // in file order
   std::vector<DataClass> data_classes;    // in file order

@@ -160,6 +160,15 @@ void describeAuth(std::ostringstream& out, const Config& config) {
   }
   out << "\n";
   out << "store    sqlite=" << config.store.sqlite_path << "\n";
+  const auto age = config.store.retention_max_age;
+  out << "         retention max_age="
+      << (age.count() == 0                ? std::string("unlimited")
+          : age.count() % 86'400'000 == 0 ? std::to_string(age.count() / 86'400'000) + "d"
+                                          : formatDuration(age))
+      << " max_rows="
+      << (config.store.retention_max_rows == 0 ? std::string("unlimited")
+                                               : std::to_string(config.store.retention_max_rows))
+      << "\n";
 }
 
 // Each class with the targets (of any route) whose provider satisfies it.

@@ -53,7 +53,7 @@ class ConfigParser {
   Config parse(const Field& root) {
     reader_.forEachEntry(root,
                          {"listen", "workers", "limits", "shutdown_grace", "resilience", "providers", "routes",
-                          "data_classes", "keys", "auth", "store", "budgets"},
+                          "data_classes", "keys", "auth", "store", "budgets", "incidents"},
                          [&](const Field& field) { readTopLevel(field); });
     checkTargets();
     governance_.finish();  // after checkTargets: its warnings look at the targets' providers
@@ -63,7 +63,9 @@ class ConfigParser {
 
  private:
   void readTopLevel(const Field& field) {
-    if (field.key == "listen") {
+    if (field.key == "incidents") {
+      reader_.forEachEntry(field, {"webhook"}, [&](const Field& entry) { readIncidentWebhook(entry); });
+    } else if (field.key == "listen") {
       readListen(field);
     } else if (field.key == "workers") {
       if (auto workers = reader_.readInteger(field, 0, kMaxWorkers)) {
@@ -339,6 +341,22 @@ class ConfigParser {
     }
     provider.kind = std::string(known->wire);
     if (known->wire != known->name) provider.preset = *kind;
+  }
+
+  void readIncidentWebhook(const Field& field) {
+    const std::optional<std::string> url = readRequiredHead(field, false);
+    if (!url) return;
+    if (!url->starts_with("http://") && !url->starts_with("https://")) {
+      reader_.fail(field, "the webhook must be an http:// or https:// URL, e.g. https://hooks.example.com/switchyard");
+      return;
+    }
+    EndpointParse parsed = parseBaseUrl(*url);
+    if (!parsed.error.empty()) {
+      reader_.fail(field, parsed.error);
+      return;
+    }
+    config_.incidents.webhook = *url;
+    config_.incidents.webhook_endpoint = std::move(parsed.endpoint);
   }
 
   void readBaseUrl(const Field& field, Provider& provider) {

@@ -4,10 +4,12 @@
 #include "config/governance_loader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/sha256.h"
 #include "config/economics_loader.h"
 #include "config/governance_checks.h"
@@ -36,7 +38,13 @@ class GovernanceParser::Impl {
 
   bool readTopLevel(const Field& field) {
     if (field.key == "store") {
-      reader_.forEachEntry(field, {"sqlite"}, [&](const Field& sqlite) { readStorePath(sqlite); });
+      reader_.forEachEntry(field, {"sqlite", "retention"}, [&](const Field& entry) {
+        if (entry.key == "sqlite") {
+          readStorePath(entry);
+        } else {
+          reader_.forEachEntry(entry, {"max_age", "max_rows"}, [&](const Field& limit) { readRetention(limit); });
+        }
+      });
     } else if (field.key == "auth") {
       reader_.forEachEntry(field, {"admin_keys", "anonymous"}, [&](const Field& entry) { readAuthEntry(entry); });
     } else if (field.key == "keys") {
@@ -123,6 +131,42 @@ class GovernanceParser::Impl {
     std::filesystem::path path(*written);
     if (*written != ":memory:" && path.is_relative()) path = base_dir_ / path;
     config_.store.sqlite_path = path.string();
+  }
+
+  // `store.retention.max_age: 30d` / `max_rows: 10000000`; 0 or `unlimited` keeps every record.
+  void readRetention(const Field& field) {
+    const std::optional<std::string> text = reader_.readString(field);
+    if (!text) return;  // null: the default
+    const bool unlimited = *text == "0" || *text == "unlimited";
+    if (field.key == "max_age") {
+      if (unlimited) {
+        config_.store.retention_max_age = Millis(0);
+        return;
+      }
+      const std::optional<Millis> age = base::parseDuration(*text);
+      if (!age) {
+        reader_.fail(field, "malformed duration '" + *text +
+                                "' (expected a number and a unit: m, h or d, e.g. 30d or 12h; 0 or unlimited "
+                                "keeps records forever)");
+      } else if (*age < std::chrono::minutes(1)) {
+        reader_.fail(field, "must be at least 1m (records are pruned once a minute), got '" + *text +
+                                "'; 0 or unlimited keeps records forever");
+      } else {
+        config_.store.retention_max_age = *age;
+      }
+      return;
+    }
+    if (unlimited) {
+      config_.store.retention_max_rows = 0;
+      return;
+    }
+    std::int64_t rows = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), rows);
+    if (ec != std::errc{} || end != text->data() + text->size() || rows < 0) {
+      reader_.fail(field, "expected a number of records (e.g. 10000000), 0 or unlimited, got '" + *text + "'");
+      return;
+    }
+    config_.store.retention_max_rows = rows;
   }
 
   void readAuthEntry(const Field& field) {

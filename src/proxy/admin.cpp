@@ -67,6 +67,12 @@ double round1(double value) { return static_cast<double>(static_cast<long long>(
 
 }  // namespace
 
+std::string adminJsonText(const json::value& value) {
+  std::string out;
+  write(out, value);
+  return out;
+}
+
 http::Response adminTargets(const GatewayState& state) {
   const auto now = std::chrono::steady_clock::now();
   json::array targets;
@@ -97,6 +103,7 @@ http::Response adminTargets(const GatewayState& state) {
           std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.reopens_at - now).count();
     }
     target["open_incident"] = snapshot.open_incident ? json::value(*snapshot.open_incident) : json::value(nullptr);
+    if (snapshot.drill) target["drill"] = true;
     targets.push_back(std::move(target));
   }
   return jsonResponse(json::object{{"targets", std::move(targets)}});
@@ -111,6 +118,7 @@ http::Response adminIncidents(const GatewayState& state) {
         {"id", incident.id},
         {"target", incident.target},
         {"state", incident.closed ? "closed" : "open"},
+        {"drill", incident.drill},
         {"opened_at", rfc3339(incident.opened)},
         {"closed_at", incident.closed ? json::value(rfc3339(*incident.closed)) : json::value(nullptr)},
         {"first_error", incident.first_error},
@@ -118,7 +126,9 @@ http::Response adminIncidents(const GatewayState& state) {
         {"requests", json::object{{"affected", incident.affected},
                                   {"failed_over", incident.failed_over},
                                   {"hedged", incident.hedged},
+                                  {"continued", incident.continued},
                                   {"lost", incident.lost}}},
+        {"report", "/admin/incidents/" + std::to_string(incident.id) + "/report"},
     };
     incidents.push_back(std::move(record));
   }

@@ -610,6 +610,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         route_metrics.add(continued.outcome.failure == base::FailureKind::None ? RouteMetrics::ContinuationsCompleted
                                                                                : RouteMetrics::ContinuationsFailed);
         if (continued_by != nullptr) {
+          health.noteEffect(resilience::IncidentEffect::Continued);  // counted when the broken target's incident is open
           accounting::Reservation none;
           const std::int64_t continued_cost = spend.settle(continued_by->id, none, continued.outcome.usage,
                                                            continued.outcome.usage_known, continued_by->price);

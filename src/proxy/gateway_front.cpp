@@ -2,6 +2,7 @@
 
 #include "proxy/admin_auth.h"
 #include "proxy/client_errors.h"
+#include "proxy/dashboard.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,6 +61,9 @@ http::Response GatewayFront::reject(http::Status status, std::string_view messag
 boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::ResponseWriter& writer) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
+  if (isDashboardPath(path)) {  // static files; their own gate (proxy/dashboard.h)
+    return sendRefusal(dashboardResponse(current_->state->config, request, peerIsLoopback(writer)), writer);
+  }
   if (path.starts_with("/admin") || path == "/metrics") {
     // One gate for every admin endpoint, reload and /metrics included: nothing below runs for a
     // refused caller.

@@ -3,10 +3,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/percent_decode.h"
 #include "base/wall_time.h"
 #include "observability/log.h"
 #include "proxy/admin.h"
 #include "proxy/admin_governance.h"
+#include "proxy/admin_incidents.h"
 #include "proxy/client_errors.h"
 #include "proxy/metrics_endpoint.h"
 #include "proxy/provider_quotas.h"
@@ -17,22 +19,6 @@ namespace beast_http = boost::beast::http;
 using canonical::Dialect;
 
 namespace {
-
-// "%2F" -> "/": model ids in paths are URL-encoded by the SDKs.
-std::string percentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
 
 http::Response jsonOk(std::string body) { return jsonResponse(http::Status::ok, std::move(body)); }
 
@@ -107,7 +93,7 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
     co_return;
   }
   if (method == beast_http::verb::get && path.starts_with("/v1/models/")) {
-    const std::string id = percentDecode(path.substr(std::string_view("/v1/models/").size()));
+    const std::string id = base::percentDecode(path.substr(std::string_view("/v1/models/").size()));
     co_await writer.send(model(models_surface, id, writer.requestId()));
     co_return;
   }
@@ -130,6 +116,18 @@ boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, 
   }
   if (method == beast_http::verb::get && path == "/admin/targets") {
     co_await writer.send(adminTargets(state_));
+    co_return;
+  }
+  if (method == beast_http::verb::get && isIncidentReportPath(path)) {
+    std::string_view target = request.target();
+    const auto query = target.find('?');
+    const std::string_view query_text = query == std::string_view::npos ? std::string_view() : target.substr(query + 1);
+    http::Response report = co_await adminIncidentReport(state_, governance_, path, query_text);
+    co_await writer.send(std::move(report));
+    co_return;
+  }
+  if (isDrillsPath(path)) {
+    co_await writer.send(adminDrills(state_, governance_, request, path));
     co_return;
   }
   if (method == beast_http::verb::get && path == "/admin/incidents") {

@@ -7,10 +7,13 @@
 
 namespace switchyard::proxy {
 
+class Drills;
+
 struct Governance {
   store::StoreService* store = nullptr;  // owned by `serve`; null only in tools that serve no requests
   store::SpendJournals* journal = nullptr;  // owned by `serve`; null when the store is in memory
   KeyRegistry keys;
+  Drills* drills = nullptr;  // owned by `serve` (proxy/drills.h); null: no drills (POST /admin/drills 503)
 };
 
 }  // namespace switchyard::proxy

@@ -191,6 +191,12 @@ asio::awaitable<void> runLoop(std::shared_ptr<Loop> loop, config::Millis first_d
     if (loop->stopped) co_return;
     const auto started = Clock::now();
     next = started + loop->interval;
+    // Suspended while every target of the provider is out of rotation for a drill (issue 14): the
+    // drill must not touch the provider at all.
+    if (!loop->targets.empty() &&
+        std::all_of(loop->targets.begin(), loop->targets.end(), [](const auto* target) { return target->inDrill(); })) {
+      continue;
+    }
     const ProbeVerdict verdict = co_await probeOnce(*loop);
     if (loop->stopped) co_return;  // a probe cut short by stop() says nothing about the provider
     report(*loop, verdict);

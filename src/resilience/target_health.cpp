@@ -13,6 +13,12 @@ constexpr std::uint64_t kSumMask = (std::uint64_t{1} << 44) - 1;
 constexpr std::uint64_t kMaxSampleMs = (std::uint64_t{1} << 24) - 1;  // 4.6 hours: a sum of 2^20 fits
 constexpr std::uint64_t kMergeAtCount = std::uint64_t{1} << 19;      // well before the count's 20 bits fill
 
+WallTime wallNow() { return std::chrono::system_clock::now(); }
+
+std::int64_t unixMs(WallTime when) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+}
+
 std::uint64_t sampleMs(Millis elapsed) {
   return std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max<Millis::rep>(elapsed.count(), 0)), kMaxSampleMs);
 }
@@ -29,6 +35,7 @@ TargetHealth::TargetHealth(std::string target, BreakerConfig config, IncidentLog
 Admission TargetHealth::admit(SteadyTime now) {
   // The common case without the lock: a closed breaker admits (a trip is published before the call
   // that makes it returns), an open one within its interval rejects.
+  if (drill_.load(std::memory_order_relaxed)) return Admission::Rejected;
   const BreakerState published = breaker_.publishedState();
   if (published == BreakerState::Closed) return Admission::Allowed;
   if (published == BreakerState::Open && now < breaker_.reopensAt()) return Admission::Rejected;
@@ -40,6 +47,7 @@ Admission TargetHealth::admit(SteadyTime now) {
     admission = breaker_.admit(now);
     if (breaker_.recordedState() == recorded) return admission;  // the common case: nothing changed
     noteState(change, recorded, now, "open interval over");
+    if (change.to == BreakerState::HalfOpen) noteEvent(change, "half_open", "open interval over: probes admitted");
   }
   logChange(change);
   return admission;
@@ -54,6 +62,7 @@ void TargetHealth::recordSuccess(SteadyTime now, Admission admission, Millis fir
     // is not closed), so any other success is lock-free: it joins the window of a closed breaker and
     // changes nothing in an open or half-open one.
     if (breaker_.publishedState() == BreakerState::Closed) breaker_.countSuccess(now);
+    if (failing_since_ms_.load(std::memory_order_relaxed) != 0) failing_since_ms_.store(0, std::memory_order_relaxed);
     return;
   }
   Change change;
@@ -61,7 +70,11 @@ void TargetHealth::recordSuccess(SteadyTime now, Admission admission, Millis fir
     std::lock_guard lock(mutex_);
     const BreakerState recorded = breaker_.recordedState();
     breaker_.recordSuccess(now, admission);
+    failing_since_ms_.store(0, std::memory_order_relaxed);
     if (open_incident_ && breaker_.state(now) == BreakerState::Closed) {
+      noteEvent(change, "recovered", "probes succeeded");
+      noteEvent(change, "closed", "breaker closed");
+      change.incident_touched.reset();
       change.incident_closed = incidents_.close(open_incident_, std::chrono::system_clock::now());
       open_incident_.reset();
       incident_open_.store(false, std::memory_order_relaxed);
@@ -79,8 +92,17 @@ void TargetHealth::recordFailure(SteadyTime now, Admission admission, base::Fail
     std::lock_guard lock(mutex_);
     const BreakerState recorded = breaker_.recordedState();
     const BreakerState before = breaker_.state(now);
+    if (failing_since_ms_.load(std::memory_order_relaxed) == 0) {
+      failing_since_ms_.store(unixMs(wallNow()), std::memory_order_relaxed);
+    }
     breaker_.recordFailure(now, admission);
+    const bool had_incident = open_incident_ != nullptr;
     updateIncident(now, before, failure, detail, change);
+    if (had_incident && admission == Admission::Probe && breaker_.recordedState() == BreakerState::Open) {
+      std::string what(base::toToken(failure));
+      if (!detail.empty()) what.append(" ").append(detail);
+      noteEvent(change, "probe_failed", what);
+    }
     if (breaker_.recordedState() == recorded && !change.incident_opened) return;
     noteState(change, recorded, now, admission == Admission::Probe ? "probe failed" : "attempts failed");
   }
@@ -93,6 +115,7 @@ void TargetHealth::healthCheckPassed(SteadyTime now) {
   Change change;
   {
     std::lock_guard lock(mutex_);
+    if (drill_.load(std::memory_order_relaxed)) return;  // suspended for the drill
     const BreakerState recorded = breaker_.recordedState();
     // A pass proves the provider answers, not that this model's requests succeed (a model can keep
     // failing while the model list answers 200). So it only ends the open interval early: real
@@ -103,6 +126,8 @@ void TargetHealth::healthCheckPassed(SteadyTime now) {
     breaker_.admitProbesNow(now);
     if (breaker_.recordedState() == recorded) return;
     noteState(change, recorded, now, "health check passed");
+    noteEvent(change, "health_check_passed", "provider answered");
+    if (change.to == BreakerState::HalfOpen) noteEvent(change, "half_open", "health check passed: probes admitted");
   }
   logChange(change);
 }
@@ -111,13 +136,27 @@ void TargetHealth::healthCheckFailed(SteadyTime now, base::FailureKind failure, 
   Change change;
   {
     std::lock_guard lock(mutex_);
+    if (drill_.load(std::memory_order_relaxed)) return;  // suspended for the drill
     const BreakerState recorded = breaker_.recordedState();
     const BreakerState before = breaker_.state(now);
+    if (before == BreakerState::Closed && failing_since_ms_.load(std::memory_order_relaxed) == 0) {
+      failing_since_ms_.store(unixMs(wallNow()), std::memory_order_relaxed);
+    }
     // While open the breaker is left alone: re-tripping would grow the interval on every probe.
     if (before == BreakerState::Closed) breaker_.recordFailure(now, Admission::Allowed);
+    const bool had_incident = open_incident_ != nullptr;
     updateIncident(now, before, failure, detail, change);
-    if (breaker_.recordedState() == recorded && !change.incident_opened) return;
-    noteState(change, recorded, now, "health check failed");
+    if (had_incident) {
+      std::string what(base::toToken(failure));
+      if (!detail.empty()) what.append(" ").append(detail);
+      noteEvent(change, "health_check_failed", what);
+    }
+    if (breaker_.recordedState() == recorded && !change.incident_opened) {
+      if (!change.incident_touched) return;
+      change.from = change.to = recorded;  // nothing to log, but the timeline changed
+    } else {
+      noteState(change, recorded, now, "health check failed");
+    }
   }
   change.failure = failure;
   change.detail = detail;
@@ -132,6 +171,12 @@ void TargetHealth::noteState(Change& change, BreakerState from, SteadyTime now, 
   if (change.to == BreakerState::Open) {
     change.open_for = std::chrono::duration_cast<Millis>(breaker_.reopensAt() - now);
   }
+}
+
+void TargetHealth::noteEvent(Change& change, std::string_view kind, std::string_view detail) {
+  if (!open_incident_) return;
+  incidents_.addEvent(*open_incident_, wallNow(), kind, detail);
+  change.incident_touched = open_incident_;
 }
 
 void TargetHealth::logChange(const Change& change) const {
@@ -162,6 +207,7 @@ void TargetHealth::logChange(const Change& change) const {
     observability::log(LogLevel::Warn, "incident opened",
                        {{"incident", static_cast<unsigned long long>(*change.incident_opened)},
                         {"target", target_},
+                        {"drill", change.incident_touched != nullptr && change.incident_touched->incident.drill},
                         {"failure", base::toToken(change.failure)},
                         {"detail", change.detail}});
   }
@@ -171,11 +217,20 @@ void TargetHealth::logChange(const Change& change) const {
     observability::log(LogLevel::Info, "incident closed",
                        {{"incident", static_cast<unsigned long long>(incident.id)},
                         {"target", incident.target},
+                        {"drill", incident.drill},
                         {"duration_ms", static_cast<long long>(lasted.count())},
                         {"affected", static_cast<unsigned long long>(incident.affected)},
                         {"failed_over", static_cast<unsigned long long>(incident.failed_over)},
                         {"hedged", static_cast<unsigned long long>(incident.hedged)},
                         {"lost", static_cast<unsigned long long>(incident.lost)}});
+  }
+  // Persistence and the webhook (IncidentLog::setListener), after the lock.
+  if (change.incident_closed) {
+    incidents_.publish(*change.incident_closed, "closed");
+  } else if (change.incident_opened && change.incident_touched) {
+    incidents_.publish(*change.incident_touched, "opened");
+  } else if (change.incident_touched) {
+    incidents_.publish(*change.incident_touched, "updated");
   }
 }
 
@@ -189,9 +244,20 @@ void TargetHealth::updateIncident(SteadyTime now, BreakerState before, base::Fai
       first_error += ' ';
       first_error += detail;
     }
-    open_incident_ = incidents_.start(target_, std::chrono::system_clock::now(), std::move(first_error));
+    const WallTime opened = wallNow();
+    const std::int64_t since_ms = failing_since_ms_.load(std::memory_order_relaxed);
+    const WallTime first_failure = since_ms != 0 ? WallTime(std::chrono::milliseconds(since_ms)) : opened;
+    open_incident_ = incidents_.start(target_, opened, first_error);
     incident_open_.store(true, std::memory_order_relaxed);
     change.incident_opened = open_incident_->incident.id;
+    incidents_.update(open_incident_->incident.id,
+                      [&](Incident& incident) { incident.first_failure = std::min(first_failure, opened); });
+    incidents_.addEvent(*open_incident_, std::min(first_failure, opened), "first_failure",
+                        since_ms != 0 ? "the first failure of the run that tripped the breaker" : first_error);
+    incidents_.addEvent(*open_incident_, opened, "breaker_opened",
+                        first_error + " (open for " +
+                            std::to_string(std::chrono::duration_cast<Millis>(breaker_.reopensAt() - now).count()) + " ms)");
+    change.incident_touched = open_incident_;
   }
   if (!open_incident_) return;
   incidents_.countError(*open_incident_, base::toToken(failure));
@@ -280,6 +346,11 @@ TargetSnapshot TargetHealth::snapshot(SteadyTime now) const {
   snapshot.samples = latency_.samples();
   for (std::size_t i = 0; i < kThreadShards; ++i) snapshot.in_flight += shards_[i].in_flight.load(std::memory_order_relaxed);
   if (open_incident_) snapshot.open_incident = open_incident_->incident.id;
+  snapshot.drill = drill_.load(std::memory_order_relaxed);
+  if (snapshot.drill) {
+    snapshot.breaker = BreakerState::Open;
+    snapshot.reopens_at = SteadyTime(SteadyTime::duration(drill_until_.load(std::memory_order_relaxed)));
+  }
   return snapshot;
 }
 
@@ -287,6 +358,11 @@ PlanState TargetHealth::planState(SteadyTime now) const {
   maybeMergeLatency(now);
   // The state is read before the interval's end: a trip publishes the end first, so an Open state
   // never pairs with the previous interval.
+  if (drill_.load(std::memory_order_relaxed)) {
+    return PlanState{BreakerState::Open, SteadyTime(SteadyTime::duration(drill_until_.load(std::memory_order_relaxed))),
+                     ttft_ewma_ms_.load(std::memory_order_relaxed), samples_.load(std::memory_order_relaxed),
+                     total_ewma_ms_.load(std::memory_order_relaxed)};
+  }
   const BreakerState state = breaker_.state(now);
   return PlanState{state, breaker_.reopensAt(), ttft_ewma_ms_.load(std::memory_order_relaxed),
                    samples_.load(std::memory_order_relaxed), total_ewma_ms_.load(std::memory_order_relaxed)};
@@ -298,11 +374,14 @@ Incident IncidentEntry::read() const {
   copy.failed_over += failed_over.load(std::memory_order_relaxed);
   copy.hedged += hedged.load(std::memory_order_relaxed);
   copy.lost += lost.load(std::memory_order_relaxed);
+  copy.continued += continued.load(std::memory_order_relaxed);
   return copy;
 }
 
-std::shared_ptr<IncidentEntry> IncidentLog::start(std::string target, WallTime when, std::string first_error) {
+std::shared_ptr<IncidentEntry> IncidentLog::start(std::string target, WallTime when, std::string first_error,
+                                                  bool drill) {
   auto entry = std::make_shared<IncidentEntry>();
+  entry->incident.drill = drill;
   entry->incident.target = std::move(target);
   entry->incident.opened = when;
   entry->incident.first_error = std::move(first_error);
@@ -360,6 +439,7 @@ void IncidentLog::countEffect(IncidentEntry& entry, IncidentEffect effect) {
     case IncidentEffect::FailedOver: entry.failed_over.fetch_add(1, std::memory_order_relaxed); break;
     case IncidentEffect::Hedged: entry.hedged.fetch_add(1, std::memory_order_relaxed); break;
     case IncidentEffect::Lost: entry.lost.fetch_add(1, std::memory_order_relaxed); break;
+    case IncidentEffect::Continued: entry.continued.fetch_add(1, std::memory_order_relaxed); break;
     case IncidentEffect::ServedAnyway: break;
   }
 }
@@ -370,6 +450,110 @@ std::vector<Incident> IncidentLog::all() const {
   copies.reserve(incidents_.size());
   for (const auto& entry : incidents_) copies.push_back(entry->read());
   return copies;
+}
+
+std::optional<Incident> IncidentLog::get(std::uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  const auto found = std::lower_bound(incidents_.begin(), incidents_.end(), id,
+                                      [](const auto& entry, std::uint64_t wanted) { return entry->incident.id < wanted; });
+  if (found == incidents_.end() || (*found)->incident.id != id) return std::nullopt;
+  return (*found)->read();
+}
+
+void IncidentLog::addEvent(IncidentEntry& entry, WallTime when, std::string_view kind, std::string_view detail) {
+  std::lock_guard lock(mutex_);
+  auto& timeline = entry.incident.timeline;
+  if (!timeline.empty() && timeline.back().kind == kind && kind != "closed") {
+    ++timeline.back().count;
+    timeline.back().last_at = when;
+    return;
+  }
+  if (timeline.size() >= kMaxTimeline) {
+    ++entry.incident.timeline_dropped;
+    return;
+  }
+  timeline.push_back(IncidentEvent{when, std::string(kind), std::string(detail), 1, when});
+}
+
+void IncidentLog::restore(std::vector<Incident> earlier, WallTime now) {
+  std::vector<Incident> interrupted;
+  {
+    std::lock_guard lock(mutex_);
+    for (Incident& incident : earlier) {
+      if (!incidents_.empty() && incidents_.back()->incident.id >= incident.id) continue;  // keep ids ascending
+      if (!incident.closed) {
+        incident.closed = now;
+        if (incident.timeline.size() < kMaxTimeline) {
+          incident.timeline.push_back(IncidentEvent{now, "restarted", "the gateway restarted while it was open", 1, now});
+        }
+        interrupted.push_back(incident);
+      }
+      auto entry = std::make_shared<IncidentEntry>();
+      entry->incident = std::move(incident);
+      next_id_ = std::max(next_id_, entry->incident.id + 1);
+      incidents_.push_back(std::move(entry));
+      ++closed_;
+    }
+    while (closed_ > capacity_ && !incidents_.empty()) {
+      incidents_.pop_front();
+      --closed_;
+    }
+  }
+  for (const Incident& incident : interrupted) publish(incident, "closed");
+}
+
+void IncidentLog::publish(const IncidentEntry& entry, std::string_view event) const {
+  if (!listener_) return;
+  Incident copy;
+  {
+    std::lock_guard lock(mutex_);
+    copy = entry.read();
+  }
+  listener_(copy, event);
+}
+
+bool TargetHealth::startDrill(SteadyTime until, std::string_view detail) {
+  Change change;
+  {
+    std::lock_guard lock(mutex_);
+    if (drill_.load(std::memory_order_relaxed) || open_incident_ ||
+        breaker_.state(std::chrono::steady_clock::now()) != BreakerState::Closed) {
+      return false;
+    }
+    drill_until_.store(until.time_since_epoch().count(), std::memory_order_relaxed);
+    drill_.store(true, std::memory_order_release);
+    const WallTime opened = wallNow();
+    open_incident_ = incidents_.start(target_, opened, "drill: " + std::string(detail), true);
+    incident_open_.store(true, std::memory_order_relaxed);
+    incidents_.addEvent(*open_incident_, opened, "drill_started", detail);
+    incidents_.addEvent(*open_incident_, opened, "breaker_opened", "taken out of rotation for the drill");
+    change.incident_opened = open_incident_->incident.id;
+    change.incident_touched = open_incident_;
+  }
+  observability::log(observability::LogLevel::Warn, "drill started", {{"target", target_}, {"detail", detail}});
+  logChange(change);
+  return true;
+}
+
+std::optional<Incident> TargetHealth::endDrill(std::string_view cause) {
+  Change change;
+  {
+    std::lock_guard lock(mutex_);
+    if (!drill_.load(std::memory_order_relaxed)) return std::nullopt;
+    drill_.store(false, std::memory_order_release);
+    if (open_incident_ && open_incident_->incident.drill) {
+      noteEvent(change, "drill_ended", cause);
+      noteEvent(change, "recovered", "restored to rotation");
+      noteEvent(change, "closed", "drill over");
+      change.incident_touched.reset();
+      change.incident_closed = incidents_.close(open_incident_, wallNow());
+      open_incident_.reset();
+      incident_open_.store(false, std::memory_order_relaxed);
+    }
+  }
+  observability::log(observability::LogLevel::Info, "drill ended", {{"target", target_}, {"cause", cause}});
+  logChange(change);
+  return change.incident_closed;
 }
 
 void TargetHealth::reconfigure(const BreakerConfig& config) {

@@ -19,11 +19,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/failure.h"
@@ -34,6 +36,20 @@
 namespace switchyard::resilience {
 
 using WallTime = std::chrono::system_clock::time_point;
+
+// One step of an incident's timeline (issue 14): "first_failure", "breaker_opened", "half_open",
+// "probe_failed", "health_check_failed", "health_check_passed", "recovered", "closed",
+// "drill_started", "drill_ended", "restarted". Repeats of the same kind in a row are one event
+// with a count and the time of the last.
+struct IncidentEvent {
+  WallTime at{};
+  std::string kind;
+  std::string detail;
+  std::uint64_t count = 1;
+  WallTime last_at{};  // the last repeat (== at when count is 1)
+
+  friend bool operator==(const IncidentEvent&, const IncidentEvent&) = default;
+};
 
 // The record of one breaker opening and, later, closing.
 struct Incident {
@@ -47,10 +63,17 @@ struct Incident {
   std::uint64_t failed_over = 0;  // ... and were served by another target
   std::uint64_t hedged = 0;       // ... and were hedged to another target
   std::uint64_t lost = 0;         // ... and got no answer (every target failed)
+  std::uint64_t continued = 0;    // ... and had a broken stream continued by another target
+  bool drill = false;             // an outage drill (POST /admin/drills), not a real failure
+  std::optional<WallTime> first_failure;  // the first failure of the run that tripped the breaker
+  std::vector<IncidentEvent> timeline;    // oldest first, at most kMaxTimeline events
+  std::uint64_t timeline_dropped = 0;     // events beyond kMaxTimeline
 };
 
+inline constexpr std::size_t kMaxTimeline = 200;
+
 // How a request that wanted a target with an open incident ended.
-enum class IncidentEffect : std::uint8_t { FailedOver, Hedged, Lost, ServedAnyway };
+enum class IncidentEffect : std::uint8_t { FailedOver, Hedged, Lost, ServedAnyway, Continued };
 
 struct TargetSnapshot {
   std::string target;
@@ -65,6 +88,7 @@ struct TargetSnapshot {
   std::uint64_t samples = 0;
   std::int64_t in_flight = 0;
   std::optional<std::uint64_t> open_incident;  // its id
+  bool drill = false;                          // out of rotation for a drill (breaker reads as open)
 };
 
 // What the planner reads on every request: cheap to take (no copies, no percentiles).
@@ -111,6 +135,15 @@ class TargetHealth {
   // A request that wanted this target while its incident is open (counted into that incident).
   void noteEffect(IncidentEffect effect);
 
+  // Outage drills (issue 14): the target is out of rotation as if its breaker had opened (admit()
+  // rejects, the planner reads it as open until `until`, health checks are ignored) and a drill
+  // incident is open. False (nothing changed) when a drill is on already or the breaker is not
+  // closed (a real outage is its own drill). endDrill restores the target and closes the incident
+  // (none when no drill was on).
+  bool startDrill(SteadyTime until, std::string_view detail);
+  std::optional<Incident> endDrill(std::string_view cause);
+  bool inDrill() const { return drill_.load(std::memory_order_acquire); }
+
   // A config reload's breaker settings; the breaker's state, latencies and incidents are kept.
   void reconfigure(const BreakerConfig& config);
 
@@ -137,7 +170,10 @@ class TargetHealth {
     int trips = 0;
     std::optional<std::uint64_t> incident_opened;
     std::optional<Incident> incident_closed;
+    std::shared_ptr<IncidentEntry> incident_touched;  // its timeline changed: published (IncidentLog)
   };
+  // Adds a timeline event to the open incident, if any, and marks it to be published.
+  void noteEvent(Change& change, std::string_view kind, std::string_view detail);
   void noteState(Change& change, BreakerState from, SteadyTime now, std::string_view cause) const;
   void logChange(const Change& change) const;
   void updateIncident(SteadyTime now, BreakerState before, base::FailureKind failure, std::string_view detail,
@@ -164,6 +200,10 @@ class TargetHealth {
   mutable LatencyTracker latency_;  // the merged samples, under mutex_
   std::shared_ptr<IncidentEntry> open_incident_;  // under mutex_
   std::atomic<bool> incident_open_{false};  // open_incident_ is set; lets noteEffect skip the lock
+  // Unix ms of the first failure since the last success (0: none); a success clears it lock-free.
+  std::atomic<std::int64_t> failing_since_ms_{0};
+  std::atomic<bool> drill_{false};
+  std::atomic<SteadyTime::duration::rep> drill_until_{0};
   std::unique_ptr<Shard[]> shards_;
   // Published by each merge, read lock-free by the planner and the hedge delay.
   mutable std::atomic<SteadyTime::duration::rep> next_merge_;
@@ -181,6 +221,7 @@ struct IncidentEntry {
   std::atomic<std::uint64_t> failed_over{0};
   std::atomic<std::uint64_t> hedged{0};
   std::atomic<std::uint64_t> lost{0};
+  std::atomic<std::uint64_t> continued{0};
 
   Incident read() const;  // under the log's mutex
 };
@@ -191,7 +232,7 @@ class IncidentLog {
  public:
   explicit IncidentLog(std::size_t capacity = 1000) : capacity_(capacity) {}
 
-  std::shared_ptr<IncidentEntry> start(std::string target, WallTime when, std::string first_error);
+  std::shared_ptr<IncidentEntry> start(std::string target, WallTime when, std::string first_error, bool drill = false);
   std::uint64_t open(std::string target, WallTime when, std::string first_error) {
     return start(std::move(target), when, std::move(first_error))->incident.id;
   }
@@ -209,6 +250,24 @@ class IncidentLog {
     if (IncidentEntry* entry = find(id)) update(entry->incident);
   }
   std::vector<Incident> all() const;  // oldest first
+  std::optional<Incident> get(std::uint64_t id) const;
+  // Appends to the timeline (repeats of the last event's kind fold into it).
+  void addEvent(IncidentEntry& entry, WallTime when, std::string_view kind, std::string_view detail = {});
+
+  // Incidents of an earlier run (from the store), oldest first, before any is started: kept as
+  // closed ones (one still open then is closed at `now` with a "restarted" event, and published),
+  // and new ids continue after theirs.
+  void restore(std::vector<Incident> earlier, WallTime now);
+
+  // Called (outside every lock, on the thread that made the change) with the incident as it is
+  // after it opened, changed its timeline or closed: persistence and the webhook. Set before any
+  // incident starts; `event` is "opened", "updated" or "closed".
+  using Listener = std::function<void(const Incident& incident, std::string_view event)>;
+  void setListener(Listener listener) { listener_ = std::move(listener); }
+  void publish(const IncidentEntry& entry, std::string_view event) const;
+  void publish(const Incident& incident, std::string_view event) const {
+    if (listener_) listener_(incident, event);
+  }
 
  private:
   IncidentEntry* find(std::uint64_t id);  // under mutex_
@@ -219,6 +278,7 @@ class IncidentLog {
   std::deque<std::shared_ptr<IncidentEntry>> incidents_;  // by id, oldest first
   std::size_t closed_ = 0;                                // closed ones among them
   std::uint64_t next_id_ = 1;
+  Listener listener_;
 };
 
 }  // namespace switchyard::resilience

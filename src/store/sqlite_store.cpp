@@ -65,7 +65,18 @@ CREATE TABLE spend_by_day(
   PRIMARY KEY(day, key_id, route)
 ) WITHOUT ROWID;
 )sql";
-constexpr std::array<const char*, 2> kMigrations = {kSchemaV1, kSchemaV2};
+// v3 (issue 14): incidents (breaker openings and drills), so that post-mortems survive a restart.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE incidents(
+  id INTEGER PRIMARY KEY NOT NULL,
+  target TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,  -- unix milliseconds
+  closed_at INTEGER,           -- unix milliseconds; NULL while open
+  drill INTEGER NOT NULL,
+  json TEXT NOT NULL           -- the timeline and counters
+);
+)sql";
+constexpr std::array<const char*, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
 
@@ -202,12 +213,17 @@ std::string jsonArray(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path) {
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path) { return openFile(path, false); }
+
+std::unique_ptr<SqliteStore> SqliteStore::openExisting(const std::string& path) { return openFile(path, true); }
+
+std::unique_ptr<SqliteStore> SqliteStore::openFile(const std::string& path, bool existing) {
   sqlite3* db = nullptr;
-  // NOMUTEX: one thread uses the connection, so SQLite's own locking would be pure cost.
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  // NOMUTEX: one thread uses the connection, so SQLite's own locking would be pure cost. A reader
+  // of an existing file may still write to the -shm index that WAL readers share, so it opens
+  // read-write too, but never creates the file.
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (existing ? 0 : SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   std::unique_ptr<SqliteStore> store(db ? new SqliteStore(db) : nullptr);
   try {
     if (rc != SQLITE_OK) {
@@ -215,6 +231,17 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path) {
       fail(db, "open");
     }
     execOn(db, ("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)).c_str(), "busy_timeout");
+    if (existing) {
+      // Read as it is: the journal mode is the file's own (WAL, set by the gateway), and a schema
+      // is never migrated by a reader (the gateway beside it may be an older build).
+      const long long version = std::stoll(scalar(db, "PRAGMA user_version"));
+      if (version == 0) throw std::runtime_error("not a Switchyard store (no schema)");
+      if (version > std::ssize(kMigrations)) {
+        throw std::runtime_error("schema version " + std::to_string(version) +
+                                 " is newer than this build's (" + std::to_string(kMigrations.size()) + ")");
+      }
+      return store;
+    }
     // WAL: readers never block the writer, and a commit is one append to the -wal file.
     const std::string mode = scalar(db, "PRAGMA journal_mode = WAL");
     if (mode != "wal" && mode != "memory") {
@@ -465,6 +492,85 @@ std::vector<SpendTotal> SqliteStore::spendSince(std::int64_t since_ms) {
   for (auto& [key_id, total] : keys) keep(total);
   for (auto& [route, total] : routes) keep(total);
   return totals;
+}
+
+std::size_t SqliteStore::pruneAudit(std::int64_t before_ms, std::size_t max_rows, std::size_t chunk) {
+  if (chunk == 0 || (before_ms <= 0 && max_rows == 0)) return 0;
+  constexpr auto kMaxInt = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  Transaction transaction(db_);
+  std::size_t deleted = 0;
+  if (before_ms > 0) {
+    // The time index, oldest first, stopping at the chunk: bounded whatever the backlog.
+    Bound query(db_, statement("DELETE FROM audit WHERE seq IN "
+                               "(SELECT seq FROM audit WHERE time_ms < ?1 ORDER BY time_ms LIMIT ?2)"));
+    query.integer(1, before_ms);
+    query.integer(2, static_cast<std::int64_t>(std::min(chunk, kMaxInt)));
+    query.run("pruning audit records by age");
+    deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+  }
+  if (max_rows > 0 && deleted < chunk) {
+    // seq grows by one per insert and only pruning deletes, so the newest max_rows records are
+    // those with seq > max(seq) - max_rows: two b-tree lookups rather than a count of the table
+    // (holes left by age pruning make it keep slightly fewer, never more).
+    std::int64_t last = 0;
+    {
+      Bound query(db_, statement("SELECT MAX(seq) FROM audit"));
+      if (query.step("pruning audit records by count") && !query.nullAt(0)) last = query.integerAt(0);
+    }
+    const std::int64_t keep = static_cast<std::int64_t>(std::min(max_rows, kMaxInt));
+    if (last > keep) {
+      Bound query(db_, statement("DELETE FROM audit WHERE seq IN "
+                                 "(SELECT seq FROM audit WHERE seq <= ?1 ORDER BY seq LIMIT ?2)"));
+      query.integer(1, last - keep);
+      query.integer(2, static_cast<std::int64_t>(std::min(chunk - deleted, kMaxInt)));
+      query.run("pruning audit records by count");
+      deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+    }
+  }
+  transaction.commit();
+  return deleted;
+}
+
+std::size_t SqliteStore::pruneSpendDays(std::int64_t before_ms) {
+  Bound query(db_, statement("DELETE FROM spend_by_day WHERE day < ?1"));
+  query.integer(1, floorDiv(before_ms, kMsPerDay));  // days that end at or before before_ms
+  query.run("pruning spend totals");
+  return static_cast<std::size_t>(sqlite3_changes(db_));
+}
+
+void SqliteStore::putIncident(const IncidentRecord& incident) {
+  SyncedWrites synced(db_);
+  Bound query(db_, statement("INSERT OR REPLACE INTO incidents(id, target, opened_at, closed_at, drill, json) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+  query.integer(1, static_cast<std::int64_t>(incident.id));
+  query.text(2, incident.target);
+  query.integer(3, incident.opened_at_ms);
+  if (incident.closed_at_ms) {
+    query.integer(4, *incident.closed_at_ms);
+  } else {
+    query.null(4);
+  }
+  query.integer(5, incident.drill ? 1 : 0);
+  query.text(6, incident.json);
+  query.run("saving incident " + std::to_string(incident.id));
+}
+
+std::vector<IncidentRecord> SqliteStore::incidents(std::size_t limit) {
+  Bound query(db_, statement("SELECT id, target, opened_at, closed_at, drill, json FROM "
+                             "(SELECT * FROM incidents ORDER BY id DESC LIMIT ?1) ORDER BY id"));
+  query.integer(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))));
+  std::vector<IncidentRecord> out;
+  while (query.step("reading incidents")) {
+    IncidentRecord record;
+    record.id = static_cast<std::uint64_t>(query.integerAt(0));
+    record.target = query.textAt(1);
+    record.opened_at_ms = query.integerAt(2);
+    if (!query.nullAt(3)) record.closed_at_ms = query.integerAt(3);
+    record.drill = query.integerAt(4) != 0;
+    record.json = query.textAt(5);
+    out.push_back(std::move(record));
+  }
+  return out;
 }
 
 }  // namespace switchyard::store

@@ -22,6 +22,11 @@ class SqliteStore final : public Store {
   // Throws std::runtime_error naming the path and SQLite's reason (directory missing or not
   // writable, not a database, schema newer than this build).
   static std::unique_ptr<SqliteStore> open(const std::string& path);
+  // For a reader beside a running gateway (`switchyard requests`): opens an existing file without
+  // creating, migrating or changing it; SQLite's WAL lets it read while the gateway writes (a lock
+  // held for a checkpoint is waited for, up to a busy timeout). Throws when the file is missing,
+  // is not a Switchyard store, or has a schema newer than this build.
+  static std::unique_ptr<SqliteStore> openExisting(const std::string& path);
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -34,9 +39,14 @@ class SqliteStore final : public Store {
   bool hasAudit(std::string_view request_id, std::int64_t time_ms) override;
   std::vector<std::string> auditRecords(const AuditQuery& query) override;
   std::vector<SpendTotal> spendSince(std::int64_t since_ms) override;
+  std::size_t pruneAudit(std::int64_t before_ms, std::size_t max_rows, std::size_t chunk) override;
+  std::size_t pruneSpendDays(std::int64_t before_ms) override;
+  void putIncident(const IncidentRecord& incident) override;
+  std::vector<IncidentRecord> incidents(std::size_t limit) override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
+  static std::unique_ptr<SqliteStore> openFile(const std::string& path, bool existing);
   // The cached statement for `sql`, prepared on first use.
   sqlite3_stmt* statement(const std::string& sql);
   std::vector<std::string> listOf(std::string_view json_array);

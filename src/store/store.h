@@ -63,6 +63,19 @@ struct AuditQuery {
   std::size_t limit = 100;               // newest first
 };
 
+// One incident (a breaker opening or a drill), as resilience::Incident is persisted: the columns
+// the store filters on, and the rest (timeline, counters) as a JSON object text it does not parse.
+struct IncidentRecord {
+  std::uint64_t id = 0;
+  std::string target;
+  std::int64_t opened_at_ms = 0;             // unix milliseconds
+  std::optional<std::int64_t> closed_at_ms;  // none while open
+  bool drill = false;
+  std::string json;
+
+  friend bool operator==(const IncidentRecord&, const IncidentRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -86,6 +99,26 @@ class Store {
   // name with nothing spent (both sums 0) is left out. Cheap for a since_ms at a UTC day's start
   // (the start of today or of this month): it reads per-day totals, not the records.
   virtual std::vector<SpendTotal> spendSince(std::int64_t since_ms) = 0;
+
+  // Retention, in one transaction that deletes at most `chunk` audit records: first those with
+  // time_ms < before_ms (oldest first; before_ms <= 0: no age limit), then, with what is left of
+  // the chunk, the oldest inserted beyond the newest `max_rows` (0: no row limit). Returns how many
+  // it deleted: `chunk` means there may be more to delete (the caller calls again, letting other
+  // work run in between, so that no single transaction holds the file for long). The per-day spend
+  // totals (spendSince) are not touched: a day's spend still counts after its records have gone.
+  virtual std::size_t pruneAudit(std::int64_t before_ms, std::size_t max_rows, std::size_t chunk) = 0;
+  // Deletes the per-day spend totals of UTC days that end at or before before_ms (whole days
+  // only); returns how many (day, key, route) rows went.
+  virtual std::size_t pruneSpendDays(std::int64_t before_ms) = 0;
+
+  // Incidents (issue 14): inserts, or replaces the incident with the same id. Durable when it
+  // returns. Not pure: a backend without incidents keeps none (and reads none back).
+  virtual void putIncident(const IncidentRecord& incident) { (void)incident; }
+  // The newest `limit` incidents, oldest id first.
+  virtual std::vector<IncidentRecord> incidents(std::size_t limit) {
+    (void)limit;
+    return {};
+  }
 };
 
 }  // namespace switchyard::store

@@ -26,8 +26,10 @@ StoreService::StoreService(std::unique_ptr<Store> store, Settings settings)
       settings_(settings),
       instance_(g_next_instance.fetch_add(1, std::memory_order_relaxed)),
       work_(io_.get_executor()),
-      timer_(io_) {
-  schedule();  // before the thread starts, so nothing else touches the timer yet
+      timer_(io_),
+      prune_timer_(io_) {
+  schedule();  // before the thread starts, so nothing else touches the timers yet
+  if (settings_.retention.max_age.count() > 0 || settings_.retention.max_rows > 0) schedulePrune();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -35,6 +37,7 @@ StoreService::~StoreService() {
   boost::asio::post(io_, [this] {
     stopping_ = true;
     timer_.cancel();
+    prune_timer_.cancel();
   });
   work_.reset();  // run() returns once the queue is empty
   thread_.join();
@@ -94,6 +97,46 @@ void StoreService::schedule() {
     commitPending();
     schedule();
   });
+}
+
+void StoreService::schedulePrune() {
+  prune_timer_.expires_after(settings_.prune_interval);
+  prune_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    pruneChunk(now.count());
+  });
+}
+
+void StoreService::pruneChunk(std::int64_t now_ms) {
+  const Retention& retention = settings_.retention;
+  const std::int64_t max_age_ms = retention.max_age.count();
+  const std::size_t chunk = std::max<std::size_t>(settings_.prune_chunk, 1);
+  std::size_t deleted = 0;
+  try {
+    deleted = store_->pruneAudit(max_age_ms > 0 ? now_ms - max_age_ms : 0, retention.max_rows, chunk);
+    pruned_.fetch_add(deleted, std::memory_order_relaxed);
+    if (deleted < chunk && max_age_ms > 0) {
+      // The round is over: the spend totals of days long gone (cheap: a few rows a day).
+      const std::int64_t keep_ms =
+          std::max<std::int64_t>(max_age_ms, std::chrono::milliseconds(kSpendDaysKept).count());
+      store_->pruneSpendDays(now_ms - keep_ms);
+    }
+  } catch (const std::exception& e) {
+    // Retried next round; a failing disk is already reported (rate-limited) by the commits.
+    std::fprintf(stderr, "switchyard: store: cannot prune audit records (retrying in %lld ms): %s\n",
+                 static_cast<long long>(settings_.prune_interval.count()), e.what());
+    deleted = 0;
+  }
+  if (deleted >= chunk && !stopping_) {
+    // More to do: behind what is queued meanwhile (a commit, a query), not in one long stretch.
+    boost::asio::post(io_, [this, now_ms] {
+      if (!stopping_) pruneChunk(now_ms);
+    });
+    return;
+  }
+  if (!stopping_) schedulePrune();
 }
 
 void StoreService::collect() {

@@ -18,6 +18,13 @@
 // A commit that fails (disk full, file locked) is reported on stderr at most once a minute and
 // retried on the next tick with the same records, while new ones keep coming, up to max_pending in
 // total; past that new records are dropped and counted (droppedAudit()).
+//
+// Retention: every prune_interval the store thread deletes the audit records older than
+// retention.max_age and those beyond the newest retention.max_rows, prune_chunk records per
+// transaction, posting each next chunk behind whatever else is queued (commits, queries), so a
+// backlog of millions is worked off without holding up the audit writer. The per-day spend totals
+// that budgets read are kept (a day's spend outlives its records) for kSpendDaysKept days, or
+// max_age when that is longer; with no age limit they are kept too.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -48,6 +55,17 @@ inline constexpr std::chrono::milliseconds kAuditFlushInterval{100};
 inline constexpr std::size_t kAuditMaxPending = 100000;  // records waiting, all threads together
 inline constexpr std::size_t kAuditWakeBatch = 64;        // records waiting that start a commit early
 inline constexpr std::chrono::minutes kStoreFailureReportInterval{1};
+inline constexpr std::chrono::minutes kAuditPruneInterval{1};
+inline constexpr std::size_t kAuditPruneChunk = 10000;  // records deleted per transaction
+// Per-day spend totals are kept this long (a budget reads this day and this month; a year and a
+// bit leaves room for year-on-year reports).
+inline constexpr std::chrono::hours kSpendDaysKept{24 * 400};
+
+// How long audit records are kept; zero is unlimited.
+struct Retention {
+  std::chrono::milliseconds max_age{0};
+  std::size_t max_rows = 0;
+};
 
 class StoreService {
  public:
@@ -55,6 +73,9 @@ class StoreService {
     std::chrono::milliseconds flush_interval{kAuditFlushInterval};
     std::size_t max_pending = kAuditMaxPending;
     std::size_t wake_batch = kAuditWakeBatch;
+    Retention retention;  // none unless set (the config's defaults are set by serve)
+    std::chrono::milliseconds prune_interval{kAuditPruneInterval};
+    std::size_t prune_chunk = kAuditPruneChunk;
   };
 
   // Starts the store thread.
@@ -69,6 +90,8 @@ class StoreService {
   // Dropped (and counted) when max_pending records are already waiting.
   void recordAudit(AuditRecord record);
   std::uint64_t droppedAudit() const { return dropped_.load(std::memory_order_relaxed); }
+  // Audit records deleted by retention so far.
+  std::uint64_t prunedAudit() const { return pruned_.load(std::memory_order_relaxed); }
 
   // From a coroutine: runs fn(Store&) on the store thread, after committing every audit record
   // recorded (by any thread) before the call, and resumes the caller on its own executor with the
@@ -94,6 +117,9 @@ class StoreService {
   void commitPending();  // store thread (the destructor's thread once it has ended)
   void collect();        // moves every thread's records into batch_
   void reportFailure(const char* what);
+  void schedulePrune();  // arms the prune timer
+  // One chunk of the round that started at `now_ms`; posts the next while a chunk comes back full.
+  void pruneChunk(std::int64_t now_ms);
 
   std::unique_ptr<Store> store_;
   const Settings settings_;
@@ -103,6 +129,7 @@ class StoreService {
   std::vector<std::shared_ptr<ThreadBuffer>> buffers_;
   std::atomic<std::size_t> pending_{0};  // recorded, not yet committed
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> pruned_{0};
 
   // The store thread's own.
   std::vector<AuditRecord> batch_;  // collected, not yet committed (kept when a commit fails)
@@ -115,6 +142,7 @@ class StoreService {
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer prune_timer_;
   std::thread thread_;
 };
 

@@ -1,10 +1,21 @@
 // The command line: `check` validates configs and names the file, line and key of each problem;
-// `serve` refuses a bad config; the example configs and every YAML example in the README are valid.
-import { describe, it } from 'node:test';
+// `serve` refuses a bad config; the example configs and every YAML example in the README are valid;
+// `requests` lists the request log from the store of a running gateway.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, TEST_TIMEOUT_MS, runCli, tempDir, writeTempFile } from './lib/harness.mjs';
+import {
+  REPO_ROOT,
+  STATELESS,
+  Stack,
+  TEST_TIMEOUT_MS,
+  chatBody,
+  runCli,
+  sleep,
+  tempDir,
+  writeTempFile,
+} from './lib/harness.mjs';
 import { makeCa } from './lib/tls_upstream.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
@@ -269,5 +280,121 @@ describe('README YAML examples', { timeout: 60_000 }, () => {
     for (const [, name, value] of lines) {
       await assertChecks(`providers:\n  ${name}: ${value}\nroutes:\n  r: {targets: [${name}/m]}\n`, `README preset \`${name}\``);
     }
+  });
+});
+
+describe('switchyard requests', { timeout: 90_000 }, () => {
+  const stack = new Stack();
+  let gw;
+  let a;
+
+  before(async () => {
+    a = await stack.sim('a');
+    const b = await stack.sim('b');
+    gw = await stack.gateway({
+      listen: '127.0.0.1:0',
+      workers: 2,
+      resilience: STATELESS,
+      providers: {
+        a: { kind: 'openai', base_url: a.baseUrl, api_key: 'prov-key-a-000000' },
+        b: { kind: 'openai', base_url: b.baseUrl, api_key: 'prov-key-b-000000' },
+      },
+      routes: {
+        pair: { strategy: 'fallback', targets: ['a/m', 'b/m'], retry: { backoff_base: '1ms' } },
+        solo: { targets: ['b/m'] },
+      },
+      store: { retention: { max_age: '30d', max_rows: 1000000 } },
+    });
+    await a.setFaults([{ status: 503 }]);
+    const failedOver = await gw.chat(chatBody('pair'), { headers: { 'x-request-id': 'cli-failover' } });
+    assert.equal(failedOver.status, 200, failedOver.text);
+    for (let i = 0; i < 3; i++) {
+      const res = await gw.chat(chatBody('solo'), { headers: { 'x-request-id': `cli-solo-${i}` } });
+      assert.equal(res.status, 200, res.text);
+    }
+  });
+
+  after(() => stack.stop());
+
+  const requests = (...args) => runCli(['requests', '--config', gw.configPath, ...args]);
+
+  // The records reach the store within the flush interval: the CLI is asked until it sees them.
+  async function untilListed(args, ids) {
+    let result;
+    for (let i = 0; i < 50; i++) {
+      result = await requests(...args);
+      if (result.code === 0 && ids.every((id) => result.stdout.includes(id))) return result;
+      await sleep(100);
+    }
+    assert.fail(`switchyard requests ${args.join(' ')} never listed ${ids}: exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+  }
+
+  it('prints one line per request, newest first, while the gateway runs', opts, async () => {
+    const result = await untilListed(['--since', '1h'], ['cli-failover', 'cli-solo-2']);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^TIME \(UTC\)\s+REQUEST ID\s+ROUTE\s+KEY\s+OUTCOME\s+STATUS\s+ATTEMPTS\s+SERVED BY\s+TOKENS\s+COST USD\s+LATENCY MS$/);
+    const rows = lines.slice(1);
+    assert.deepEqual(
+      rows.map((line) => line.split(/\s+/)[1]),
+      ['cli-solo-2', 'cli-solo-1', 'cli-solo-0', 'cli-failover'],
+      result.stdout,
+    );
+    const failover = rows[3].split(/\s+/);
+    // time, id, route, key, outcome, status, attempts, served_by, tokens, cost, latency
+    assert.match(failover[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.ok(Math.abs(Date.parse(failover[0]) - Date.now()) < 600_000, failover[0]);
+    assert.deepEqual(failover.slice(1, 8), ['cli-failover', 'pair', '-', 'failed_over', '200', '2', 'b/m']);
+    assert.match(failover[8], /^\d+$/);
+    assert.match(failover[9], /^\d+\.\d{6}$/);
+    assert.match(failover[10], /^\d+\.\d$/);
+    assert.equal(rows[0].split(/\s+/)[4], 'ok');
+  });
+
+  it('filters by outcome and route, limits, and prints JSON lines', opts, async () => {
+    await untilListed([], ['cli-failover', 'cli-solo-2']);
+    const failedOver = await requests('--outcome', 'failed_over');
+    assert.equal(failedOver.code, 0, failedOver.stderr);
+    const rows = failedOver.stdout.trimEnd().split('\n').slice(1);
+    assert.equal(rows.length, 1, failedOver.stdout);
+    assert.match(rows[0], /cli-failover/);
+
+    const json = await requests('--json', '--route', 'solo', '--since', '1h', '--limit', '2');
+    assert.equal(json.code, 0, json.stderr);
+    const records = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(records.map((r) => r.request_id), ['cli-solo-2', 'cli-solo-1']);
+    for (const r of records) {
+      assert.equal(r.route, 'solo');
+      assert.equal(r.outcome, 'ok');
+      assert.equal(r.served_by, 'b/m');
+      assert.equal(typeof r.latency_ms, 'number');
+    }
+    assert.match(json.stderr, /newest 2 shown/);
+
+    const all = (await requests('--json')).stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const failover = all.find((r) => r.request_id === 'cli-failover');
+    assert.equal(failover.outcome, 'failed_over');
+    assert.equal(failover.attempts, 2);
+
+    const none = await requests('--route', 'nope');
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, 'no requests match\n');
+  });
+
+  it('refuses a bad --since or --outcome with exit 2', opts, async () => {
+    const since = await requests('--since', 'yesterday');
+    assert.equal(since.code, 2, since.stderr);
+    assert.match(since.stderr, /malformed --since 'yesterday'/);
+    const outcome = await requests('--outcome', 'broken');
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.match(outcome.stderr, /unknown --outcome 'broken'.*failed_over/);
+  });
+
+  it('says which store is missing, exits 1, and creates nothing', opts, async () => {
+    const file = writeTempFile('providers:\n  a: {kind: openai, base_url: "http://127.0.0.1:9/v1"}\nroutes:\n  r: {targets: [a/m]}\n');
+    const db = path.join(path.dirname(file), 'switchyard.db');
+    const result = await runCli(['requests', '--config', file]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(result.stderr.includes(db), result.stderr);
+    assert.ok(!fs.existsSync(db), 'no store was created');
   });
 });

@@ -11,6 +11,7 @@ TEST(Duration, ReadsEveryUnit) {
   EXPECT_EQ(parseDuration("1.5s"), Millis(1500));
   EXPECT_EQ(parseDuration("2m"), Millis(120000));
   EXPECT_EQ(parseDuration("1h"), Millis(3600000));
+  EXPECT_EQ(parseDuration("30d"), Millis(30LL * 86400000));
 }
 
 TEST(Duration, RejectsWhatIsNotADuration) {

@@ -217,6 +217,22 @@ routes:
   EXPECT_THAT(lines, Contains(HasSubstr("same_target")));
 }
 
+TEST(ConfigLoad, IncidentWebhookIsAnHttpOrHttpsUrl) {
+  const std::string routes = "routes:\n  chat: {targets: [local/m]}\n";
+  const Config config = load(std::string(kProvidersBlock) + routes +
+                             "incidents: {webhook: \"https://hooks.example.com:8443/switchyard/incidents\"}\n");
+  EXPECT_EQ(config.incidents.webhook, "https://hooks.example.com:8443/switchyard/incidents");
+  EXPECT_TRUE(config.incidents.webhook_endpoint.tls);
+  EXPECT_EQ(config.incidents.webhook_endpoint.host, "hooks.example.com");
+  EXPECT_EQ(config.incidents.webhook_endpoint.port, 8443);
+  EXPECT_EQ(config.incidents.webhook_endpoint.base_path, "/switchyard/incidents");
+  EXPECT_TRUE(load(std::string(kProvidersBlock) + routes).incidents.webhook.empty());
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes + "incidents: {webhook: \"ftp://x/y\"}\n"),
+              Contains(HasSubstr("http:// or https://")));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes + "incidents: {hook: \"http://x/y\"}\n"),
+              Contains(HasSubstr("hook")));
+}
+
 TEST(ConfigLoad, DefaultMaxAttemptsCoversEveryTarget) {
   const Config config = load(std::string(kProvidersBlock) +
                              "routes:\n"
@@ -298,7 +314,7 @@ TEST(ConfigErrors, UnknownKeyIsRejectedWithItsLine) {
   EXPECT_THAT(problems("lisen: 127.0.0.1:80\n"),
               ElementsAre("test.yaml:1: key 'lisen': unknown key (did you mean 'listen'?); allowed "
                           "keys: listen, workers, limits, shutdown_grace, resilience, providers, routes, "
-                          "data_classes, keys, auth, store, budgets"));
+                          "data_classes, keys, auth, store, budgets, incidents"));
   EXPECT_THAT(
       problems(std::string(kProvidersBlock) + "    bse_url: x\n"),
       ElementsAre(AllOf(StartsWith("test.yaml:5: key 'providers.local.bse_url': unknown key"),

@@ -455,5 +455,38 @@ TEST(GovernanceDescribe, CheckSaysWhenAnonymousIsDefaultedAndWhenAClassHasNoTarg
   EXPECT_THAT(describe(load(kBase)), Not(HasSubstr("keys (")));
 }
 
+TEST(StoreRetention, DefaultsKeepThirtyDaysAndTenMillionRecords) {
+  const Config config = load(kBase);
+  EXPECT_EQ(config.store.retention_max_age, std::chrono::hours(24 * 30));
+  EXPECT_EQ(config.store.retention_max_rows, 10'000'000);
+  EXPECT_THAT(describe(config), HasSubstr("\n         retention max_age=30d max_rows=10000000\n"));
+}
+
+TEST(StoreRetention, AgeAndRowsAreReadAndZeroOrUnlimitedKeepsEverything) {
+  const Config config = load(std::string(kBase) + "store: {sqlite: gw.db, retention: {max_age: 90d, max_rows: 500}}\n");
+  EXPECT_EQ(config.store.retention_max_age, std::chrono::hours(24 * 90));
+  EXPECT_EQ(config.store.retention_max_rows, 500);
+  const Config hours = load(std::string(kBase) + "store: {retention: {max_age: 12h}}\n");
+  EXPECT_EQ(hours.store.retention_max_age, std::chrono::hours(12));
+  EXPECT_EQ(hours.store.retention_max_rows, 10'000'000);  // the default stays
+  const Config unlimited = load(std::string(kBase) + "store: {retention: {max_age: 0, max_rows: unlimited}}\n");
+  EXPECT_EQ(unlimited.store.retention_max_age.count(), 0);
+  EXPECT_EQ(unlimited.store.retention_max_rows, 0);
+  EXPECT_THAT(describe(unlimited), HasSubstr("retention max_age=unlimited max_rows=unlimited\n"));
+}
+
+TEST(StoreRetention, BadValuesNameTheKeyAndLine) {
+  EXPECT_THAT(problems(std::string(kBase) + "store:\n  retention: {max_age: 30days}\n"),
+              ElementsAre("test.yaml:6: key 'store.retention.max_age': malformed duration '30days' (expected a "
+                          "number and a unit: m, h or d, e.g. 30d or 12h; 0 or unlimited keeps records forever)"));
+  EXPECT_THAT(problems(std::string(kBase) + "store: {retention: {max_age: 10s}}\n"),
+              ElementsAre(HasSubstr("test.yaml:5: key 'store.retention.max_age': must be at least 1m")));
+  EXPECT_THAT(problems(std::string(kBase) + "store: {retention: {max_rows: -3}}\n"),
+              ElementsAre("test.yaml:5: key 'store.retention.max_rows': expected a number of records (e.g. "
+                          "10000000), 0 or unlimited, got '-3'"));
+  EXPECT_THAT(problems(std::string(kBase) + "store: {retention: {max_size: 1}}\n"),
+              ElementsAre(HasSubstr("key 'store.retention.max_size'")));
+}
+
 }  // namespace
 }  // namespace switchyard::config

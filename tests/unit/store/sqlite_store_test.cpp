@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -368,7 +369,7 @@ TEST(SqliteStoreSpend, AVersion1FileIsMigratedKeepingItsKeysAndRecords) {
                 ElementsAre(total("gateway", "", 9, 4), total("key", "key_00112233445566aa", 9, 4),
                             total("route", "chat", 9, 4)));
   }
-  EXPECT_THAT(rawQuery(path, "PRAGMA user_version"), ElementsAre("2"));
+  EXPECT_THAT(rawQuery(path, "PRAGMA user_version"), ElementsAre("3"));
   EXPECT_THAT(rawQuery(path, kCostsInOrder),
               ElementsAre("old-request:0:0", "new:9:4"));
   // Opening again finds the schema current and changes nothing.
@@ -381,6 +382,31 @@ TEST(SqliteStore, OpenRefusesAFileThatIsNotADatabase) {
   const std::string path = dir.file("notes.txt");
   std::ofstream(path) << std::string(4096, 'x');
   EXPECT_THROW(SqliteStore::open(path), std::runtime_error);
+}
+
+
+// --- Incidents (schema v3) ---
+
+TEST(SqliteStore, IncidentsAreReplacedByIdAndSurviveReopening) {
+  TempDir dir;
+  const std::string path = dir.file("incidents.db");
+  {
+    auto store = SqliteStore::open(path);
+    store->putIncident({.id = 1, .target = "a/m", .opened_at_ms = 1000, .json = "{\"v\":1}"});
+    store->putIncident({.id = 2, .target = "b/m", .opened_at_ms = 2000, .drill = true, .json = "{}"});
+    store->putIncident({.id = 1, .target = "a/m", .opened_at_ms = 1000, .closed_at_ms = 1500, .json = "{\"v\":2}"});
+  }
+  auto store = SqliteStore::open(path);
+  const auto all = store->incidents(10);
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].id, 1U);
+  EXPECT_EQ(all[0].closed_at_ms, 1500);
+  EXPECT_EQ(all[0].json, "{\"v\":2}");
+  EXPECT_TRUE(all[1].drill);
+  EXPECT_FALSE(all[1].closed_at_ms.has_value());
+  const auto newest = store->incidents(1);
+  ASSERT_EQ(newest.size(), 1U);
+  EXPECT_EQ(newest[0].id, 2U);
 }
 
 }  // namespace

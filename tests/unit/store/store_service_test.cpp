@@ -77,6 +77,8 @@ class FlakyStore final : public Store {
   bool hasAudit(std::string_view, std::int64_t) override { return false; }
   std::vector<std::string> auditRecords(const AuditQuery&) override { return {}; }
   std::vector<SpendTotal> spendSince(std::int64_t) override { return {}; }
+  std::size_t pruneAudit(std::int64_t, std::size_t, std::size_t) override { return 0; }
+  std::size_t pruneSpendDays(std::int64_t) override { return 0; }
 
  private:
   std::shared_ptr<FlakyState> state_;
