@@ -97,7 +97,7 @@ std::string formatted(const char* format, std::optional<double> value) {
 // latency.
 constexpr std::size_t kColumns = 11;
 using Row = std::array<std::string, kColumns>;
-constexpr Row kHeader = {"TIME (UTC)", "REQUEST ID", "ROUTE", "KEY", "OUTCOME", "STATUS", "ATTEMPTS",
+const Row kHeader = {"TIME (UTC)", "REQUEST ID", "ROUTE", "KEY", "OUTCOME", "STATUS", "ATTEMPTS",
                          "SERVED BY", "TOKENS", "COST USD", "LATENCY MS"};
 // Numbers are right-aligned.
 constexpr std::array<bool, kColumns> kRightAligned = {false, false, false, false, false, true,

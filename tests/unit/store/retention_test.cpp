@@ -247,7 +247,7 @@ TEST(StoreServiceRetention, SpendDaysOlderThanTheyAreKeptGoAndRecentOnesStay) {
   ASSERT_TRUE(eventually([&] { return service.prunedAudit() >= 2; }));
   // Both records are gone (older than an hour); only the spend of the day within 400 days stays.
   const auto spend_left = [&] {
-    return service.runBlocking([now, kept_ms](Store& store) { return store.spendSince(now - kept_ms - 10 * kDay); });
+    return service.runBlocking([now](Store& store) { return store.spendSince(now - kept_ms - 10 * kDay); });
   };
   ASSERT_TRUE(eventually([&] { return !spend_left().empty() && spend_left()[0].nano_usd == 7; }));
   EXPECT_THAT(spend_left(), ElementsAre(total("gateway", "", 7, 7), total("key", "key_1", 7, 7),
