@@ -14,5 +14,7 @@ inline std::int64_t unixSeconds(WallClock::time_point time) {
 
 // "2026-12-06T13:06:22Z" (RFC 3339, UTC, whole seconds), as Anthropic's created_at.
 std::string rfc3339(WallClock::time_point time);
+// "2026-12-06T13:06:22.153Z": the same to the millisecond (incidents, drills, timelines).
+std::string rfc3339Millis(WallClock::time_point time);
 
 }  // namespace switchyard::base

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/wall_time.h"
 #include "canonical/json_writer.h"
 
 namespace switchyard::proxy {
@@ -50,17 +51,6 @@ http::Response jsonResponse(const json::value& body) {
   response.set(boost::beast::http::field::content_type, "application/json");
   write(response.body(), body);
   return response;
-}
-
-std::string rfc3339(resilience::WallTime time) {
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(millis % 1000));
-  return text;
 }
 
 double round1(double value) { return static_cast<double>(static_cast<long long>(value * 10 + 0.5)) / 10; }
@@ -119,8 +109,8 @@ http::Response adminIncidents(const GatewayState& state) {
         {"target", incident.target},
         {"state", incident.closed ? "closed" : "open"},
         {"drill", incident.drill},
-        {"opened_at", rfc3339(incident.opened)},
-        {"closed_at", incident.closed ? json::value(rfc3339(*incident.closed)) : json::value(nullptr)},
+        {"opened_at", base::rfc3339Millis(incident.opened)},
+        {"closed_at", incident.closed ? json::value(base::rfc3339Millis(*incident.closed)) : json::value(nullptr)},
         {"first_error", incident.first_error},
         {"errors_by_kind", std::move(errors)},
         {"requests", json::object{{"affected", incident.affected},

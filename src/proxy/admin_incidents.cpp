@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include "base/percent_decode.h"
+#include "base/wall_time.h"
 #include "base/duration.h"
 #include "proxy/admin.h"
 #include "proxy/client_errors.h"
@@ -58,8 +59,8 @@ boost::asio::awaitable<std::vector<std::string>> windowRecords(store::StoreServi
 json::object drillJson(const Drills::Active& drill) {
   return json::object{{"target", drill.target},
                       {"incident", drill.incident},
-                      {"started_at", rfc3339Millis(drill.started)},
-                      {"ends_at", rfc3339Millis(drill.ends)},
+                      {"started_at", base::rfc3339Millis(drill.started)},
+                      {"ends_at", base::rfc3339Millis(drill.ends)},
                       {"report", "/admin/incidents/" + std::to_string(drill.incident) + "/report"}};
 }
 

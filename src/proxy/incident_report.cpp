@@ -1,4 +1,5 @@
 #include "proxy/incident_report.h"
+#include "base/wall_time.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,17 +26,6 @@ std::int64_t unixMillis(WallTime time) {
 
 WallTime fromUnixMillis(std::int64_t ms) {
   return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::milliseconds(ms)));
-}
-
-std::string rfc3339Millis(WallTime time) {
-  const auto millis = unixMillis(time);
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[48];
-  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(millis % 1000));
-  return text;
 }
 
 namespace {
@@ -240,8 +230,8 @@ json::object incidentEvent(const Incident& incident, std::string_view event) {
       {"target", incident.target},
       {"drill", incident.drill},
       {"state", incident.closed ? "closed" : "open"},
-      {"opened_at", rfc3339Millis(incident.opened)},
-      {"closed_at", incident.closed ? json::value(rfc3339Millis(*incident.closed)) : json::value(nullptr)},
+      {"opened_at", base::rfc3339Millis(incident.opened)},
+      {"closed_at", incident.closed ? json::value(base::rfc3339Millis(*incident.closed)) : json::value(nullptr)},
       {"first_error", incident.first_error},
       {"errors_by_kind", errorsJson(incident)},
       {"requests", countersJson(incident)},
@@ -307,10 +297,10 @@ json::object reportJson(const IncidentReport& report) {
   const Incident& incident = report.incident;
   json::array timeline;
   for (const IncidentEvent& event : incident.timeline) {
-    json::object item{{"at", rfc3339Millis(event.at)}, {"kind", event.kind}, {"detail", event.detail}};
+    json::object item{{"at", base::rfc3339Millis(event.at)}, {"kind", event.kind}, {"detail", event.detail}};
     if (event.count > 1) {
       item["count"] = event.count;
-      item["last_at"] = rfc3339Millis(event.last_at);
+      item["last_at"] = base::rfc3339Millis(event.last_at);
     }
     timeline.push_back(std::move(item));
   }
@@ -339,9 +329,9 @@ json::object reportJson(const IncidentReport& report) {
       {"target", incident.target},
       {"drill", incident.drill},
       {"state", incident.closed ? "closed" : "open"},
-      {"opened_at", rfc3339Millis(incident.opened)},
-      {"closed_at", incident.closed ? json::value(rfc3339Millis(*incident.closed)) : json::value(nullptr)},
-      {"first_failure_at", incident.first_failure ? json::value(rfc3339Millis(*incident.first_failure)) : json::value(nullptr)},
+      {"opened_at", base::rfc3339Millis(incident.opened)},
+      {"closed_at", incident.closed ? json::value(base::rfc3339Millis(*incident.closed)) : json::value(nullptr)},
+      {"first_failure_at", incident.first_failure ? json::value(base::rfc3339Millis(*incident.first_failure)) : json::value(nullptr)},
       {"first_error", incident.first_error},
       {"time_to_detect_ms", optionalMs(timeToDetectMs(incident))},
       {"time_to_recover_ms", optionalMs(timeToRecoverMs(incident))},
@@ -352,7 +342,7 @@ json::object reportJson(const IncidentReport& report) {
       {"absorbed_by", std::move(absorbed)},
       {"data_classes", std::move(classes)},
       {"audit_truncated", report.traffic.truncated},
-      {"generated_at", rfc3339Millis(report.generated)},
+      {"generated_at", base::rfc3339Millis(report.generated)},
   };
 }
 
@@ -366,8 +356,8 @@ std::string reportMarkdown(const IncidentReport& report) {
   }
   out += "| | |\n|---|---|\n";
   out += "| State | " + std::string(incident.closed ? "closed" : "open") + " |\n";
-  out += "| Opened | " + rfc3339Millis(incident.opened) + " |\n";
-  out += "| Closed | " + (incident.closed ? rfc3339Millis(*incident.closed) : std::string("(still open)")) + " |\n";
+  out += "| Opened | " + base::rfc3339Millis(incident.opened) + " |\n";
+  out += "| Closed | " + (incident.closed ? base::rfc3339Millis(*incident.closed) : std::string("(still open)")) + " |\n";
   out += "| First error | " + cell(incident.first_error) + " |\n";
   const auto detect = timeToDetectMs(incident);
   const auto recover = timeToRecoverMs(incident);
@@ -378,8 +368,8 @@ std::string reportMarkdown(const IncidentReport& report) {
   out += "## Timeline\n\n| Time (UTC) | Event | Detail |\n|---|---|---|\n";
   for (const IncidentEvent& event : incident.timeline) {
     std::string title = eventTitle(event.kind);
-    if (event.count > 1) title += " (x" + std::to_string(event.count) + ", last " + rfc3339Millis(event.last_at) + ")";
-    out += "| " + rfc3339Millis(event.at) + " | " + cell(title) + " | " + cell(event.detail) + " |\n";
+    if (event.count > 1) title += " (x" + std::to_string(event.count) + ", last " + base::rfc3339Millis(event.last_at) + ")";
+    out += "| " + base::rfc3339Millis(event.at) + " | " + cell(title) + " | " + cell(event.detail) + " |\n";
   }
   if (incident.timeline_dropped > 0) {
     out += "| | (" + std::to_string(incident.timeline_dropped) + " more events not kept) | |\n";
@@ -432,7 +422,7 @@ std::string reportMarkdown(const IncidentReport& report) {
       out += "- " + name + ": " + std::to_string(count) + " request" + (count == 1 ? "" : "s") + "\n";
     }
   }
-  out += "\n_Generated " + rfc3339Millis(report.generated) + " by Switchyard._\n";
+  out += "\n_Generated " + base::rfc3339Millis(report.generated) + " by Switchyard._\n";
   return out;
 }
 

@@ -55,9 +55,8 @@ struct IncidentReport {
 boost::json::object reportJson(const IncidentReport& report);
 std::string reportMarkdown(const IncidentReport& report);
 
-// Unix milliseconds and back, and "2026-12-06T17:35:01.123Z".
+// Unix milliseconds and back (base::rfc3339Millis writes them).
 std::int64_t unixMillis(resilience::WallTime time);
 resilience::WallTime fromUnixMillis(std::int64_t ms);
-std::string rfc3339Millis(resilience::WallTime time);
 
 }  // namespace switchyard::proxy
