@@ -25,6 +25,7 @@
 #include "proxy/health_checker.h"
 #include "proxy/incident_report.h"
 #include "proxy/incident_webhook.h"
+#include "proxy/otlp_exporter.h"
 #include "proxy/spend_recovery.h"
 #include "store/sqlite_store.h"
 #include "store/spend_journal.h"
@@ -203,6 +204,13 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
   if (!config.incidents.webhook.empty()) webhook.emplace(control_io, config.incidents);
   proxy::Drills drills(control_io.get_executor());
   governance.drills = &drills;
+  // Traces: spans leave from the exporter's own thread; declared before the server, so that it
+  // outlives every request and sends the last spans after the drain.
+  std::optional<proxy::OtlpExporter> tracing;
+  if (config.otlp.enabled()) {
+    tracing.emplace(config.otlp, std::string(kVersion));
+    governance.tracing = &*tracing;
+  }
   state->incidents->setListener([&control_io, &store_service, &webhook](const resilience::Incident& incident,
                                                                           std::string_view event) {
     auto write = storeIncident(*store_service, proxy::incidentRecord(incident));
@@ -240,7 +248,8 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
                       {"routes", state->routes.routeNames()},
                       {"version", kVersion},
                       {"dashboard", base_url + "/dashboard"},
-                      {"metrics", base_url + "/metrics"}});
+                      {"metrics", base_url + "/metrics"},
+                      {"otlp", config.otlp.endpoint}});
   std::cerr << "switchyard: serving on " << base_url << "  dashboard: " << base_url
             << "/dashboard  metrics: " << base_url << "/metrics"
             << (config.auth.admin_key_sha256_hex.empty() ? "  (admin: loopback clients only)"

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace switchyard::config {
@@ -267,6 +268,18 @@ struct IncidentSettings {
   Endpoint webhook_endpoint;  // parsed from webhook; base_path is the request path ("" is "/")
 };
 
+// `otlp: {endpoint: http://host:4318, headers: {...}, sample: 1.0}` (issue 14): a span per request
+// and per attempt, exported over OTLP/HTTP (protobuf) in batches from a thread of its own.
+struct OtlpSettings {
+  std::string endpoint;       // as written; empty: tracing off
+  Endpoint target;            // parsed; base_path is the request path (".../v1/traces")
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every export (e.g. an API key)
+  double sample = 1.0;        // the share of requests traced when the client sent no sampled traceparent
+  Millis interval = Millis(1000);  // how often spans are sent (`interval`)
+  Millis timeout = Millis(5000);   // one export's bound (`timeout`); a failed export's spans are dropped
+  bool enabled() const { return !endpoint.empty(); }
+};
+
 struct BreakerSettings {
   int consecutive_failures = kDefaultBreakerConsecutiveFailures;
   double failure_rate = kDefaultBreakerFailureRate;
@@ -314,6 +327,7 @@ struct Config {
   ResilienceSettings resilience;
   StoreSettings store;
   IncidentSettings incidents;
+  OtlpSettings otlp;
   AuthSettings auth;
   std::vector<ClientKey> keys;            // in file order
   std::vector<DataClass> data_classes;    // in file order

@@ -1,5 +1,6 @@
 // YAML text -> validated Config. The schema lives here; yaml_reader.cpp does the typed reads.
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <filesystem>
 #include <limits>
@@ -53,7 +54,7 @@ class ConfigParser {
   Config parse(const Field& root) {
     reader_.forEachEntry(root,
                          {"listen", "workers", "limits", "shutdown_grace", "resilience", "providers", "routes",
-                          "data_classes", "keys", "auth", "store", "budgets", "incidents"},
+                          "data_classes", "keys", "auth", "store", "budgets", "incidents", "otlp"},
                          [&](const Field& field) { readTopLevel(field); });
     checkTargets();
     governance_.finish();  // after checkTargets: its warnings look at the targets' providers
@@ -65,6 +66,8 @@ class ConfigParser {
   void readTopLevel(const Field& field) {
     if (field.key == "incidents") {
       reader_.forEachEntry(field, {"webhook"}, [&](const Field& entry) { readIncidentWebhook(entry); });
+    } else if (field.key == "otlp") {
+      readOtlp(field);
     } else if (field.key == "listen") {
       readListen(field);
     } else if (field.key == "workers") {
@@ -357,6 +360,50 @@ class ConfigParser {
     }
     config_.incidents.webhook = *url;
     config_.incidents.webhook_endpoint = std::move(parsed.endpoint);
+  }
+
+  // `otlp: {endpoint, headers, sample, interval, timeout}`. The endpoint is the collector's base URL
+  // (as OTEL_EXPORTER_OTLP_ENDPOINT): spans go to its path + "/v1/traces", unless it already ends so.
+  void readOtlp(const Field& field) {
+    OtlpSettings& otlp = config_.otlp;
+    const auto seen = reader_.forEachEntry(
+        field, {"endpoint", "headers", "sample", "interval", "timeout"}, [&](const Field& entry) {
+          if (entry.key == "endpoint") {
+            const std::optional<std::string> url = readRequiredHead(entry, false);
+            if (!url) return;
+            EndpointParse parsed = parseBaseUrl(*url);
+            if (!url->starts_with("http://") && !url->starts_with("https://")) {
+              reader_.fail(entry, "the endpoint must be an http:// or https:// URL, e.g. http://127.0.0.1:4318");
+            } else if (!parsed.error.empty()) {
+              reader_.fail(entry, parsed.error);
+            } else {
+              otlp.endpoint = *url;
+              otlp.target = std::move(parsed.endpoint);
+              if (!otlp.target.base_path.ends_with("/v1/traces")) otlp.target.base_path += "/v1/traces";
+            }
+          } else if (entry.key == "headers") {
+            reader_.forEachEntry(entry, [&](const Field& header) {
+              if (!isHeaderName(header.key)) {
+                reader_.fail(header, "is not a valid HTTP header name");
+                return;
+              }
+              if (auto value = readRequiredHead(header)) otlp.headers.emplace_back(header.key, std::move(*value));
+            });
+          } else if (entry.key == "sample") {
+            if (auto ratio = reader_.readNumber(entry, 0.0, 1.0)) otlp.sample = *ratio;
+          } else if (auto value = reader_.readDuration(entry, false)) {
+            (entry.key == "interval" ? otlp.interval : otlp.timeout) = *value;
+          }
+        });
+    if (seen && !seen->contains("endpoint")) reader_.fail(field, "needs an endpoint, e.g. endpoint: http://127.0.0.1:4318");
+  }
+
+  // RFC 9110 token characters.
+  static bool isHeaderName(std::string_view name) {
+    if (name.empty()) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
   }
 
   void readBaseUrl(const Field& field, Provider& provider) {

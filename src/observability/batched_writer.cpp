@@ -1,6 +1,7 @@
 #include "observability/batched_writer.h"
 
 #include <algorithm>
+#include <array>
 
 namespace switchyard::observability {
 
@@ -36,13 +37,17 @@ BatchedWriter::~BatchedWriter() {
 }
 
 BatchedWriter::ThreadBuffer& BatchedWriter::local() {
-  // One cache per thread: a thread that writes to another writer registers a fresh buffer there
-  // (tests); the gateway has one writer.
+  // A few caches per thread, one per writer: a worker appends to the logger's and to the span
+  // exporter's writer on every request, and each must find its own buffer without a lookup in the
+  // registry. Writers share a slot only when more than kCachedWriters exist (tests): the thread then
+  // registers a fresh buffer, which is correct, only slower.
   struct Cache {
     std::uint64_t instance = 0;
     std::shared_ptr<ThreadBuffer> buffer;
   };
-  thread_local Cache cache;
+  constexpr std::size_t kCachedWriters = 4;
+  thread_local std::array<Cache, kCachedWriters> caches;
+  Cache& cache = caches[instance_ % kCachedWriters];
   if (cache.instance != instance_) {
     auto buffer = std::make_shared<ThreadBuffer>();
     buffer->lines.reserve(options_.thread_buffer_bytes);

@@ -6,6 +6,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "proxy/economics.h"
 #include "proxy/provider_quotas.h"
 #include "resilience/failover_policy.h"
 
@@ -111,21 +112,34 @@ boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
   co_return opened;
 }
 
-std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, std::string_view lines,
-                                                       std::string_view body) {
+std::array<boost::asio::const_buffer, 5> withHeadLines(std::string_view head, std::string_view lines,
+                                                       std::string_view more_lines, std::string_view body) {
   constexpr std::string_view kBlankLine = "\r\n";
-  if (lines.empty() || !head.ends_with("\r\n\r\n")) {
-    return {boost::asio::buffer(head.data(), head.size()), boost::asio::const_buffer(),
+  if ((lines.empty() && more_lines.empty()) || !head.ends_with("\r\n\r\n")) {
+    return {boost::asio::buffer(head.data(), head.size()), boost::asio::const_buffer(), boost::asio::const_buffer(),
             boost::asio::const_buffer(), boost::asio::buffer(body.data(), body.size())};
   }
   head.remove_suffix(kBlankLine.size());
   return {boost::asio::buffer(head.data(), head.size()), boost::asio::buffer(lines.data(), lines.size()),
+          boost::asio::buffer(more_lines.data(), more_lines.size()),
           boost::asio::buffer(kBlankLine.data(), kBlankLine.size()), boost::asio::buffer(body.data(), body.size())};
 }
 
 void appendCostHeader(std::string& lines, const canonical::TokenPrice* price, const AttemptOutcome& outcome) {
   if (price == nullptr || !price->known || !outcome.usage_known || outcome.usage_estimated) return;
   lines.append(kCostHeader).append(": ").append(canonical::formatUsd(canonical::costUsd(outcome.usage, *price))).append("\r\n");
+}
+
+void journalBeforeTheEnd(AttemptJournal* journal, const routing::TargetRef& target, const canonical::TokenPrice* price,
+                         const canonical::Usage& usage, bool usage_known) {
+  if (journal != nullptr && price != nullptr && usage_known) journal->write(target.id, *price, usage);
+}
+
+void journalBeforeTheEnd(AttemptJournal* journal, const routing::TargetRef& target, const canonical::TokenPrice* price,
+                         const canonical::StreamUsageMeter& meter) {
+  if (journal == nullptr) return;
+  const auto result = meter.result();
+  journalBeforeTheEnd(journal, target, price, result.usage, result.known);
 }
 
 void setUsage(AttemptOutcome& outcome, const canonical::StreamUsageMeter& meter) {

@@ -57,13 +57,21 @@ boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     const routing::RouteSpec& route, SteadyTime deadline,
                                                     bool stream, accounting::QuotaTracker* quota);
 
-// An encoded request (`head` ending with its blank line, then `body`) with `lines` ("Name: value\r\n",
-// such as the x-request-id line) added at the end of its head, as buffers: nothing is copied.
-std::array<boost::asio::const_buffer, 4> withHeadLines(std::string_view head, std::string_view lines,
-                                                       std::string_view body);
+// An encoded request (`head` ending with its blank line, then `body`) with `lines` and `more_lines`
+// ("Name: value\r\n": the x-request-id line, the trace context) added at the end of its head, as
+// buffers: nothing is copied.
+std::array<boost::asio::const_buffer, 5> withHeadLines(std::string_view head, std::string_view lines,
+                                                       std::string_view more_lines, std::string_view body);
 
 // The outcome of an attempt that lost a hedge race (its connection is closed, nothing was written).
 AttemptOutcome hedgeLost();
+
+// The attempt's answer is about to end (its last byte, or the event that ends a cut stream): its
+// cost goes to the spend journal first, when its usage is known and `journal` is set.
+void journalBeforeTheEnd(AttemptJournal* journal, const routing::TargetRef& target, const canonical::TokenPrice* price,
+                         const canonical::Usage& usage, bool usage_known);
+void journalBeforeTheEnd(AttemptJournal* journal, const routing::TargetRef& target, const canonical::TokenPrice* price,
+                         const canonical::StreamUsageMeter& meter);
 
 // The cost of a whole answer, on its response: "x-switchyard-cost-usd: 0.00012345\r\n".
 inline constexpr std::string_view kCostHeader = "x-switchyard-cost-usd";

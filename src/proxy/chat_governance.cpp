@@ -8,6 +8,7 @@
 #include "observability/log.h"
 #include "proxy/client_errors.h"
 #include "proxy/gateway_handler.h"
+#include "proxy/request_trace.h"
 #include "proxy/request_shape.h"
 
 namespace switchyard::proxy {
@@ -91,6 +92,11 @@ const routing::RouteSpec& GatewayHandler::specFor(const routing::RouteSpec& rout
     shape.key_tags = caller.identity->tags;
   }
   return routing::selectSpec(route, shape);
+}
+
+void GatewayHandler::recordAudit(RequestTrace& trace, store::AuditRecord record) {
+  trace.finish(record);
+  recordAudit(std::move(record));
 }
 
 void GatewayHandler::recordAudit(store::AuditRecord record) {

@@ -21,6 +21,8 @@
 #include "proxy/plan_steps.h"
 #include "proxy/provider_quotas.h"
 #include "proxy/response_headers.h"
+#include "proxy/gateway_metrics.h"
+#include "proxy/request_trace.h"
 #include "proxy/stream_continuation.h"
 #include "proxy/target_plan.h"
 #include "proxy/translated_attempt.h"
@@ -217,13 +219,14 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const auto started = Clock::now();
   const std::string_view request_id = writer.requestId();
   AuditTrail audit(request_id, surface, surface == Dialect::Anthropic ? "messages" : "chat.completions");
+  RequestTrace trace(governance_.tracing, request);  // spans, when the request is traced (`otlp:`)
   RequestMeter meter(state_.metrics);  // every exit below ends it once
   Caller caller;
   if (auto refusal = authenticateCaller(surface, request, request_id, caller)) {
     const int status = refusal->result_int();
     meter.end("refused", status);
     co_await writer.send(std::move(*refusal));
-    recordAudit(audit.finish("refused", status, {}, {}, 0, "authentication"));
+    recordAudit(trace, audit.finish("refused", status, {}, {}, 0, "authentication"));
     co_return;
   }
   audit.identity(caller.identity);
@@ -254,19 +257,22 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   }
   audit.route(route->name);
   audit.stream(chat.stream);
+  trace.requestModel(chat.model);
   meter.routed(route->index, chat.stream);
   RouteMetrics& route_metrics = *state_.metrics.routes[route->index];
   RequestPolicy policy;
   if (auto refusal = applyGovernance(surface, caller, *route, request, request_id, policy)) {
     audit.policy(state_, policy);
+    trace.classes(state_, policy);
     const int status = refusal->result_int();
     logRejected(request_id, status, "governance");
     meter.end("refused", status);
     co_await writer.send(std::move(*refusal));
-    recordAudit(audit.finish("refused", status, {}, {}, 0, status == 403 ? "route_not_allowed" : "policy"));
+    recordAudit(trace, audit.finish("refused", status, {}, {}, 0, status == 403 ? "route_not_allowed" : "policy"));
     co_return;
   }
   audit.policy(state_, policy);
+  trace.classes(state_, policy);
   if (policy.redacted) parsed = surfaces::openai::parseChatRequest(request.body());  // spans into the new body
   // Hybrid routing: the first rule of the route that matches the request's shape picks the target
   // list (a spec with the route's name, policy and limits); from here on `route` is that spec.
@@ -298,7 +304,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     logRejected(request_id, 403, "no target allowed for the request's data classes");
     meter.end("refused", 403);
     co_await writer.send(std::move(response));
-    recordAudit(audit.finish("refused", 403, {}, {}, 0, "data_class_unroutable"));
+    recordAudit(trace, audit.finish("refused", 403, {}, {}, 0, "data_class_unroutable"));
     co_return;
   }
   // Every target open: one attempt at the one most likely to have recovered, not a retry loop on it.
@@ -322,7 +328,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       logRejected(request_id, 429, "client key over its rate limit");
       meter.end("refused", 429);
       co_await writer.send(keyRateLimited(surface, request_id, key_id, decision));
-      recordAudit(audit.finish("refused", 429, {}, {}, 0, "rate_limited"));
+      recordAudit(trace, audit.finish("refused", 429, {}, {}, 0, "rate_limited"));
       co_return;
     }
   }
@@ -366,9 +372,12 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   BrokenStream* const continuable = chat.stream && route->mid_stream_failover ? &broken : nullptr;
   // One attempt at `target`, forwarded (same API) or translated (`head`/`body` already encoded).
   const auto prepare = [&](PreparedAttempt& out, const routing::TargetRef& target, std::string& extra,
-                           const std::string& head, const std::string& body, bool context_fallback) {
+                           const std::string& head, const std::string& body, bool context_fallback,
+                           AttemptJournal& journal) {
     const auto& forward = state_.forward[target.slot];
     const providers::TargetCodec* codec = state_.codecs[target.slot].get();
+    out.span = trace.attemptSpan();
+    trace.upstreamLines(out.span, out.trace_lines);
     if (sameApi(target)) {
       extra = surface == Dialect::Anthropic ? anthropicHeadLines(request, *forward) : std::string();
       auto& forwarded = out.forwarded.emplace(AttemptInput{*route, target, *forward, extra, state_.served_by[target.slot], request,
@@ -377,6 +386,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       forwarded.price = &target.price;
       forwarded.quota = &state_.learned[target.health]->quota;
       forwarded.metrics = state_.metrics.targets[target.health].get();
+      forwarded.journal = &journal;
+      forwarded.trace_lines = out.trace_lines;
     } else {
       out.translated.emplace(TranslatedInput{*route, target, *codec, state_.served_by[target.slot], surface,
                                              chat.stream, canonical_form.get()->include_usage, head, body,
@@ -386,7 +397,16 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       out.translated->price = &target.price;
       out.translated->quota = &state_.learned[target.health]->quota;
       out.translated->metrics = state_.metrics.targets[target.health].get();
+      out.translated->journal = &journal;
+      out.translated->trace_lines = out.trace_lines;
     }
+  };
+  // An attempt's end into the request's trace (when it is traced).
+  const auto traceAttempt = [&](const routing::TargetRef& target, const observability::SpanId& span, SteadyTime began,
+                                const AttemptOutcome& result, bool hedge, bool continuation) {
+    if (!trace.sampled()) return;
+    const std::string provider = genAiProviderName(state_.config.providers[target.provider]);
+    trace.attempt({target, provider, span, began, retry.attempts(), hedge, continuation, result, attemptResult(result)});
   };
   for (;;) {
     const auto next = retry.next(Clock::now());
@@ -479,8 +499,11 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     retry.startAttempt(next);
     decisions.attempt(target, retry.attempts(), next, sameApi(target));
     const auto attempt_started = Clock::now();
+    // Each attempt's cost reaches the spend journal before its answer's last byte goes out.
+    AttemptJournal primary_journal(spend);
+    AttemptJournal hedge_journal(spend);
     PreparedAttempt primary;
-    prepare(primary, target, extra_head, upstream_head, upstream_body, context_fallback);
+    prepare(primary, target, extra_head, upstream_head, upstream_body, context_fallback, primary_journal);
     health.attemptStarted();
     const std::size_t route_index = route->index;
     resilience::RetryBudget* hedge_budget = state_.hedge_budgets[route_index].get();
@@ -528,7 +551,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           entrant.head = std::move(head);
           entrant.body = std::move(body);
           retry.countExtraAttempt();
-          prepare(entrant.attempt, candidate, entrant.extra, entrant.head, entrant.body, false);
+          prepare(entrant.attempt, candidate, entrant.extra, entrant.head, entrant.body, false, hedge_journal);
           candidate_health.attemptStarted();
           return true;
         }
@@ -545,8 +568,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         if (watch->gone) hedge_outcome.kind = AttemptOutcome::Kind::ClientGone;
         recordOutcome(hedge_health, hedge.admission, hedge_outcome, hedge.started, Clock::now());
         const std::int64_t hedge_cost =
-            spend.settle(hedge.target->id, hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known, hedge.target->price);
+            spend.settle(hedge.target->id, hedge_hold, hedge_outcome.usage, hedge_outcome.usage_known,
+                         hedge.target->price, hedge_journal);
         meterAttempt(*hedge.target, hedge_outcome, hedge.started, hedge_cost);
+        traceAttempt(*hedge.target, hedge.attempt.span, hedge.started, hedge_outcome, true, false);
         audit.tried(hedge.target->id, retry.attempts(), attemptResult(hedge_outcome), hedge_outcome.status, true, false,
                     hedge_outcome.usage_known ? &hedge_outcome.usage : nullptr, hedge_cost, hedge_outcome.usage_estimated);
         health.noteEffect(resilience::IncidentEffect::Hedged);
@@ -554,8 +579,9 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           health.attemptEnded();
           recordOutcome(health, admission, outcome, attempt_started, Clock::now());
           const std::int64_t lost_cost =
-              spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price);
+              spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price, primary_journal);
           meterAttempt(target, outcome, attempt_started, lost_cost);
+          traceAttempt(target, primary.span, attempt_started, outcome, false, false);
           route_metrics.add(RouteMetrics::HedgesWon);
           audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
                       outcome.usage_known ? &outcome.usage : nullptr, lost_cost, outcome.usage_estimated);
@@ -587,8 +613,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
     recordOutcome(health, admission, outcome, attempt_started, Clock::now());
     {
-      const std::int64_t cost = spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price);
+      const std::int64_t cost =
+          spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price, primary_journal);
       meterAttempt(target, outcome, attempt_started, cost);
+      traceAttempt(target, primary.span, attempt_started, outcome, false, false);
       if (target_metered) {
         const std::int64_t actual = outcome.usage_known ? outcome.usage.input_tokens + outcome.usage.output_tokens : 0;
         economics.target_limits.correct(target.id, token_estimate, actual, Clock::now());
@@ -600,8 +628,14 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       // The stream broke after the client got part of it: continue it on the plan's other targets.
       if (const canonical::ChatRequest* form = canonical_form.get()) {
         const std::vector<std::size_t> candidates = continuationCandidates(plan, position);
-        const ContinuationInput input{state_, *route, surface, form->include_usage, *form, canonical_form.arena(),
-                                      candidates, pools_, deadline, *watch, policy.classes};
+        AttemptJournal continued_journal(spend);
+        const observability::SpanId continuation_span = trace.attemptSpan();
+        std::string continuation_lines;
+        trace.upstreamLines(continuation_span, continuation_lines);
+        const SteadyTime continuation_started = Clock::now();
+        const ContinuationInput input{state_,  *route, surface, form->include_usage, *form,
+                                      canonical_form.arena(), candidates, pools_, deadline, *watch,
+                                      policy.classes, &continued_journal, continuation_lines};
         const auto continued = co_await continueStream(input, broken, writer);
         outcome.kind = continued.outcome.kind;
         outcome.failure = continued.outcome.failure;
@@ -612,11 +646,13 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
         if (continued_by != nullptr) {
           health.noteEffect(resilience::IncidentEffect::Continued);  // counted when the broken target's incident is open
           accounting::Reservation none;
-          const std::int64_t continued_cost = spend.settle(continued_by->id, none, continued.outcome.usage,
-                                                           continued.outcome.usage_known, continued_by->price);
+          const std::int64_t continued_cost =
+              spend.settle(continued_by->id, none, continued.outcome.usage, continued.outcome.usage_known,
+                           continued_by->price, continued_journal);
           if (continued.outcome.usage_known) {
             state_.metrics.targets[continued_by->health]->usage(key_id, continued.outcome.usage, continued_cost);
           }
+          traceAttempt(*continued_by, continuation_span, continuation_started, continued.outcome, false, true);
           audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true,
                       continued.outcome.usage_known ? &continued.outcome.usage : nullptr, continued_cost,
                       continued.outcome.usage_estimated);
@@ -657,7 +693,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     writer.abort();
     outcome.status = kClientClosedRequest;
   } else {
-    noteIncidentEffects(state_, troubled, served_by, plan.forced);
+    noteIncidentEffects(state_, troubled, served_by, plan.forced, outcome.failure != base::FailureKind::None);
   }
   if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
     // The client's to fix only when no target of the route could carry the request at all, not
@@ -707,7 +743,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
                                              retry.attempts(), chat.stream, outcome, started);
   meter.end(result, outcome.status, served_by);
   audit.spent(spend.totalNanoUsd(), spend.totalTokens());
-  recordAudit(audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
+  recordAudit(trace, audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
                            continued_by ? std::string_view(continued_by->id) : std::string_view(), retry.attempts()));
 }
 

@@ -68,17 +68,32 @@ std::optional<accounting::Refusal> RequestSpend::reserve(const canonical::TokenP
 }
 
 std::int64_t RequestSpend::settle(std::string_view target, accounting::Reservation& hold,
-                                  const canonical::Usage& usage, bool usage_known, const canonical::TokenPrice& price) {
+                                  const canonical::Usage& usage, bool usage_known, const canonical::TokenPrice& price,
+                                  AttemptJournal& journal) {
   const std::int64_t nano = usage_known ? canonical::costNanoUsd(usage, price) : 0;
   const std::int64_t tokens = usage_known ? usage.input_tokens + usage.output_tokens : 0;
   total_nano_usd_ += nano;
   total_tokens_ += tokens;
   if (hold.active()) economics_.ledger.settle(hold, nano, tokens);
-  // Before anything else can fail: this is what survives a kill -9 until the audit record is stored.
-  if (journal_ != nullptr && (nano != 0 || tokens != 0)) {
-    journal_->append({identity_.request_id, identity_.time_ms, identity_.key_id, identity_.route, target, nano, tokens});
-  }
+  journal.spend_ = this;
+  journal.writeTotal(target, nano, tokens);
   return nano;
+}
+
+void AttemptJournal::write(std::string_view target, const canonical::TokenPrice& price,
+                           const canonical::Usage& usage) {
+  writeTotal(target, canonical::costNanoUsd(usage, price), usage.input_tokens + usage.output_tokens);
+}
+
+void AttemptJournal::writeTotal(std::string_view target, std::int64_t nano, std::int64_t tokens) {
+  if (spend_ == nullptr || spend_->journal_ == nullptr) return;
+  const std::int64_t more_nano = nano - nano_;
+  const std::int64_t more_tokens = tokens - tokens_;
+  if (more_nano == 0 && more_tokens == 0) return;
+  nano_ = nano;
+  tokens_ = tokens;
+  const RequestSpend::Identity& id = spend_->identity_;
+  spend_->journal_->append({id.request_id, id.time_ms, id.key_id, id.route, target, more_nano, more_tokens});
 }
 
 http::Response budgetExceeded(canonical::Dialect surface, std::string_view request_id,

@@ -25,6 +25,30 @@ struct EconomicsState {
   accounting::RateLimiter target_limits;  // by target id "provider/model"
 };
 
+class RequestSpend;
+
+// One attempt's line in the spend journal (store/spend_journal.h). The attempt writes it the moment
+// its usage is final, before its answer's last byte goes to the client, so that a kill -9 after the
+// client has its answer cannot lose what it cost; RequestSpend::settle then writes only what is
+// left (nothing, or the difference when the usage changed after). One per attempt; a default one
+// journals nothing before settle.
+class AttemptJournal {
+ public:
+  AttemptJournal() = default;
+  explicit AttemptJournal(RequestSpend& spend) : spend_(&spend) {}
+  // The attempt's usage is final: journals its cost at `price` (once; a second call writes the
+  // difference).
+  void write(std::string_view target, const canonical::TokenPrice& price, const canonical::Usage& usage);
+
+ private:
+  friend class RequestSpend;
+  // Brings the attempt's journaled total to `nano` / `tokens`.
+  void writeTotal(std::string_view target, std::int64_t nano, std::int64_t tokens);
+  RequestSpend* spend_ = nullptr;
+  std::int64_t nano_ = 0;
+  std::int64_t tokens_ = 0;
+};
+
 // One request's reservations and the cost of its attempts. Reserve before each attempt (the most
 // it can cost at that target's price), settle after it with what the provider billed.
 class RequestSpend {
@@ -49,9 +73,10 @@ class RequestSpend {
   std::optional<accounting::Refusal> reserve(const canonical::TokenPrice& price, std::int64_t target_max_output,
                                              accounting::Reservation& hold);
   // The attempt at `target` ended with this usage (known or not): settles its hold, adds the cost to
-  // the request's total and journals it. Returns the attempt's cost in nano-USD.
+  // the request's total and journals what `journal` (the attempt's) has not written yet. Returns the
+  // attempt's cost in nano-USD.
   std::int64_t settle(std::string_view target, accounting::Reservation& hold, const canonical::Usage& usage,
-                      bool usage_known, const canonical::TokenPrice& price);
+                      bool usage_known, const canonical::TokenPrice& price, AttemptJournal& journal);
 
   std::int64_t totalNanoUsd() const { return total_nano_usd_; }
   std::int64_t totalTokens() const { return total_tokens_; }
@@ -59,6 +84,7 @@ class RequestSpend {
   std::int64_t tokenEstimate(std::int64_t target_max_output) const;
 
  private:
+  friend class AttemptJournal;
   // The most an answer may hold: the client's max_tokens, else the target's limit, else a default.
   std::int64_t outputBound(std::int64_t target_max_output) const;
   EconomicsState& economics_;

@@ -20,6 +20,8 @@
 
 namespace switchyard::proxy {
 
+class RequestTrace;
+
 class GatewayHandler final : public http::RequestHandler {
  public:
   // `watches` is the worker's (shared by the handlers of successive config generations).
@@ -54,6 +56,8 @@ class GatewayHandler final : public http::RequestHandler {
                                                 const routing::RouteSpec& route, http::Request& request,
                                                 std::string_view request_id, RequestPolicy& policy);
   void recordAudit(store::AuditRecord record);
+  // The same, once the request's trace has its span (proxy/request_trace.h).
+  void recordAudit(RequestTrace& trace, store::AuditRecord record);
   // The spec a request of `route` takes under the route's rules (the route itself when none matches).
   const routing::RouteSpec& specFor(const routing::RouteSpec& route, http::Request& request, const Caller& caller);
   // 404 naming the known routes, for a `model` that is not one.

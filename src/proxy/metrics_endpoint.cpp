@@ -10,6 +10,7 @@
 #include "accounting/calendar.h"
 #include "observability/log.h"
 #include "observability/prometheus_writer.h"
+#include "proxy/otlp_exporter.h"
 
 namespace switchyard::proxy {
 
@@ -219,6 +220,16 @@ void writeProcess(PrometheusWriter& out, const GatewayState& state, const Govern
   out.family("switchyard_audit_records_dropped_total", MetricType::Counter,
              "Audit records dropped because the store's queue was full.");
   out.sample({}, governance.store != nullptr ? governance.store->droppedAudit() : std::uint64_t{0});
+  if (const OtlpExporter* tracing = governance.tracing) {  // only with an `otlp:` section
+    out.family("switchyard_otlp_spans_exported_total", MetricType::Counter, "Spans the OTLP collector accepted.");
+    out.sample({}, tracing->exported());
+    out.family("switchyard_otlp_spans_dropped_total", MetricType::Counter,
+               "Spans dropped: a worker's span buffer was full, or their export failed or was refused.");
+    out.sample({}, tracing->dropped());
+    out.family("switchyard_otlp_export_failures_total", MetricType::Counter,
+               "OTLP export requests that failed (unreachable collector, timeout, non-2xx answer).");
+    out.sample({}, tracing->failedExports());
+  }
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ std::vector<std::size_t> continuationCandidates(const RequestPlan& plan, std::si
 
 // Every target that was skipped or failed while its incident is open counts this request.
 void noteIncidentEffects(const GatewayState& state, std::vector<std::size_t>& troubled,
-                         const routing::TargetRef* served_by, bool forced) {
+                         const routing::TargetRef* served_by, bool forced, bool incomplete) {
   std::sort(troubled.begin(), troubled.end());
   troubled.erase(std::unique(troubled.begin(), troubled.end()), troubled.end());
   for (const std::size_t health : troubled) {
@@ -123,6 +123,7 @@ void noteIncidentEffects(const GatewayState& state, std::vector<std::size_t>& tr
                                                           : resilience::IncidentEffect::Lost);
   }
   if (forced && served_by != nullptr) state.health[served_by->health]->noteEffect(resilience::IncidentEffect::ServedAnyway);
+  if (incomplete && served_by != nullptr) state.health[served_by->health]->noteEffect(resilience::IncidentEffect::Lost);
 }
 
 

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "http/server.h"
+#include "observability/trace_context.h"
 #include "proxy/gateway_state.h"
 #include "proxy/target_plan.h"
 #include "proxy/translated_attempt.h"
@@ -52,6 +53,8 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
 struct PreparedAttempt {
   std::optional<AttemptInput> forwarded;
   std::optional<TranslatedInput> translated;
+  observability::SpanId span;  // the attempt's span (all zero: the request is not traced)
+  std::string trace_lines;     // the trace context it sends upstream (the inputs view it)
   void race(HedgeRacer racer) {
     if (forwarded) forwarded->race = racer;
     if (translated) translated->race = racer;
@@ -66,8 +69,10 @@ std::chrono::milliseconds hedgeDelay(const routing::RouteSpec& route, const resi
 // Mid-stream failover's candidates: the plan's targets after the broken one, then those before it.
 std::vector<std::size_t> continuationCandidates(const RequestPlan& plan, std::size_t broken_position);
 
-// Every target that was skipped or failed while its incident is open counts this request.
+// Every target that was skipped or failed while its incident is open counts this request; so does
+// the target that served it, as lost, when its answer ended incomplete (a stream it broke that no
+// other target could finish).
 void noteIncidentEffects(const GatewayState& state, std::vector<std::size_t>& troubled,
-                         const routing::TargetRef* served_by, bool forced);
+                         const routing::TargetRef* served_by, bool forced, bool incomplete);
 
 }  // namespace switchyard::proxy

@@ -112,7 +112,8 @@ std::optional<canonical::Error> encodeContinuation(const ContinuationInput& inpu
 boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, const routing::TargetRef& target,
                                              Resume resume, canonical::StreamEncoder& encoder,
                                              const canonical::PartialAnswer& partial, http::ResponseWriter& writer,
-                                             std::string& why, canonical::StreamUsageMeter& spent) {
+                                             std::string& why, canonical::StreamUsageMeter& spent,
+                                             const AttemptOutcome& before) {
   const auto& codec = *input.state.codecs[target.slot];
   std::string head;
   std::string body;
@@ -120,7 +121,7 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
     why = "cannot carry the continuation: " + std::string(error->message);
     co_return Continued::FailedBeforeText;
   }
-  const auto pieces = withHeadLines(head, writer.requestIdLine(), body);
+  const auto pieces = withHeadLines(head, writer.requestIdLine(), input.trace_lines, body);
   UpstreamLease connection(*input.pools[target.provider], input.client);
   accounting::QuotaTracker* const quota = &input.state.learned[target.health]->quota;
   const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, true, quota);
@@ -167,6 +168,11 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
     if (state == DecodeState::Done) {
       if (resume == Resume::Prefill) splicer.flush();
       encoder.finish(out);
+      if (input.journal != nullptr) {
+        AttemptOutcome total = before;  // what the earlier continuation attempts spent, plus this one
+        addUsage(total, spent);
+        journalBeforeTheEnd(input.journal, target, &target.price, total.usage, total.usage_known);
+      }
       if (co_await writer.writeChunk(out, true)) co_return Continued::ClientGone;
       std::string rest;
       if (!done && co_await readWholeBody(*connection, rest, input.deadline)) connection->close();
@@ -260,7 +266,7 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
         const auto started = std::chrono::steady_clock::now();
         canonical::StreamUsageMeter spent;
         const Continued continued =
-            co_await continueOn(input, target, resumes[r], encoder, partial, writer, why, spent);
+            co_await continueOn(input, target, resumes[r], encoder, partial, writer, why, spent, result.outcome);
         const auto ended = std::chrono::steady_clock::now();
         addUsage(result.outcome, spent);
         if (continued == Continued::ClientGone) {

@@ -48,6 +48,10 @@ struct ContinuationInput {
   SteadyTime deadline;
   ClientWatch& client;
   std::uint64_t required_classes = 0;  // the request's data classes: a candidate must satisfy them
+  // Where the continuation's cost (every continuation attempt's, at the completing target's price,
+  // as it is settled) is journaled before the answer's last byte goes out (null: not).
+  AttemptJournal* journal = nullptr;
+  std::string_view trace_lines;  // see AttemptInput::trace_lines (one span for the whole continuation)
 };
 
 struct ContinuationOutcome {

@@ -277,6 +277,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
       // The event that ends the stream leaves with the terminating chunk, in one write.
       const bool last = scan.saw_done || (scan.saw_error && !hold_back);
       const std::string_view bytes = std::string_view(pending).substr(0, deliver);
+      if (last) journalBeforeTheEnd(input.journal, input.target, input.price, usage);
       if (co_await writer.writeChunk(bytes, last)) co_return AttemptOutcome{Kind::ClientGone};
       if (broken != nullptr && !broken->recordRelayed(bytes, *input.codec, input.endpoint.dialect,
                                                       input.route.limits.max_resume_bytes)) {
@@ -349,6 +350,7 @@ boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
     co_return outcome;
   }
   const std::string event = brokenStreamEvent(input, outcome, relayed, writer.requestId());
+  journalBeforeTheEnd(input.journal, input.target, input.price, usage);
   if (co_await writer.writeChunk(event, true)) co_return AttemptOutcome{Kind::ClientGone};
   co_return outcome;
 }

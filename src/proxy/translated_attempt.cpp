@@ -113,6 +113,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input
     lost.usage_known = outcome.usage_known;
     co_return lost;
   }
+  journalBeforeTheEnd(input.journal, input.target, input.price, outcome.usage, outcome.usage_known);
   if (co_await writer.send(beast_http::status::ok, header_lines, rendered)) {
     outcome.kind = Kind::ClientGone;
     outcome.status = 0;
@@ -258,6 +259,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     const bool last = state != DecodeState::More;
     if (last && state != DecodeState::Done) break;  // the error event is written below
     if (!out.empty() || last) {
+      if (last) journalBeforeTheEnd(input.journal, input.target, input.price, sink.usage);
       if (co_await writer.writeChunk(out, last)) co_return clientGone(sink);
       relayed += out.size();
       out.clear();
@@ -313,6 +315,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
     co_return outcome;
   }
   endBrokenStream(input, *decoder, *encoder, outcome, relayed, writer.requestId(), out);
+  journalBeforeTheEnd(input.journal, input.target, input.price, sink.usage);
   if (co_await writer.writeChunk(out, true)) co_return clientGone(sink);
   co_return outcome;
 }
@@ -321,7 +324,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
                                                             http::ResponseWriter& writer) {
-  const auto pieces = withHeadLines(input.head, writer.requestIdLine(), input.body);
+  const auto pieces = withHeadLines(input.head, writer.requestIdLine(), input.trace_lines, input.body);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
   const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, input.stream, input.quota);
   if (!opened.ok) co_return opened.failure;

@@ -45,6 +45,8 @@ struct TranslatedInput {
   const canonical::TokenPrice* price = nullptr;
   accounting::QuotaTracker* quota = nullptr;  // see AttemptInput::quota
   TargetMetrics* metrics = nullptr;           // see AttemptInput::metrics
+  AttemptJournal* journal = nullptr;          // see AttemptInput::journal
+  std::string_view trace_lines;               // see AttemptInput::trace_lines
 };
 
 boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,

@@ -29,7 +29,7 @@ namespace {
 // stream_options.include_usage. A plain function, so that what it works with stays out of the
 // attempt's coroutine frame.
 struct RequestPieces {
-  std::array<boost::asio::const_buffer, 9> buffers;
+  std::array<boost::asio::const_buffer, 10> buffers;
   std::size_t count = 0;
   bool asked_usage = false;  // the gateway asked for the stream's usage: its usage chunk is not the client's
 };
@@ -57,13 +57,14 @@ void buildRequest(const AttemptInput& input, std::string_view request_id_line, c
   out.buffers = {boost::asio::buffer(input.endpoint.request_head),
                  boost::asio::buffer(input.extra_head.data(), input.extra_head.size()),
                  boost::asio::buffer(request_id_line.data(), request_id_line.size()),
+                 boost::asio::buffer(input.trace_lines.data(), input.trace_lines.size()),
                  boost::asio::buffer(head_tail, head_tail_size),
                  boost::asio::buffer(body.data(), first.at.begin),
                  boost::asio::buffer(first.text.data(), first.text.size()),
                  boost::asio::buffer(body.data() + first.at.end, second.at.begin - first.at.end),
                  boost::asio::buffer(second.text.data(), second.text.size()),
                  boost::asio::buffer(body.data() + second.at.end, body.size() - second.at.end)};
-  out.count = out.asked_usage ? 9 : 7;  // else the last piece of the body is buffers[6]
+  out.count = out.asked_usage ? 10 : 8;  // else the last piece of the body is buffers[7]
 }
 
 // "HTTP 503 (the provider's words)" for the all-targets-failed message.
@@ -142,6 +143,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
     lost.usage_known = outcome.usage_known;
     co_return lost;
   }
+  journalBeforeTheEnd(input.journal, input.target, input.price, outcome.usage, outcome.usage_known);
   if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
     outcome.kind = Kind::ClientGone;
     outcome.status = 0;

@@ -23,6 +23,7 @@
 
 namespace switchyard::proxy {
 
+class AttemptJournal;
 struct BrokenStream;
 struct TargetMetrics;
 
@@ -76,6 +77,12 @@ struct AttemptInput {
   accounting::QuotaTracker* quota = nullptr;
   // The target's metrics: a stream's time between events is recorded as it is relayed (null: not).
   TargetMetrics* metrics = nullptr;
+  // Where the attempt's cost is journaled before its answer's last byte goes out (null: not; see
+  // AttemptJournal in economics.h).
+  AttemptJournal* journal = nullptr;
+  // The trace context sent upstream ("traceparent: ...\r\n", maybe "tracestate: ...\r\n"; empty:
+  // none): proxy/request_trace.h.
+  std::string_view trace_lines;
 };
 
 struct AttemptOutcome {

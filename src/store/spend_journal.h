@@ -1,6 +1,7 @@
 #pragma once
-// What each attempt cost, written the moment it is settled into a file mapped in memory, so that
-// spend is exact after a kill -9.
+// What each attempt cost, written the moment it is known (before the answer's last byte reaches the
+// client: proxy/economics.h, AttemptJournal) into a file mapped in memory, so that spend is exact
+// after a kill -9.
 //
 // Audit records (which carry the spend budgets reload at start-up) reach the store in batches, so
 // a crash loses the last flush interval of them. The journal closes that gap without a syscall, a

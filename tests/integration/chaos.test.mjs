@@ -14,7 +14,14 @@
 // One summary line per phase is printed ("chaos phase=..."), for the figures in the closing note.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack, chatBody, simReply, sleep } from './lib/harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, Stack, chatBody, simReply, sleep } from './lib/harness.mjs';
+
+// The post-mortem of the outage's incident is kept as a test artefact (git-ignored);
+// SWITCHYARD_DOCS_POSTMORTEM=1 also rewrites docs/chaos-postmortem.md, the README's example.
+const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'artifacts');
+const DOCS_POSTMORTEM = path.join(REPO_ROOT, 'docs', 'chaos-postmortem.md');
 
 const CONCURRENCY = 32;
 const CLIENT_TIMEOUT_MS = 15_000;
@@ -352,5 +359,38 @@ describe('chaos: P down, browned out, resetting, cutting streams, then back', { 
       incidents.filter((i) => i.target !== P_TARGET).length === 0,
       `only P had incidents (S and T stayed healthy): ${JSON.stringify(incidents)}`,
     );
+  });
+
+  it('the outage\'s incident has a post-mortem: timeline, errors, detection and recovery, who absorbed the traffic', async () => {
+    const incidents = (await gw.get('/admin/incidents')).json?.incidents ?? [];
+    const { startedAt, endedAt } = phases['503s'];
+    const incident = incidents.find(
+      (i) => i.target === P_TARGET && Date.parse(i.opened_at) >= startedAt - 5 && Date.parse(i.opened_at) <= endedAt + 5,
+    );
+    assert.ok(incident, JSON.stringify(incidents));
+    const res = await gw.get(`/admin/incidents/${incident.id}/report`);
+    assert.equal(res.status, 200, res.text);
+    assert.match(String(res.headers['content-type']), /^text\/markdown/);
+    const report = res.text;
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'chaos-postmortem.md'), report);
+    if (process.env.SWITCHYARD_DOCS_POSTMORTEM === '1') fs.writeFileSync(DOCS_POSTMORTEM, report);
+    assert.ok(report.startsWith(`# Incident ${incident.id}: ${P_TARGET}\n`), report);
+    for (const heading of ['## Timeline', '## Errors by kind', '## Requests', '## Traffic absorbed by']) {
+      assert.ok(report.includes(`\n${heading}\n`), `${heading} in:\n${report}`);
+    }
+    assert.match(report, /\| First failure \|/);
+    assert.match(report, /\| Breaker opened \|/);
+    assert.match(report, /\| Incident closed \|/);
+    assert.match(report, /\| upstream_status \| [1-9]/);
+    assert.match(report, /Time to detect \| \d/);
+    assert.match(report, /Time to recover \| \d/);
+    assert.match(report, /\| [st]\/model-[st] \| [1-9]/, 'S or T absorbed the traffic');
+    const json = (await gw.get(`/admin/incidents/${incident.id}/report?format=json`)).json;
+    assert.ok(json.requests.failed_over > 0, JSON.stringify(json.requests));
+    // A stream P broke that no target could finish (the other-model phase) ended incomplete: a lost answer.
+    const incomplete = json.requests.outcomes?.incomplete ?? 0;
+    assert.ok(json.requests.lost >= incomplete, `lost ${json.requests.lost} < incomplete ${incomplete}: ${JSON.stringify(json.requests)}`);
+    assert.ok(json.time_to_detect_ms >= 0 && json.time_to_recover_ms > 0, JSON.stringify(json));
   });
 });

@@ -233,6 +233,43 @@ TEST(ConfigLoad, IncidentWebhookIsAnHttpOrHttpsUrl) {
               Contains(HasSubstr("hook")));
 }
 
+TEST(ConfigLoad, OtlpEndpointGetsItsTracesPathHeadersAndSample) {
+  const std::string routes = "routes:\n  chat: {targets: [local/m]}\n";
+  const Config config = load(std::string(kProvidersBlock) + routes +
+                             "otlp: {endpoint: \"https://otel.example.com:4318\", headers: {x-api-key: abc},"
+                             " sample: 0.25, interval: 2s, timeout: 500ms}\n");
+  EXPECT_TRUE(config.otlp.enabled());
+  EXPECT_TRUE(config.otlp.target.tls);
+  EXPECT_EQ(config.otlp.target.host, "otel.example.com");
+  EXPECT_EQ(config.otlp.target.port, 4318);
+  EXPECT_EQ(config.otlp.target.base_path, "/v1/traces");
+  ASSERT_EQ(config.otlp.headers.size(), 1u);
+  EXPECT_EQ(config.otlp.headers[0].first, "x-api-key");
+  EXPECT_EQ(config.otlp.headers[0].second, "abc");
+  EXPECT_DOUBLE_EQ(config.otlp.sample, 0.25);
+  EXPECT_EQ(config.otlp.interval, std::chrono::milliseconds(2000));
+  EXPECT_EQ(config.otlp.timeout, std::chrono::milliseconds(500));
+  // A path is kept, and one that already names the traces endpoint is not doubled.
+  EXPECT_EQ(load(std::string(kProvidersBlock) + routes + "otlp: {endpoint: \"http://c:4318/otel\"}\n").otlp.target.base_path,
+            "/otel/v1/traces");
+  EXPECT_EQ(
+      load(std::string(kProvidersBlock) + routes + "otlp: {endpoint: \"http://c:4318/v1/traces\"}\n").otlp.target.base_path,
+      "/v1/traces");
+  EXPECT_FALSE(load(std::string(kProvidersBlock) + routes).otlp.enabled());
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes + "otlp: {endpoint: \"grpc://c:4317\"}\n"),
+              Contains(HasSubstr("http:// or https://")));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes + "otlp: {endpoint: \"http://c:4318\", sample: 2}\n"),
+              Contains(HasSubstr("sample")));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes + "otlp: {sample: 1}\n"),
+              Contains(HasSubstr("needs an endpoint")));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes +
+                       "otlp: {endpoint: \"http://c:4318\", headers: {\"bad name\": x}}\n"),
+              Contains(HasSubstr("not a valid HTTP header name")));
+  EXPECT_THAT(problems(std::string(kProvidersBlock) + routes +
+                       "otlp: {endpoint: \"http://c:4318\", headers: {x-k: \"a\\r\\nInjected: 1\"}}\n"),
+              Contains(HasSubstr("x-k")));
+}
+
 TEST(ConfigLoad, DefaultMaxAttemptsCoversEveryTarget) {
   const Config config = load(std::string(kProvidersBlock) +
                              "routes:\n"
@@ -314,7 +351,7 @@ TEST(ConfigErrors, UnknownKeyIsRejectedWithItsLine) {
   EXPECT_THAT(problems("lisen: 127.0.0.1:80\n"),
               ElementsAre("test.yaml:1: key 'lisen': unknown key (did you mean 'listen'?); allowed "
                           "keys: listen, workers, limits, shutdown_grace, resilience, providers, routes, "
-                          "data_classes, keys, auth, store, budgets, incidents"));
+                          "data_classes, keys, auth, store, budgets, incidents, otlp"));
   EXPECT_THAT(
       problems(std::string(kProvidersBlock) + "    bse_url: x\n"),
       ElementsAre(AllOf(StartsWith("test.yaml:5: key 'providers.local.bse_url': unknown key"),

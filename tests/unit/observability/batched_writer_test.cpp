@@ -47,6 +47,29 @@ std::vector<std::string> linesOf(const std::string& text) {
 
 std::string droppedLine(std::uint64_t count) { return "dropped " + std::to_string(count) + "\n"; }
 
+// A worker appends to two writers on every request (the request log and the span exporter): each
+// writer keeps one buffer for the thread, so a flush writes the thread's lines as one batch (not
+// one batch, and one registered buffer, per line).
+TEST(BatchedWriter, AThreadWritingToTwoWritersKeepsOneBufferInEach) {
+  Sink logs;
+  Sink spans;
+  BatchedWriter log_writer({.thread_buffer_bytes = 1 << 16, .interval = 1h}, logs.output(), droppedLine);
+  BatchedWriter span_writer({.thread_buffer_bytes = 1 << 16, .interval = 1h}, spans.output(), droppedLine);
+  std::thread worker([&] {
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(log_writer.append("log " + std::to_string(i) + "\n"));
+      ASSERT_TRUE(span_writer.append("span " + std::to_string(i) + "\n"));
+    }
+  });
+  worker.join();
+  log_writer.flush();
+  span_writer.flush();
+  EXPECT_EQ(linesOf(logs.read()).size(), 10u);
+  EXPECT_EQ(linesOf(spans.read()).size(), 10u);
+  EXPECT_EQ(logs.batches, 1);
+  EXPECT_EQ(spans.batches, 1);
+}
+
 TEST(BatchedWriter, LinesFromSeveralThreadsAllArriveInTheirThreadsOrder) {
   Sink sink;
   constexpr int kThreads = 4;
