@@ -166,68 +166,90 @@ describe('spend after a kill -9', { timeout: 120_000 }, () => {
   const stack = new Stack();
   after(() => stack.stop());
 
-  it('a kill -9 in the middle of a burst, then a restart: spend is exactly what was settled', opts, async () => {
-    const sim = await stack.sim('S');
-    let gw = await stack.gateway(
-      JSON.stringify(
-        {
-          listen: `${HOST}:0`,
-          workers: 2,
-          resilience: STATELESS,
-          budgets: { routes: { metered: { usd_per_day: 1000 } } },
-          providers: { s: { kind: 'openai', base_url: sim.baseUrl, api_key: 'sk-s' } },
-          routes: { metered: { targets: [{ target: 's/m', price: DEAR }], retry: { max_attempts: 1 } } },
-        },
-        null,
-        2,
-      ),
-    );
-    const body = chatBody('metered', 'hi');
-    const probe = await gw.chat(body); // the same body costs the same each time
-    assert.equal(probe.status, 200, probe.text);
-    const unit = Number(probe.headers['x-switchyard-cost-usd']);
-    assert.ok(unit > 0, probe.text);
-
-    // 16 clients; the gateway is killed the moment the 150th answer arrives, while the audit
-    // records of the last answers still wait for the store's next flush.
-    let answered = 1;
-    let killed = false;
-    const exited = gw.child.exited;
-    const client = async () => {
-      while (!killed) {
-        let res;
-        try {
-          res = await gw.chat(body);
-        } catch {
-          return; // the gateway is gone
+  // Streams too: an attempt is journaled before the chunk that carries [DONE] is written.
+  for (const stream of [false, true]) {
+    it(`a kill -9 in the middle of a burst${stream ? ' of streams' : ''}, then a restart: spend is exactly what was settled`, opts, async () => {
+      const sim = await stack.sim('S');
+      let gw = await stack.gateway(
+        JSON.stringify(
+          {
+            listen: `${HOST}:0`,
+            workers: 2,
+            resilience: STATELESS,
+            budgets: { routes: { metered: { usd_per_day: 1000 } } },
+            providers: { s: { kind: 'openai', base_url: sim.baseUrl, api_key: 'sk-s' } },
+            routes: { metered: { targets: [{ target: 's/m', price: DEAR }], retry: { max_attempts: 1 } } },
+          },
+          null,
+          2,
+        ),
+      );
+      const body = chatBody('metered', 'hi');
+      // The same body costs the same each time; a stream's cost is read from its audit record.
+      const answered1 = async () => {
+        if (!stream) {
+          const res = await gw.chat(body);
+          return res.status === 200;
         }
-        if (res.status !== 200 || killed) continue;
-        answered += 1;
-        if (answered >= 150) {
-          killed = true;
-          process.kill(gw.child.pid, 'SIGKILL');
+        const res = await gw.stream(body);
+        return res.status === 200 && res.done && res.errors.length === 0;
+      };
+      let unit;
+      if (!stream) {
+        const probe = await gw.chat(body);
+        assert.equal(probe.status, 200, probe.text);
+        unit = Number(probe.headers['x-switchyard-cost-usd']);
+      } else {
+        assert.ok(await answered1(), 'the probe stream');
+        for (let i = 0; i < 40 && unit === undefined; i++) {
+          const listed = await gw.get('/admin/requests?route=metered&limit=1');
+          if (listed.json?.data?.length === 1) unit = listed.json.data[0].cost_usd;
+          else await new Promise((resolve) => setTimeout(resolve, 50));
         }
       }
-    };
-    await Promise.all(Array.from({ length: 16 }, client));
-    assert.equal((await exited).signal, 'SIGKILL');
-    const billed = (await sim.chatRequests()).length; // every request the provider saw
+      assert.ok(unit > 0, `the cost of one request: ${unit}`);
 
-    gw = await stack.restart(gw);
-    const budgets = await gw.get('/admin/budgets');
-    assert.equal(budgets.status, 200, budgets.text);
-    const route = budgets.json.budgets.find((x) => x.budget === 'route metered usd_per_day');
-    assert.ok(route, budgets.text);
-    // Whole requests only, at least every answer a client got (each attempt is journaled before its
-    // answer's last byte goes out), at most what the provider saw.
-    const settled = Math.round(route.spent / unit);
-    assert.ok(Math.abs(route.spent - settled * unit) < 1e-6, `${route.spent} is not a whole number of ${unit}`);
-    assert.ok(settled >= answered, `spend after the restart covers ${settled} requests, clients got ${answered}`);
-    assert.ok(settled <= billed, `spend covers ${settled} requests, the provider saw ${billed}`);
-    // The requests recovered from the journal are in the request log, with their cost.
-    const listed = await gw.get('/admin/requests?route=metered&limit=1000');
-    assert.equal(listed.status, 200, listed.text);
-    const total = listed.json.data.reduce((sum, r) => sum + r.cost_usd, 0);
-    assert.ok(Math.abs(total - route.spent) < 1e-6, `records sum to ${total}, the budget says ${route.spent}`);
-  });
+      // 16 clients; the gateway is killed the moment the 150th answer arrives, while the audit
+      // records of the last answers still wait for the store's next flush.
+      let answered = 1;
+      let killed = false;
+      const exited = gw.child.exited;
+      const client = async () => {
+        while (!killed) {
+          let ok;
+          try {
+            ok = await answered1();
+          } catch {
+            return; // the gateway is gone
+          }
+          if (!ok || killed) continue;
+          answered += 1;
+          if (answered >= 150) {
+            killed = true;
+            process.kill(gw.child.pid, 'SIGKILL');
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, client));
+      assert.equal((await exited).signal, 'SIGKILL');
+      const billed = (await sim.chatRequests()).length; // every request the provider saw
+
+      gw = await stack.restart(gw);
+      const budgets = await gw.get('/admin/budgets');
+      assert.equal(budgets.status, 200, budgets.text);
+      const route = budgets.json.budgets.find((x) => x.budget === 'route metered usd_per_day');
+      assert.ok(route, budgets.text);
+      // Whole requests only, at least every answer a client got (each attempt is journaled before its
+      // answer's last byte goes out), at most what the provider saw.
+      const settled = Math.round(route.spent / unit);
+      assert.ok(Math.abs(route.spent - settled * unit) < 1e-6, `${route.spent} is not a whole number of ${unit}`);
+      assert.ok(settled >= answered, `spend after the restart covers ${settled} requests, clients got ${answered}`);
+      assert.ok(settled <= billed, `spend covers ${settled} requests, the provider saw ${billed}`);
+      // The requests recovered from the journal are in the request log, with their cost.
+      const listed = await gw.get('/admin/requests?route=metered&limit=1000');
+      assert.equal(listed.status, 200, listed.text);
+      const total = listed.json.data.reduce((sum, r) => sum + r.cost_usd, 0);
+      assert.ok(Math.abs(total - route.spent) < 1e-6, `records sum to ${total}, the budget says ${route.spent}`);
+    });
+  }
 });
