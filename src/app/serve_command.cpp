@@ -249,7 +249,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
                       {"version", kVersion},
                       {"dashboard", base_url + "/dashboard"},
                       {"metrics", base_url + "/metrics"},
-                      {"otlp", config.otlp.endpoint}});
+                      {"otlp", config.otlp.enabled() ? std::string_view(config.otlp.endpoint) : std::string_view("off")}});
   std::cerr << "switchyard: serving on " << base_url << "  dashboard: " << base_url
             << "/dashboard  metrics: " << base_url << "/metrics"
             << (config.auth.admin_key_sha256_hex.empty() ? "  (admin: loopback clients only)"
