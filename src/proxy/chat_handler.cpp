@@ -629,13 +629,9 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       if (const canonical::ChatRequest* form = canonical_form.get()) {
         const std::vector<std::size_t> candidates = continuationCandidates(plan, position);
         AttemptJournal continued_journal(spend);
-        const observability::SpanId continuation_span = trace.attemptSpan();
-        std::string continuation_lines;
-        trace.upstreamLines(continuation_span, continuation_lines);
-        const SteadyTime continuation_started = Clock::now();
         const ContinuationInput input{state_,  *route, surface, form->include_usage, *form,
                                       canonical_form.arena(), candidates, pools_, deadline, *watch,
-                                      policy.classes, &continued_journal, continuation_lines};
+                                      policy.classes, &continued_journal, &trace};
         const auto continued = co_await continueStream(input, broken, writer);
         outcome.kind = continued.outcome.kind;
         outcome.failure = continued.outcome.failure;
@@ -652,7 +648,6 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
           if (continued.outcome.usage_known) {
             state_.metrics.targets[continued_by->health]->usage(key_id, continued.outcome.usage, continued_cost);
           }
-          traceAttempt(*continued_by, continuation_span, continuation_started, continued.outcome, false, true);
           audit.tried(continued_by->id, retry.attempts(), attemptResult(continued.outcome), 200, false, true,
                       continued.outcome.usage_known ? &continued.outcome.usage : nullptr, continued_cost,
                       continued.outcome.usage_estimated);

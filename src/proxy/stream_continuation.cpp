@@ -10,6 +10,8 @@
 #include "canonical/usage_scan.h"
 #include "providers/prefill_support.h"
 #include "proxy/attempt_support.h"
+#include "proxy/gateway_metrics.h"
+#include "proxy/request_trace.h"
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/errors.h"
 #include "surfaces/openai/translate.h"
@@ -113,7 +115,7 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
                                              Resume resume, canonical::StreamEncoder& encoder,
                                              const canonical::PartialAnswer& partial, http::ResponseWriter& writer,
                                              std::string& why, canonical::StreamUsageMeter& spent,
-                                             const AttemptOutcome& before) {
+                                             const AttemptOutcome& before, std::string_view trace_lines) {
   const auto& codec = *input.state.codecs[target.slot];
   std::string head;
   std::string body;
@@ -121,7 +123,7 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
     why = "cannot carry the continuation: " + std::string(error->message);
     co_return Continued::FailedBeforeText;
   }
-  const auto pieces = withHeadLines(head, writer.requestIdLine(), input.trace_lines, body);
+  const auto pieces = withHeadLines(head, writer.requestIdLine(), trace_lines, body);
   UpstreamLease connection(*input.pools[target.provider], input.client);
   accounting::QuotaTracker* const quota = &input.state.learned[target.health]->quota;
   const auto opened = co_await openExchange(connection, pieces, input.route, input.deadline, true, quota);
@@ -202,6 +204,31 @@ boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, con
   }
 }
 
+// One continuation attempt into the request's trace: a span of its own, marked as a continuation.
+void traceContinuation(const ContinuationInput& input, const routing::TargetRef& target,
+                       const observability::SpanId& span, SteadyTime started, Continued continued,
+                       const std::string& why, const canonical::StreamUsageMeter& spent, int number) {
+  if (input.trace == nullptr || !input.trace->sampled()) return;
+  AttemptOutcome outcome;
+  outcome.kind = continued == Continued::Completed ? Kind::Delivered
+                 : continued == Continued::ClientGone ? Kind::ClientGone
+                                                      : Kind::Failed;
+  if (continued == Continued::PrefillRefused) {
+    outcome.failure = FailureKind::UpstreamStatus;
+    outcome.status = 400;
+  } else if (continued == Continued::FailedBeforeText || continued == Continued::BrokeAfterText ||
+             continued == Continued::Diverged) {
+    outcome.failure = FailureKind::StreamCut;
+  }
+  if (outcome.failure != FailureKind::None) outcome.detail = why;
+  setUsage(outcome, spent);
+  const std::string provider = genAiProviderName(input.state.config.providers[target.provider]);
+  const std::string_view result = continued == Continued::Completed    ? std::string_view("ok")
+                                  : continued == Continued::ClientGone ? std::string_view("client_gone")
+                                                                       : base::toToken(outcome.failure);
+  input.trace->attempt({target, provider, span, started, number, false, true, outcome, result});
+}
+
 // The ways to ask `target` for the rest, best first: its prefill when it has one (and has not
 // refused it), else a replay, then (best effort only) an instruction.
 std::vector<Resume> resumesFor(const ContinuationInput& input, const routing::TargetRef& target) {
@@ -265,10 +292,17 @@ boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInp
         }
         const auto started = std::chrono::steady_clock::now();
         canonical::StreamUsageMeter spent;
-        const Continued continued =
-            co_await continueOn(input, target, resumes[r], encoder, partial, writer, why, spent, result.outcome);
+        observability::SpanId span;
+        std::string trace_lines;
+        if (input.trace != nullptr) {
+          span = input.trace->attemptSpan();
+          input.trace->upstreamLines(span, trace_lines);
+        }
+        const Continued continued = co_await continueOn(input, target, resumes[r], encoder, partial, writer, why, spent,
+                                                        result.outcome, trace_lines);
         const auto ended = std::chrono::steady_clock::now();
         addUsage(result.outcome, spent);
+        traceContinuation(input, target, span, started, continued, why, spent, result.attempts);
         if (continued == Continued::ClientGone) {
           health.recordAbandoned(admission);
           result.outcome.kind = Kind::ClientGone;

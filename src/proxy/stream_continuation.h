@@ -35,6 +35,7 @@
 
 namespace switchyard::proxy {
 
+class RequestTrace;
 
 struct ContinuationInput {
   const GatewayState& state;
@@ -51,7 +52,9 @@ struct ContinuationInput {
   // Where the continuation's cost (every continuation attempt's, at the completing target's price,
   // as it is settled) is journaled before the answer's last byte goes out (null: not).
   AttemptJournal* journal = nullptr;
-  std::string_view trace_lines;  // see AttemptInput::trace_lines (one span for the whole continuation)
+  // The request's trace: each continuation attempt gets its own span (marked as a continuation) and
+  // sends its upstream the trace context naming it (null: no trace context at all).
+  RequestTrace* trace = nullptr;
 };
 
 struct ContinuationOutcome {

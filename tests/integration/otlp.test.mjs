@@ -116,12 +116,14 @@ describe('OTLP traces', () => {
   const stack = new Stack();
   let a;
   let b;
+  let c;
   let sink;
   let gw;
 
   before(async () => {
     a = await stack.sim('A');
     b = await stack.sim('B', { voice: 'A' }); // the same model: a stream cut on A is continued on B
+    c = await stack.sim('C', { voice: 'A' });
     sink = await collector();
     gw = await stack.gateway({
       resilience: STATELESS,
@@ -130,6 +132,7 @@ describe('OTLP traces', () => {
       providers: {
         a: { kind: 'openai', base_url: a.baseUrl, compliance: ['hipaa_baa'] },
         b: { kind: 'openai', base_url: b.baseUrl, compliance: ['hipaa_baa'] },
+        c: { kind: 'openai', base_url: c.baseUrl },
       },
       routes: {
         chat: { targets: ['a/model-a', 'b/model-b'], retry: { max_attempts: 2, backoff_base: '1ms' } },
@@ -140,7 +143,7 @@ describe('OTLP traces', () => {
           hedge: { delay: '100ms', max_ratio: 1 },
         },
         resume: {
-          targets: ['a/model-a', 'b/model-b'],
+          targets: ['a/model-a', 'b/model-b', 'c/model-c'],
           retry: { max_attempts: 2, backoff_base: '1ms' },
           timeouts: { inter_token: '400ms' },
         },
@@ -289,6 +292,35 @@ describe('OTLP traces', () => {
     assert.equal(broken.attributes['switchyard.target'], 'a/model-a');
     const [toB] = await b.chatRequests();
     assert.equal(traceparentOf(toB), `00-${trace}-${continuation.spanId}-01`);
+  });
+
+  it('each continuation attempt has its own span: one that failed, then the one that finished the answer', opts, async () => {
+    await Promise.all([a.reset(), b.reset(), c.reset()]);
+    await a.setFaults([{ truncate_after: 4, token_delay_ms: 20 }]);
+    await b.setFaults([{ status: 503 }]);
+    const trace = '0123456789abcdef0123456789abcdef';
+    const question = Array.from({ length: 24 }, (_, i) => `word${i}`).join(' ');
+    const res = await gw.stream(chatBody('resume', question), { headers: { traceparent: `00-${trace}-${CLIENT_PARENT}-01` } });
+    assert.equal(res.status, 200);
+    assert.ok(res.done, 'the answer was finished');
+    await until(() => sink.spans.filter((s) => s.traceId === trace).length >= 4, 'four spans');
+    const spans = sink.spans.filter((s) => s.traceId === trace);
+    const root = spans.find((s) => s.kind === SpanKind.SPAN_KIND_SERVER);
+    const continuations = spans.filter((s) => s.attributes['switchyard.continuation'] === true);
+    assert.equal(continuations.length, 2, JSON.stringify(spans.map((s) => s.attributes)));
+    const onB = continuations.find((s) => s.attributes['switchyard.target'] === 'b/model-b');
+    const onC = continuations.find((s) => s.attributes['switchyard.target'] === 'c/model-c');
+    assert.ok(onB && onC);
+    for (const span of continuations) assert.equal(span.parentSpanId, root.spanId);
+    assert.equal(onB.status.code, StatusCode.STATUS_CODE_ERROR);
+    assert.ok(onB.attributes['error.type'], 'the failed continuation names its error');
+    assert.equal(onC.attributes['error.type'], undefined);
+    assert.equal(onC.attributes['gen_ai.response.model'], 'model-c');
+    assert.notEqual(onB.spanId, onC.spanId);
+    const [toB] = await b.chatRequests();
+    const [toC] = await c.chatRequests();
+    assert.equal(traceparentOf(toB), `00-${trace}-${onB.spanId}-01`);
+    assert.equal(traceparentOf(toC), `00-${trace}-${onC.spanId}-01`);
   });
 
   it('a failed request: the request span has error.type and an error status', opts, async () => {
