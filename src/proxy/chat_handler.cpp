@@ -405,8 +405,8 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
   const auto traceAttempt = [&](const routing::TargetRef& target, const observability::SpanId& span, SteadyTime began,
                                 const AttemptOutcome& result, bool hedge, bool continuation) {
     if (!trace.sampled()) return;
-    const std::string provider = genAiProviderName(state_.config.providers[target.provider]);
-    trace.attempt({target, provider, span, began, retry.attempts(), hedge, continuation, result, attemptResult(result)});
+    trace.attempt({target, state_.metrics.targets[target.health]->provider_name, span, began, retry.attempts(), hedge,
+                   continuation, result, attemptResult(result)});
   };
   for (;;) {
     const auto next = retry.next(Clock::now());

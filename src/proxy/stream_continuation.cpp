@@ -222,11 +222,11 @@ void traceContinuation(const ContinuationInput& input, const routing::TargetRef&
   }
   if (outcome.failure != FailureKind::None) outcome.detail = why;
   setUsage(outcome, spent);
-  const std::string provider = genAiProviderName(input.state.config.providers[target.provider]);
   const std::string_view result = continued == Continued::Completed    ? std::string_view("ok")
                                   : continued == Continued::ClientGone ? std::string_view("client_gone")
                                                                        : base::toToken(outcome.failure);
-  input.trace->attempt({target, provider, span, started, number, false, true, outcome, result});
+  input.trace->attempt({target, input.state.metrics.targets[target.health]->provider_name, span, started, number,
+                        false, true, outcome, result});
 }
 
 // The ways to ask `target` for the rest, best first: its prefill when it has one (and has not
