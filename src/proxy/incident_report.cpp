@@ -223,9 +223,11 @@ std::optional<Incident> incidentFromRecord(const store::IncidentRecord& record) 
   return incident;
 }
 
-json::object incidentEvent(const Incident& incident, std::string_view event) {
-  json::object body{
-      {"event", event == "closed" ? "incident.closed" : "incident.opened"},
+namespace {
+
+// What the webhook's events and the JSON post-mortem both say about an incident.
+json::object incidentSummary(const Incident& incident) {
+  return json::object{
       {"id", incident.id},
       {"target", incident.target},
       {"drill", incident.drill},
@@ -234,11 +236,18 @@ json::object incidentEvent(const Incident& incident, std::string_view event) {
       {"closed_at", incident.closed ? json::value(base::rfc3339Millis(*incident.closed)) : json::value(nullptr)},
       {"first_error", incident.first_error},
       {"errors_by_kind", errorsJson(incident)},
-      {"requests", countersJson(incident)},
       {"time_to_detect_ms", optionalMs(timeToDetectMs(incident))},
       {"time_to_recover_ms", optionalMs(timeToRecoverMs(incident))},
-      {"report", "/admin/incidents/" + std::to_string(incident.id) + "/report"},
   };
+}
+
+}  // namespace
+
+json::object incidentEvent(const Incident& incident, std::string_view event) {
+  json::object body = incidentSummary(incident);
+  body["event"] = event == "closed" ? "incident.closed" : "incident.opened";
+  body["requests"] = countersJson(incident);
+  body["report"] = "/admin/incidents/" + std::to_string(incident.id) + "/report";
   return body;
 }
 
@@ -324,26 +333,17 @@ json::object reportJson(const IncidentReport& report) {
   json::object requests = countersJson(incident);
   requests["audited"] = report.traffic.audited;
   requests["outcomes"] = std::move(outcomes);
-  return json::object{
-      {"id", incident.id},
-      {"target", incident.target},
-      {"drill", incident.drill},
-      {"state", incident.closed ? "closed" : "open"},
-      {"opened_at", base::rfc3339Millis(incident.opened)},
-      {"closed_at", incident.closed ? json::value(base::rfc3339Millis(*incident.closed)) : json::value(nullptr)},
-      {"first_failure_at", incident.first_failure ? json::value(base::rfc3339Millis(*incident.first_failure)) : json::value(nullptr)},
-      {"first_error", incident.first_error},
-      {"time_to_detect_ms", optionalMs(timeToDetectMs(incident))},
-      {"time_to_recover_ms", optionalMs(timeToRecoverMs(incident))},
-      {"timeline", std::move(timeline)},
-      {"timeline_dropped", incident.timeline_dropped},
-      {"errors_by_kind", errorsJson(incident)},
-      {"requests", std::move(requests)},
-      {"absorbed_by", std::move(absorbed)},
-      {"data_classes", std::move(classes)},
-      {"audit_truncated", report.traffic.truncated},
-      {"generated_at", base::rfc3339Millis(report.generated)},
-  };
+  json::object out = incidentSummary(incident);
+  out["first_failure_at"] =
+      incident.first_failure ? json::value(base::rfc3339Millis(*incident.first_failure)) : json::value(nullptr);
+  out["timeline"] = std::move(timeline);
+  out["timeline_dropped"] = incident.timeline_dropped;
+  out["requests"] = std::move(requests);
+  out["absorbed_by"] = std::move(absorbed);
+  out["data_classes"] = std::move(classes);
+  out["audit_truncated"] = report.traffic.truncated;
+  out["generated_at"] = base::rfc3339Millis(report.generated);
+  return out;
 }
 
 std::string reportMarkdown(const IncidentReport& report) {
