@@ -1,11 +1,11 @@
 #include "proxy/incident_webhook.h"
 
-#include <array>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
 #include "http/client.h"
+#include "proxy/http_post.h"
 #include "observability/log.h"
 
 namespace switchyard::proxy {
@@ -35,27 +35,11 @@ struct IncidentWebhook::State {
 namespace {
 
 // One POST; "" on success, else why not.
-asio::awaitable<std::string> postOnce(IncidentWebhook::State& state, const std::string& body) {
-  const auto deadline = std::chrono::steady_clock::now() + IncidentWebhook::kTimeout;
-  auto acquired = co_await state.pool.acquire(deadline);
-  if (acquired.error) co_return "connect: " + acquired.error.message();
-  std::unique_ptr<http::UpstreamConnection> connection = std::move(acquired.connection);
+asio::awaitable<std::string> postBody(IncidentWebhook::State& state, const std::string& body) {
   const std::string path = state.endpoint.base_path.empty() ? "/" : state.endpoint.base_path;
-  std::string head = "POST " + path + " HTTP/1.1\r\nHost: " + state.endpoint.hostHeader() +
-                     "\r\nContent-Type: application/json\r\nUser-Agent: switchyard\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
-  const std::array<asio::const_buffer, 2> pieces{asio::const_buffer(head.data(), head.size()),
-                                                 asio::const_buffer(body.data(), body.size())};
-  if (const auto ec = co_await connection->send(pieces, deadline)) co_return "send: " + ec.message();
-  if (const auto ec = co_await connection->readHeader(deadline)) co_return "answer: " + ec.message();
-  const unsigned status = connection->header().result_int();
-  std::string answer;
-  bool done = false;
-  boost::beast::error_code body_error;
-  while (!done && !body_error && answer.size() <= 65536) body_error = co_await connection->readSome(answer, done, deadline);
-  if (done && !body_error) state.pool.release(std::move(connection));
-  if (status < 200 || status >= 300) co_return "HTTP " + std::to_string(status);
-  co_return std::string();
+  const std::string head = "POST " + path + " HTTP/1.1\r\nHost: " + state.endpoint.hostHeader() +
+                           "\r\nContent-Type: application/json\r\nUser-Agent: switchyard\r\n";
+  co_return co_await postOnce(state.pool, head, body, std::chrono::steady_clock::now() + IncidentWebhook::kTimeout);
 }
 
 asio::awaitable<void> drain(std::shared_ptr<IncidentWebhook::State> state) {
@@ -72,7 +56,7 @@ asio::awaitable<void> drain(std::shared_ptr<IncidentWebhook::State> state) {
     }
     std::string error;
     try {
-      error = co_await postOnce(*state, body);
+      error = co_await postBody(*state, body);
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -13,20 +13,17 @@
 #include "observability/batched_writer.h"
 #include "observability/log.h"
 #include "observability/otlp_span.h"
+#include "proxy/http_post.h"
 
 namespace switchyard::proxy {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using observability::LogLevel;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr std::size_t kThreadBufferBytes = 1024 * 1024;
-// A collector's answer is a few bytes (an ExportTraceServiceResponse, or an error text): read it
-// whole so that the connection can be reused, but no further.
-constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
 // A dead collector fails every export: one warning per this period, not one per batch.
 constexpr std::chrono::seconds kWarnPeriod{10};
 
@@ -52,11 +49,10 @@ struct OtlpExporter::State {
                [](std::uint64_t) { return std::string(); }) {}
 
   void exportBatch(std::string_view spans);
-  asio::awaitable<std::string> post();
 
   const config::OtlpSettings settings;
   const std::string version;
-  const std::string head;  // up to the Content-Length line
+  const std::string head;  // the request line and headers, without Content-Length
   std::atomic<std::uint64_t> exported{0};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> failed{0};
@@ -72,42 +68,6 @@ struct OtlpExporter::State {
   observability::BatchedWriter writer;
 };
 
-// One POST of `body`; "" when the collector answered 2xx, else why not.
-asio::awaitable<std::string> OtlpExporter::State::post() {
-  const auto deadline = Clock::now() + settings.timeout;
-  const std::string length = "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  const std::array<asio::const_buffer, 3> pieces{asio::buffer(head), asio::buffer(length), asio::buffer(body)};
-  std::unique_ptr<http::UpstreamConnection> connection = pool.reuseIdle();
-  bool reused = connection != nullptr;
-  for (;;) {
-    if (!connection) {
-      auto acquired = co_await pool.connect(deadline);
-      if (acquired.error) co_return "connect: " + acquired.error.message();
-      connection = std::move(acquired.connection);
-    }
-    auto ec = co_await connection->send(pieces, deadline);
-    if (!ec) ec = co_await connection->readHeader(deadline);
-    if (!ec) break;
-    // A kept-alive connection the collector closed in between: once more, on a new one.
-    if (reused && ec != beast::error::timeout) {
-      connection.reset();
-      reused = false;
-      continue;
-    }
-    co_return "exchange: " + ec.message();
-  }
-  const unsigned status = connection->header().result_int();
-  std::string answer;
-  bool done = false;
-  beast::error_code body_error;
-  while (!done && !body_error && answer.size() <= kMaxAnswerBytes) {
-    body_error = co_await connection->readSome(answer, done, deadline);
-  }
-  if (done && !body_error) pool.release(std::move(connection));
-  if (status < 200 || status >= 300) co_return "HTTP " + std::to_string(status);
-  co_return std::string();
-}
-
 void OtlpExporter::State::exportBatch(std::string_view spans) {
   if (spans.empty()) return;  // the dropped-count line, which the exporter counts itself
   const std::size_t count = observability::countSpans(spans);
@@ -122,7 +82,7 @@ void OtlpExporter::State::exportBatch(std::string_view spans) {
 
   // Synchronous on this thread: the private io_context runs only while this export does.
   std::string error;
-  asio::co_spawn(io, post(), [&error](std::exception_ptr failure, std::string result) {
+  asio::co_spawn(io, postOnce(pool, head, body, Clock::now() + settings.timeout), [&error](std::exception_ptr failure, std::string result) {
     error = std::move(result);
     if (!failure) return;
     try {
