@@ -76,11 +76,11 @@ void RequestTrace::attempt(const Attempt& attempt) {
   const AttemptOutcome& outcome = attempt.outcome;
   const bool ok = outcome.failure == base::FailureKind::None && outcome.kind == AttemptOutcome::Kind::Delivered;
   SpanEncoder span(spans_);
-  std::string name(operation_);
+  std::string name(kOperation);
   name.append(" ").append(attempt.target.model);
   span.begin(trace_, attempt.span, &span_, name, SpanKind::Client, unixNanos(attempt.started),
              unixNanos(std::chrono::steady_clock::now()));
-  span.text("gen_ai.operation.name", operation_);
+  span.text("gen_ai.operation.name", kOperation);
   span.text("gen_ai.provider.name", attempt.provider_name);
   span.text("gen_ai.request.model", attempt.target.model);
   if (ok) span.text("gen_ai.response.model", attempt.target.model);
@@ -109,11 +109,11 @@ void RequestTrace::attempt(const Attempt& attempt) {
 void RequestTrace::finish(const store::AuditRecord& record) {
   if (!sampled_) return;
   SpanEncoder span(spans_);
-  std::string name(operation_);
+  std::string name(kOperation);
   if (!request_model_.empty()) name.append(" ").append(request_model_);
   span.begin(trace_, span_, client_valid_ ? &client_.parent : nullptr, name, SpanKind::Server,
              unixNanos(started_), unixNanos(std::chrono::steady_clock::now()));
-  span.text("gen_ai.operation.name", operation_);
+  span.text("gen_ai.operation.name", kOperation);
   if (!request_model_.empty()) span.text("gen_ai.request.model", request_model_);
   if (!response_model_.empty()) span.text("gen_ai.response.model", response_model_);
   if (usage_known_) usageAttributes(span, input_tokens_, output_tokens_);

@@ -43,7 +43,6 @@ class RequestTrace {
 
   // What the request's span says beyond its audit record. Views must outlive the trace.
   void requestModel(std::string_view model) { request_model_ = model; }
-  void operation(std::string_view name) { operation_ = name; }  // "chat" unless told
   void classes(const GatewayState& state, const RequestPolicy& policy);
 
   struct Attempt {
@@ -76,7 +75,7 @@ class RequestTrace {
   observability::SpanId span_{};  // the request's own
   std::chrono::system_clock::time_point started_wall_;
   std::chrono::steady_clock::time_point started_;
-  std::string_view operation_ = "chat";
+  static constexpr std::string_view kOperation = "chat";  // gen_ai.operation.name (only chat is traced)
   std::string_view request_model_;
   std::string_view response_model_;  // the model of the last attempt that answered
   boost::container::small_vector<std::string_view, 4> classes_;
