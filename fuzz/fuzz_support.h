@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "canonical/json_probe.h"
+#include "canonical/json_validate.h"
 #include "canonical/stream_codec.h"
 #include "config/config.h"
 #include "providers/target_codec.h"

@@ -1,7 +1,8 @@
 // The body probe: validates a client's JSON and reads `model` and `stream` without building a
 // document (canonical/json_probe), the OpenAI fast path's request check built on it, and the byte
 // span that lets the gateway splice another model name in. Differential oracle: the probe accepts
-// exactly what Boost.JSON's full parser accepts at the same depth limit.
+// exactly what Boost.JSON's full parser accepts at the same depth limit, and so does the answer
+// validator (canonical/json_validate).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "canonical/json_probe.h"
 #include "canonical/json_scan.h"
+#include "canonical/json_validate.h"
 #include "fuzz_support.h"
 #include "surfaces/openai/chat_request.h"
 
@@ -29,6 +31,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::system::error_code ec;
   const boost::json::value document = boost::json::parse(body, ec, {}, options);
   if (probe.valid != !ec) fuzzing::fail("probe and parser disagree on validity", body);
+  if (canonical::isValidJson(body) != !ec) fuzzing::fail("validator and parser disagree on validity", body);
+  // The probe's one pass reads what the reference (Boost.JSON's SAX parser) reads.
+  std::array<canonical::ProbedMember, 3> reference;
+  const canonical::JsonProbe expected = canonical::probeJsonWithBoost(body, kKeys, reference);
+  if (expected.valid != probe.valid || expected.is_object != probe.is_object) {
+    fuzzing::fail("probe and its reference disagree", body);
+  }
+  for (std::size_t i = 0; probe.valid && i < kKeys.size(); ++i) {
+    const auto& got = members[i];
+    const auto& want = reference[i];
+    if (got.kind != want.kind || (got.kind == canonical::JsonKind::String && got.string_value != want.string_value) ||
+        (got.kind == canonical::JsonKind::Bool && got.bool_value != want.bool_value) ||
+        (got.kind == canonical::JsonKind::Number && got.int_value != want.int_value)) {
+      fuzzing::fail("probe and its reference disagree on a member", body);
+    }
+  }
   if (probe.valid) {
     if (probe.is_object != document.is_object()) fuzzing::fail("probe and parser disagree on the type", body);
     if (document.is_object()) {

@@ -1,9 +1,14 @@
 #include "canonical/json_probe.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <climits>
 #include <cstdint>
 
 #include <boost/json/basic_parser_impl.hpp>
+
+#include "canonical/json_validate.h"
 
 namespace switchyard::canonical {
 
@@ -111,8 +116,8 @@ class ProbeHandler {
 
 }  // namespace
 
-JsonProbe probeJson(std::string_view json, std::span<const std::string_view> keys,
-                    std::span<ProbedMember> out) {
+JsonProbe probeJsonWithBoost(std::string_view json, std::span<const std::string_view> keys,
+                             std::span<ProbedMember> out) {
   boost::json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   boost::json::basic_parser<ProbeHandler> parser(options, keys, out);
@@ -130,6 +135,67 @@ JsonProbe probeJson(std::string_view json, std::span<const std::string_view> key
   return probe;
 }
 
-bool isValidJson(std::string_view json) { return probeJson(json, {}, {}).valid; }
+namespace {
+
+// A member's value from the text the scan found it in.
+void readMember(std::string_view json, const ScannedMember& scanned, ProbedMember& member) {
+  member = ProbedMember{};
+  member.kind = scanned.kind;
+  if (scanned.kind == JsonKind::Absent) return;
+  member.located = true;
+  member.value_begin = scanned.begin;
+  member.value_end = scanned.end;
+  const std::string_view text = json.substr(scanned.begin, scanned.end - scanned.begin);
+  switch (scanned.kind) {
+    case JsonKind::String:
+      if (text.find('\\') == std::string_view::npos) {
+        member.string_value.assign(text.substr(1, text.size() - 2));
+      } else {
+        // Escapes: Boost unescapes the one value (a client's rare spelling).
+        const std::array<std::string_view, 1> key{""};
+        std::array<ProbedMember, 1> wrapped;
+        const std::string object = std::string("{\"\":") + std::string(text) + "}";
+        probeJsonWithBoost(object, key, wrapped);
+        member.string_value = std::move(wrapped[0].string_value);
+      }
+      break;
+    case JsonKind::Bool: member.bool_value = text.front() == 't'; break;
+    case JsonKind::Number: {
+      // An integer that fits int64, or uint64 (held at INT64_MAX), as Boost reports them; a
+      // fraction, an exponent or a larger integer is a double, whose value the probe leaves out.
+      if (text.find_first_of(".eE") != std::string_view::npos) break;
+      std::int64_t value = 0;
+      const auto signed_result = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (signed_result.ec == std::errc{}) {
+        member.int_value = value;
+        break;
+      }
+      std::uint64_t unsigned_value = 0;
+      if (text.front() != '-' &&
+          std::from_chars(text.data(), text.data() + text.size(), unsigned_value).ec == std::errc{}) {
+        member.int_value = INT64_MAX;
+      }
+      break;
+    }
+    default: break;
+  }
+}
+
+}  // namespace
+
+JsonProbe probeJson(std::string_view json, std::span<const std::string_view> keys,
+                    std::span<ProbedMember> out) {
+  constexpr std::size_t kMaxKeys = 8;
+  std::array<ScannedMember, kMaxKeys> scanned;
+  if (keys.size() > kMaxKeys) return probeJsonWithBoost(json, keys, out);
+  const JsonScan scan = scanJson(json, keys, std::span(scanned).first(keys.size()));
+  // Invalid text (for Boost's words on what is wrong) and the rare text the scan leaves to Boost.
+  if (!scan.valid || scan.needs_reference) return probeJsonWithBoost(json, keys, out);
+  for (std::size_t i = 0; i < keys.size(); ++i) readMember(json, scanned[i], out[i]);
+  JsonProbe probe;
+  probe.valid = true;
+  probe.is_object = scan.is_object;
+  return probe;
+}
 
 }  // namespace switchyard::canonical

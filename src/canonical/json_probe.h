@@ -15,6 +15,11 @@ struct ProbedMember {
   std::string string_value;  // when kind == String (unescaped)
   bool bool_value = false;   // when kind == Bool
   std::int64_t int_value = 0;  // when kind == Number and the number is an integer that fits
+  // Where a scalar value's text is in the JSON ([value_begin, value_end), a string's quotes
+  // included), when `located`: the one-pass probe knows it; Boost's reference does not say.
+  bool located = false;
+  std::size_t value_begin = 0;
+  std::size_t value_end = 0;
 };
 
 struct JsonProbe {
@@ -25,11 +30,14 @@ struct JsonProbe {
 
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
-// Fills out[i] with the top-level member named keys[i] (the last one when a key repeats).
+// Fills out[i] with the top-level member named keys[i] (the last one when a key repeats). One
+// pass of the validator (json_validate.h); Boost.JSON only for an error's message, a string value
+// written with escapes, and the rare text the validator leaves to it.
 JsonProbe probeJson(std::string_view json, std::span<const std::string_view> keys,
                     std::span<ProbedMember> out);
 
-// True when `json` is one well-formed JSON value.
-bool isValidJson(std::string_view json);
+// The same, all by Boost.JSON's parser (a SAX handler): the reference the probe is held to.
+JsonProbe probeJsonWithBoost(std::string_view json, std::span<const std::string_view> keys,
+                             std::span<ProbedMember> out);
 
 }  // namespace switchyard::canonical

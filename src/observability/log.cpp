@@ -98,6 +98,9 @@ class Cursor {
   char* at_;
 };
 
+// Below this magnitude a double field is written in thousandths (fits a long long with room).
+constexpr double kThousandthsMax = 1e15;
+
 constexpr std::size_t quotedMax(std::string_view text) { return 2 + 6 * text.size(); }
 
 // "2024-05-01T12:00:00.123" (JSON, UTC) or "2024-05-01 12:00:00.123" (text, local time): the
@@ -211,21 +214,32 @@ LogField::LogField(std::string_view key, double value) : key_(key), raw_(true) {
     text_ = "null";
     return;
   }
-  auto result = std::to_chars(number_, number_ + sizeof number_, value, std::chars_format::fixed, 3);
+  if (std::fabs(value) < kThousandthsMax) {
+    // Rounded to thousandths and written with integer arithmetic (every request's "ms": the
+    // fixed-precision to_chars costs about ten times more): "12.500" -> "12.5", "3.000" -> "3".
+    const long long thousandths = std::llround(value * 1000);
+    unsigned long long magnitude = thousandths < 0 ? 0ULL - static_cast<unsigned long long>(thousandths)
+                                                   : static_cast<unsigned long long>(thousandths);
+    char* out = number_;
+    if (thousandths < 0) *out++ = '-';  // "-0.0001" rounds to 0, written "0"
+    out = std::to_chars(out, number_ + sizeof number_, magnitude / 1000).ptr;
+    unsigned fraction = static_cast<unsigned>(magnitude % 1000);
+    if (fraction != 0) {
+      char digits[3] = {static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                        static_cast<char>('0' + fraction % 10)};
+      int kept = 3;
+      while (digits[kept - 1] == '0') --kept;
+      *out++ = '.';
+      for (int i = 0; i < kept; ++i) *out++ = digits[i];
+    }
+    number_size_ = static_cast<std::uint8_t>(out - number_);
+    return;
+  }
+  // Too large for thousandths in a long long: the shortest form ("1e+300").
+  const auto result = std::to_chars(number_, number_ + sizeof number_, value);
   if (result.ec != std::errc()) {
-    result = std::to_chars(number_, number_ + sizeof number_, value);  // too large for fixed: shortest form
-    if (result.ec != std::errc()) {
-      text_ = "null";
-      return;
-    }
-  } else {
-    // "12.500" -> "12.5", "3.000" -> "3"
-    while (result.ptr[-1] == '0') --result.ptr;
-    if (result.ptr[-1] == '.') --result.ptr;
-    if (result.ptr - number_ == 2 && number_[0] == '-' && number_[1] == '0') {  // "-0.0001" -> "0"
-      number_[0] = '0';
-      --result.ptr;
-    }
+    text_ = "null";
+    return;
   }
   number_size_ = static_cast<std::uint8_t>(result.ptr - number_);
 }

@@ -10,16 +10,10 @@ using canonical::appendQuoted;
 
 namespace {
 
-// Our own keys need no escaping.
-void appendKey(std::string& out, std::string_view key) {
-  out += ",\"";
-  out += key;
-  out += "\":";
-}
-
-// A string, or null when empty.
+// `key` is the member's punctuation and name, as in ",\"route\":" (our own keys need no
+// escaping, and one literal is one append); the value a string, or null when empty.
 void appendOptional(std::string& out, std::string_view key, std::string_view value) {
-  appendKey(out, key);
+  out += key;
   if (value.empty()) {
     out += "null";
   } else {
@@ -80,23 +74,23 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
   json.reserve(384 + 96 * targets_.size() + classes_json_.size() + pii_json_.size());
   json += "{\"request_id\":";
   appendQuoted(json, request_id_);
-  appendKey(json, "time_ms");
+  json += ",\"time_ms\":";
   appendInt(json, time_ms);
-  appendKey(json, "api");
+  json += ",\"api\":";
   appendQuoted(json, canonical::toString(surface_));
-  appendKey(json, "endpoint");
+  json += ",\"endpoint\":";
   appendQuoted(json, endpoint_);
-  appendOptional(json, "key_id", key_id_);
-  appendOptional(json, "route", route_);
+  appendOptional(json, ",\"key_id\":", key_id_);
+  appendOptional(json, ",\"route\":", route_);
   json += stream_ ? ",\"stream\":true" : ",\"stream\":false";
-  appendKey(json, "status");
+  json += ",\"status\":";
   appendInt(json, status);
-  appendKey(json, "outcome");
+  json += ",\"outcome\":";
   appendQuoted(json, outcome);
-  appendKey(json, "attempts");
+  json += ",\"attempts\":";
   appendInt(json, attempts);
-  appendOptional(json, "served_by", served_by);
-  appendOptional(json, "continued_by", continued_by);
+  appendOptional(json, ",\"served_by\":", served_by);
+  appendOptional(json, ",\"continued_by\":", continued_by);
   json += ",\"data_classes\":[";
   json += classes_json_;
   json += "],\"pii\":";
@@ -107,19 +101,19 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     if (i > 0) json.push_back(',');
     json += "{\"target\":";
     appendQuoted(json, verdict.target);
-    appendKey(json, "verdict");
+    json += ",\"verdict\":";
     appendQuoted(json, verdict.verdict);
     if (verdict.verdict == "tried") {
-      appendKey(json, "attempt");
+      json += ",\"attempt\":";
       appendInt(json, verdict.attempt);
-      appendKey(json, "result");
+      json += ",\"result\":";
       appendQuoted(json, verdict.result);
       if (verdict.status != 0) {
-        appendKey(json, "status");
+        json += ",\"status\":";
         appendInt(json, verdict.status);
       }
     } else if (!verdict.reason.empty()) {
-      appendKey(json, "reason");
+      json += ",\"reason\":";
       appendQuoted(json, verdict.reason);
     }
     if (verdict.usage_known) {
@@ -141,15 +135,22 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
   }
   json.push_back(']');
   if (!detail.empty()) {
-    appendKey(json, "detail");
+    json += ",\"detail\":";
     appendQuoted(json, detail);
   }
-  appendKey(json, "cost_usd");
+  json += ",\"cost_usd\":";
   json += formatUsd(static_cast<double>(total_nano_usd_) / 1e9);
-  appendKey(json, "tokens");
+  json += ",\"tokens\":";
   appendInt(json, total_tokens_);
-  appendKey(json, "latency_ms");
-  canonical::appendDouble(json, static_cast<double>(static_cast<long long>(latency_ms * 10)) / 10);
+  json += ",\"latency_ms\":";
+  // Tenths of a millisecond, written as an integer and one decimal (a double's shortest form
+  // costs more than the rest of the record's numbers together).
+  const auto tenths = static_cast<std::int64_t>(latency_ms * 10);
+  appendInt(json, tenths / 10);
+  if (tenths % 10 != 0) {
+    json.push_back('.');
+    json.push_back(static_cast<char>('0' + tenths % 10));
+  }
   json.push_back('}');
   out.request_id = request_id_;
   out.time_ms = time_ms;

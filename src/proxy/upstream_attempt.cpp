@@ -6,7 +6,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "canonical/context_limit.h"
-#include "canonical/json_probe.h"
+#include "canonical/json_validate.h"
 #include "canonical/usage_scan.h"
 #include "providers/openai/chat_endpoint.h"
 #include "providers/openai/error_message.h"

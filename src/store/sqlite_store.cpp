@@ -80,6 +80,22 @@ constexpr std::array<const char*, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchem
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
 
+// Records per audit INSERT statement when a batch has that many left (9 parameters each: SQLite
+// allows 32,766 per statement).
+constexpr std::size_t kAuditRowsPerInsert = 16;
+
+// "INSERT INTO audit(...) VALUES(?, ...), ..." for `rows` records.
+const std::string& auditInsertSql(std::size_t rows) {
+  static const std::string one = "INSERT INTO audit(request_id, time_ms, key_id, route, outcome, status, json, "
+                                 "cost_nano_usd, tokens) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static const std::string many = [] {
+    std::string sql = one;
+    for (std::size_t i = 1; i < kAuditRowsPerInsert; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    return sql;
+  }();
+  return rows == 1 ? one : many;
+}
+
 std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
   return a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
 }
@@ -367,11 +383,6 @@ std::vector<KeyRecord> SqliteStore::keys() {
 void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
   if (records.empty()) return;
   Transaction transaction(db_);
-  // A repeated request id is kept beside the first (the client chose it): nothing a client sends
-  // can overwrite or drop another request's record, nor fail the batch.
-  sqlite3_stmt* insert = statement(
-      "INSERT INTO audit(request_id, time_ms, key_id, route, outcome, status, json, "
-      "cost_nano_usd, tokens) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   // The batch's spend per (day, key, route): one upsert each, not one per record.
   std::map<std::tuple<std::int64_t, std::string_view, std::string_view>,
            std::pair<std::int64_t, std::int64_t>>
@@ -383,17 +394,29 @@ void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
       nano_usd += record.cost_nano_usd;
       tokens += record.tokens;
     }
-    Bound query(db_, insert);  // ends (reset) before `record` does
-    query.textInPlace(1, record.request_id);
-    query.integer(2, record.time_ms);
-    query.textInPlace(3, record.key_id);
-    query.textInPlace(4, record.route);
-    query.textInPlace(5, record.outcome);
-    query.integer(6, record.status);
-    query.textInPlace(7, record.json);
-    query.integer(8, record.cost_nano_usd);
-    query.integer(9, record.tokens);
+  }
+  // kAuditRowsPerInsert records per statement while that many are left, then one at a time: a
+  // statement's own cost (step, halt, reset) is then paid once per group rather than per record.
+  // A repeated request id is kept beside the first (the client chose it): nothing a client sends
+  // can overwrite or drop another request's record, nor fail the batch.
+  std::size_t at = 0;
+  while (at < records.size()) {
+    const std::size_t rows = records.size() - at >= kAuditRowsPerInsert ? kAuditRowsPerInsert : 1;
+    Bound query(db_, statement(auditInsertSql(rows)));  // ends (reset) before the records do
+    int index = 0;
+    for (const AuditRecord& record : records.subspan(at, rows)) {
+      query.textInPlace(++index, record.request_id);
+      query.integer(++index, record.time_ms);
+      query.textInPlace(++index, record.key_id);
+      query.textInPlace(++index, record.route);
+      query.textInPlace(++index, record.outcome);
+      query.integer(++index, record.status);
+      query.textInPlace(++index, record.json);
+      query.integer(++index, record.cost_nano_usd);
+      query.integer(++index, record.tokens);
+    }
     query.run("appending audit records");
+    at += rows;
   }
   sqlite3_stmt* add = statement(
       "INSERT INTO spend_by_day(day, key_id, route, nano_usd, tokens) VALUES(?1, ?2, ?3, ?4, ?5) "

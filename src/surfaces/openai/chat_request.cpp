@@ -42,9 +42,15 @@ std::variant<ChatRequest, ClientError> parseChatRequest(std::string_view body) {
       break;
     }
   }
-  const auto span = canonical::findTopLevelValue(body, "model");
-  if (!span) return invalid("The 'model' key must be written without escape sequences.", "model");
-  request.model_span = *span;
+  // Where the model's string is, for the splice: the probe's pass found it, unless Boost's reference
+  // read the body (an escaped member name), when a second scan looks for the plain key.
+  if (model.located) {
+    request.model_span = {model.value_begin, model.value_end};
+  } else {
+    const auto span = canonical::findTopLevelValue(body, "model");
+    if (!span) return invalid("The 'model' key must be written without escape sequences.", "model");
+    request.model_span = *span;
+  }
   return request;
 }
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "canonical/json_probe.h"
+#include "canonical/json_validate.h"
 
 namespace switchyard::canonical {
 namespace {

@@ -188,6 +188,9 @@ TEST(LogField, NumbersAndBoolsAreUnquotedValues) {
   EXPECT_EQ(LogField("ms", 3.0).value(), "3");
   EXPECT_EQ(LogField("ms", 0.1234567).value(), "0.123");
   EXPECT_EQ(LogField("ms", -0.0001).value(), "0");
+  EXPECT_EQ(LogField("ms", -2.05).value(), "-2.05");
+  EXPECT_EQ(LogField("ms", 0.0996).value(), "0.1");
+  EXPECT_EQ(LogField("ms", 1234567.0009).value(), "1234567.001");
   EXPECT_EQ(LogField("ms", std::nan("")).value(), "null");
   EXPECT_EQ(LogField("ms", std::numeric_limits<double>::infinity()).value(), "null");
   EXPECT_EQ(LogField("ms", 1e300).value().substr(0, 4), "1e+3");

@@ -106,6 +106,22 @@ TEST(SqliteStore, AuditRecordWithARepeatedRequestIdKeepsBothAndReadsTheNewest) {
   EXPECT_THAT(store->auditRecords({}), ElementsAre("{\"second\":true}", first.json));
 }
 
+// A batch goes in 16 records per statement, then one at a time: every record is kept, in the
+// batch's order (the tie-break of records started in the same millisecond), across the groups.
+TEST(SqliteStore, ABatchLongerThanOneInsertStatementKeepsEveryRecordInOrder) {
+  auto store = SqliteStore::open(":memory:");
+  std::vector<AuditRecord> records;
+  std::vector<std::string> newest_first;
+  for (int i = 0; i < 37; ++i) {
+    const std::string id = "r" + std::to_string(i);
+    records.push_back(audit(id, 5000, "chat", "ok"));
+    newest_first.insert(newest_first.begin(), json(id));
+  }
+  store->appendAudit(records);
+  EXPECT_THAT(store->auditRecords({}), ::testing::ElementsAreArray(newest_first));
+  EXPECT_EQ(store->auditRecord("r36"), json("r36"));
+}
+
 class SqliteStoreQuery : public ::testing::Test {
  protected:
   void SetUp() override {
