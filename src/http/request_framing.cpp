@@ -183,23 +183,36 @@ std::string originForm(std::string_view target) {
 
 boost::system::error_code checkRequestHead(beast::http::request_header<RequestFields>& head) {
   namespace bh = beast::http;
+  // One pass over the lines (a handful) rather than a tree lookup per field.
+  std::size_t codings = 0;
+  std::size_t lengths = 0;
+  std::size_t hosts = 0;
+  std::string_view coding;
+  std::string_view length;
+  for (const auto& field : head) {
+    switch (field.name()) {
+      case bh::field::transfer_encoding:
+        ++codings;
+        coding = field.value();
+        break;
+      case bh::field::content_length:
+        ++lengths;
+        length = field.value();
+        break;
+      case bh::field::host: ++hosts; break;
+      default: break;
+    }
+  }
   // Transfer-Encoding: exactly one line, exactly "chunked", and never on HTTP/1.0 (RFC 9112 6.1, 6.3).
-  const auto codings = head.count(bh::field::transfer_encoding);
   if (codings > 0) {
     if (head.version() < 11) return FramingError::http10_chunked;
-    std::string_view value = head[bh::field::transfer_encoding];
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (codings > 1 || !beast::iequals(value, "chunked")) return FramingError::transfer_encoding;
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+    if (codings > 1 || !beast::iequals(coding, "chunked")) return FramingError::transfer_encoding;
   }
   // Content-Length: one line, one number (Beast accepts "5, 5" and two lines of 5; a proxy in front
   // may not).
-  if (const auto lengths = head.count(bh::field::content_length); lengths > 1) return FramingError::content_length;
-  if (const std::string_view length = head[bh::field::content_length];
-      length.find(',') != std::string_view::npos) {
-    return FramingError::content_length;
-  }
-  const auto hosts = head.count(bh::field::host);
+  if (lengths > 1 || length.find(',') != std::string_view::npos) return FramingError::content_length;
   if (hosts > 1 || (hosts == 0 && head.version() >= 11)) return FramingError::host;
   const std::string_view target = head.target();
   if (!target.starts_with('/')) {

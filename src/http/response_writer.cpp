@@ -111,8 +111,10 @@ asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
 
 asio::awaitable<beast::error_code> ResponseWriter::send(Status status, std::string_view header_lines,
                                                         std::string_view body) {
+  // Sized once for all of it: the status line, the lines given, the writer's own (the request id,
+  // Connection), Content-Length and the blank line.
   std::string head;
-  head.reserve(64 + header_lines.size());
+  head.reserve(96 + header_lines.size() + request_id_line_size_);
   appendStatusLine(head, version_, status);
   head += header_lines;
   appendWriterFields(head);
@@ -129,7 +131,7 @@ void ResponseWriter::beginStream(Status status, std::string_view header_lines) {
   // A chunked body needs HTTP/1.1; an HTTP/1.0 client reads until the connection closes.
   if (version_ < 11) keep_alive_ = false;
   head_.clear();
-  head_.reserve(64 + header_lines.size());
+  head_.reserve(96 + header_lines.size() + request_id_line_size_);
   appendStatusLine(head_, version_, status);
   head_ += header_lines;
   appendWriterFields(head_);

@@ -101,6 +101,9 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
   constexpr std::chrono::seconds kDrainingRequestTimeout{2};
   bool served = false;
   IdleConnections::Link idle_link{&stream};
+  // The target as the head reader saw it, for the answer to a head Beast then refuses: kept across
+  // requests, so that its storage is allocated once per connection rather than once per request.
+  std::string head_target;
   for (;;) {
     if (hub.draining && served) break;
     if (buffer.capacity() < kRequestReadBuffer) buffer.reserve(kRequestReadBuffer);  // a stream released it
@@ -110,7 +113,7 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
     hub.idle.insert(idle_link);
     // Strict framing (http/request_framing.h): the raw head is checked before Beast parses it, the
     // parsed head (Transfer-Encoding, Content-Length, Host, target form) before the body is read.
-    std::string head_target;
+    head_target.clear();
     beast::error_code ec = co_await readRequestHead(stream, buffer, options.max_header_bytes, head_target);
     std::size_t n = 0;
     if (!ec) {

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <string>
 
+#include "base/json_cursor.h"
 #include "observability/batched_writer.h"
 
 namespace switchyard::observability {
@@ -44,64 +45,12 @@ std::string_view levelName(LogLevel level) {
   return "info";
 }
 
-constexpr auto kNeedsEscape = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 0x20; ++c) table[c] = true;
-  table['"'] = true;
-  table['\\'] = true;
-  return table;
-}();
-bool needsEscape(char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; }
-
-// Writes a line into storage sized beforehand for its worst case (every character escaped), so
-// that nothing is checked or grown per character.
-class Cursor {
- public:
-  explicit Cursor(char* at) : at_(at) {}
-  char* at() const { return at_; }
-  void put(char c) { *at_++ = c; }
-  void put(std::string_view text) {
-    if (text.empty()) return;
-    std::memcpy(at_, text.data(), text.size());
-    at_ += text.size();
-  }
-  // A JSON string: quotes, and escapes for quotes, backslashes and control characters.
-  void quoted(std::string_view text) {
-    put('"');
-    while (!text.empty()) {
-      std::size_t plain = 0;
-      while (plain < text.size() && !needsEscape(text[plain])) ++plain;
-      put(text.substr(0, plain));
-      if (plain == text.size()) break;
-      const char c = text[plain];
-      text.remove_prefix(plain + 1);
-      put('\\');
-      switch (c) {
-        case '"': put('"'); break;
-        case '\\': put('\\'); break;
-        case '\n': put('n'); break;
-        case '\r': put('r'); break;
-        case '\t': put('t'); break;
-        default: {  // the other control characters
-          static constexpr char kHex[] = "0123456789abcdef";
-          const auto code = static_cast<unsigned char>(c);
-          put("u00");
-          put(kHex[code >> 4]);
-          put(kHex[code & 0xf]);
-        }
-      }
-    }
-    put('"');
-  }
-
- private:
-  char* at_;
-};
+using Cursor = base::JsonCursor;
 
 // Below this magnitude a double field is written in thousandths (fits a long long with room).
 constexpr double kThousandthsMax = 1e15;
 
-constexpr std::size_t quotedMax(std::string_view text) { return 2 + 6 * text.size(); }
+constexpr std::size_t quotedMax(std::string_view text) { return Cursor::quotedMax(text); }
 
 // "2024-05-01T12:00:00.123" (JSON, UTC) or "2024-05-01 12:00:00.123" (text, local time): the
 // seconds are formatted once a second per thread, the milliseconds per line.

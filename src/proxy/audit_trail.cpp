@@ -1,5 +1,6 @@
 #include "proxy/audit_trail.h"
 
+#include "base/json_cursor.h"
 #include "canonical/json_writer.h"
 #include "proxy/economics.h"
 
@@ -7,21 +8,6 @@ namespace switchyard::proxy {
 
 using canonical::appendInt;
 using canonical::appendQuoted;
-
-namespace {
-
-// `key` is the member's punctuation and name, as in ",\"route\":" (our own keys need no
-// escaping, and one literal is one append); the value a string, or null when empty.
-void appendOptional(std::string& out, std::string_view key, std::string_view value) {
-  out += key;
-  if (value.empty()) {
-    out += "null";
-  } else {
-    appendQuoted(out, value);
-  }
-}
-
-}  // namespace
 
 AuditTrail::AuditTrail(std::string_view request_id, canonical::Dialect surface, std::string_view endpoint)
     : request_id_(request_id), surface_(surface), endpoint_(endpoint) {}
@@ -66,92 +52,116 @@ void AuditTrail::tried(std::string_view target, int attempt, std::string_view re
 
 store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std::string_view served_by,
                                       std::string_view continued_by, int attempts, std::string_view detail) {
+  using base::JsonCursor;
   const auto time_ms = timeMs();
   const double latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+  // Written once into storage sized for the worst case (every string escaped), then trimmed.
+  // Keys, literals and numbers: about 380 bytes outside the targets and 370 per target (an amount
+  // of int64 nano-USD is at most 21 characters), with room to spare.
+  constexpr std::size_t kFixed = 512;
+  constexpr std::size_t kPerTarget = 512;
+  const std::string total_usd = formatUsd(static_cast<double>(total_nano_usd_) / 1e9);
+  std::size_t bound = kFixed + classes_json_.size() + pii_json_.size() + total_usd.size();
+  for (const std::string_view text : {request_id_, canonical::toString(surface_), endpoint_, key_id_, route_, outcome,
+                                      served_by, continued_by, detail}) {
+    bound += JsonCursor::quotedMax(text);
+  }
+  for (const Verdict& verdict : targets_) {
+    bound += kPerTarget + JsonCursor::quotedMax(verdict.target) + JsonCursor::quotedMax(verdict.verdict) +
+             JsonCursor::quotedMax(verdict.result) + JsonCursor::quotedMax(verdict.reason);
+  }
   store::AuditRecord out;
   std::string& json = out.json;
-  json.reserve(384 + 96 * targets_.size() + classes_json_.size() + pii_json_.size());
-  json += "{\"request_id\":";
-  appendQuoted(json, request_id_);
-  json += ",\"time_ms\":";
-  appendInt(json, time_ms);
-  json += ",\"api\":";
-  appendQuoted(json, canonical::toString(surface_));
-  json += ",\"endpoint\":";
-  appendQuoted(json, endpoint_);
-  appendOptional(json, ",\"key_id\":", key_id_);
-  appendOptional(json, ",\"route\":", route_);
-  json += stream_ ? ",\"stream\":true" : ",\"stream\":false";
-  json += ",\"status\":";
-  appendInt(json, status);
-  json += ",\"outcome\":";
-  appendQuoted(json, outcome);
-  json += ",\"attempts\":";
-  appendInt(json, attempts);
-  appendOptional(json, ",\"served_by\":", served_by);
-  appendOptional(json, ",\"continued_by\":", continued_by);
-  json += ",\"data_classes\":[";
-  json += classes_json_;
-  json += "],\"pii\":";
-  json += pii_json_.empty() ? std::string_view("null") : std::string_view(pii_json_);
-  json += ",\"targets\":[";
+  json.resize(bound);
+  JsonCursor put(json.data());
+  // A string member, or null when empty.
+  const auto optional = [&put](std::string_view key, std::string_view value) {
+    put.put(key);
+    if (value.empty()) put.put("null");
+    else put.quoted(value);
+  };
+  put.put("{\"request_id\":");
+  put.quoted(request_id_);
+  put.put(",\"time_ms\":");
+  put.integer(time_ms);
+  put.put(",\"api\":");
+  put.quoted(canonical::toString(surface_));
+  put.put(",\"endpoint\":");
+  put.quoted(endpoint_);
+  optional(",\"key_id\":", key_id_);
+  optional(",\"route\":", route_);
+  put.put(stream_ ? ",\"stream\":true" : ",\"stream\":false");
+  put.put(",\"status\":");
+  put.integer(status);
+  put.put(",\"outcome\":");
+  put.quoted(outcome);
+  put.put(",\"attempts\":");
+  put.integer(attempts);
+  optional(",\"served_by\":", served_by);
+  optional(",\"continued_by\":", continued_by);
+  put.put(",\"data_classes\":[");
+  put.put(classes_json_);
+  put.put("],\"pii\":");
+  put.put(pii_json_.empty() ? std::string_view("null") : std::string_view(pii_json_));
+  put.put(",\"targets\":[");
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     const Verdict& verdict = targets_[i];
-    if (i > 0) json.push_back(',');
-    json += "{\"target\":";
-    appendQuoted(json, verdict.target);
-    json += ",\"verdict\":";
-    appendQuoted(json, verdict.verdict);
+    if (i > 0) put.put(',');
+    put.put("{\"target\":");
+    put.quoted(verdict.target);
+    put.put(",\"verdict\":");
+    put.quoted(verdict.verdict);
     if (verdict.verdict == "tried") {
-      json += ",\"attempt\":";
-      appendInt(json, verdict.attempt);
-      json += ",\"result\":";
-      appendQuoted(json, verdict.result);
+      put.put(",\"attempt\":");
+      put.integer(verdict.attempt);
+      put.put(",\"result\":");
+      put.quoted(verdict.result);
       if (verdict.status != 0) {
-        json += ",\"status\":";
-        appendInt(json, verdict.status);
+        put.put(",\"status\":");
+        put.integer(verdict.status);
       }
     } else if (!verdict.reason.empty()) {
-      json += ",\"reason\":";
-      appendQuoted(json, verdict.reason);
+      put.put(",\"reason\":");
+      put.quoted(verdict.reason);
     }
     if (verdict.usage_known) {
-      json += ",\"usage\":{\"input_tokens\":";
-      appendInt(json, verdict.usage.input_tokens);
-      json += ",\"output_tokens\":";
-      appendInt(json, verdict.usage.output_tokens);
-      json += ",\"cached_input_tokens\":";
-      appendInt(json, verdict.usage.cache_read_tokens);
-      json += ",\"reasoning_tokens\":";
-      appendInt(json, verdict.usage.reasoning_tokens);
-      json += "},\"cost_usd\":";
-      json += formatUsd(static_cast<double>(verdict.cost_nano_usd) / 1e9);
-      if (verdict.usage_estimated) json += ",\"usage_estimated\":true";
+      put.put(",\"usage\":{\"input_tokens\":");
+      put.integer(verdict.usage.input_tokens);
+      put.put(",\"output_tokens\":");
+      put.integer(verdict.usage.output_tokens);
+      put.put(",\"cached_input_tokens\":");
+      put.integer(verdict.usage.cache_read_tokens);
+      put.put(",\"reasoning_tokens\":");
+      put.integer(verdict.usage.reasoning_tokens);
+      put.put("},\"cost_usd\":");
+      put.put(formatUsd(static_cast<double>(verdict.cost_nano_usd) / 1e9));
+      if (verdict.usage_estimated) put.put(",\"usage_estimated\":true");
     }
-    if (verdict.hedge) json += ",\"hedge\":true";
-    if (verdict.continuation) json += ",\"continuation\":true";
-    json.push_back('}');
+    if (verdict.hedge) put.put(",\"hedge\":true");
+    if (verdict.continuation) put.put(",\"continuation\":true");
+    put.put('}');
   }
-  json.push_back(']');
+  put.put(']');
   if (!detail.empty()) {
-    json += ",\"detail\":";
-    appendQuoted(json, detail);
+    put.put(",\"detail\":");
+    put.quoted(detail);
   }
-  json += ",\"cost_usd\":";
-  json += formatUsd(static_cast<double>(total_nano_usd_) / 1e9);
-  json += ",\"tokens\":";
-  appendInt(json, total_tokens_);
-  json += ",\"latency_ms\":";
+  put.put(",\"cost_usd\":");
+  put.put(total_usd);
+  put.put(",\"tokens\":");
+  put.integer(total_tokens_);
+  put.put(",\"latency_ms\":");
   // Tenths of a millisecond, written as an integer and one decimal (a double's shortest form
   // costs more than the rest of the record's numbers together).
   const auto tenths = static_cast<std::int64_t>(latency_ms * 10);
-  appendInt(json, tenths / 10);
+  put.integer(tenths / 10);
   if (tenths % 10 != 0) {
-    json.push_back('.');
-    json.push_back(static_cast<char>('0' + tenths % 10));
+    put.put('.');
+    put.put(static_cast<char>('0' + tenths % 10));
   }
-  json.push_back('}');
+  put.put('}');
+  json.resize(static_cast<std::size_t>(put.at() - json.data()));
   out.request_id = request_id_;
   out.time_ms = time_ms;
   out.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall_.time_since_epoch()).count();

@@ -5,11 +5,12 @@
 #include <boost/beast/http/field.hpp>
 
 #include "base/wall_time.h"
+#include "http/field_lookup.h"
 #include "observability/log.h"
 #include "proxy/client_errors.h"
 #include "proxy/gateway_handler.h"
-#include "proxy/request_trace.h"
 #include "proxy/request_shape.h"
+#include "proxy/request_trace.h"
 
 namespace switchyard::proxy {
 
@@ -28,7 +29,8 @@ std::string_view keyHint(Dialect surface) {
 std::optional<http::Response> GatewayHandler::authenticateCaller(Dialect surface, http::Request& request,
                                                                  std::string_view request_id, Caller& caller) {
   caller.keys = keys_.current();
-  const std::string_view presented = presentedKey(request[beast_http::field::authorization], request["x-api-key"]);
+  const std::string_view presented =
+      presentedKey(http::fieldValue(request, "authorization"), http::fieldValue(request, "x-api-key"));
   const Authentication auth = authenticate(*caller.keys, presented, state_.config.anonymousAllowed(),
                                              base::unixSeconds(std::chrono::system_clock::now()));
   std::string message;
@@ -66,7 +68,7 @@ std::optional<http::Response> GatewayHandler::applyGovernance(Dialect surface, c
                        "route_not_allowed", "model");
   }
   const std::size_t route_index = route.index;
-  if (std::string error = collectClasses(state_, caller.identity, route_index, request[kDataClassHeader], policy);
+  if (std::string error = collectClasses(state_, caller.identity, route_index, http::fieldValue(request, kDataClassHeader), policy);
       !error.empty()) {
     return clientError(surface, request_id, http::Status::bad_request, error, "unknown_data_class",
                        std::string(kDataClassHeader));

@@ -9,20 +9,21 @@
 
 #include "canonical/arena.h"
 #include "http/asio_fwd.h"
+#include "http/field_lookup.h"
 #include "observability/log.h"
 #include "proxy/audit_trail.h"
 #include "proxy/canonical_form.h"
-#include "proxy/economics.h"
 #include "proxy/client_errors.h"
 #include "proxy/client_watch.h"
 #include "proxy/decision_log.h"
+#include "proxy/economics.h"
 #include "proxy/gateway_handler.h"
+#include "proxy/gateway_metrics.h"
 #include "proxy/hedge_race.h"
 #include "proxy/plan_steps.h"
 #include "proxy/provider_quotas.h"
-#include "proxy/response_headers.h"
-#include "proxy/gateway_metrics.h"
 #include "proxy/request_trace.h"
+#include "proxy/response_headers.h"
 #include "proxy/stream_continuation.h"
 #include "proxy/target_plan.h"
 #include "proxy/translated_attempt.h"
@@ -230,7 +231,7 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     co_return;
   }
   audit.identity(caller.identity);
-  if (!isJsonContentType(request[beast_http::field::content_type])) {
+  if (!isJsonContentType(http::fieldValue(request, "content-type"))) {
     logRejected(request_id, 415, "unsupported content type");
     meter.end("refused", 415);
     co_await writer.send(clientError(surface, request_id, http::Status::unsupported_media_type,

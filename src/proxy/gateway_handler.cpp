@@ -5,6 +5,7 @@
 
 #include "base/percent_decode.h"
 #include "base/wall_time.h"
+#include "http/field_lookup.h"
 #include "observability/log.h"
 #include "proxy/admin.h"
 #include "proxy/admin_governance.h"
@@ -55,7 +56,7 @@ http::Response GatewayHandler::reject(http::Status status, std::string_view mess
 boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http::ResponseWriter& writer) {
   // Before anything is written: every head of this exchange carries the id (the writer keeps a copy).
   RequestIdSource::Buffer generated;
-  std::string_view request_id = request[kRequestIdHeader];
+  std::string_view request_id = http::fieldValue(request, kRequestIdHeader);
   if (!isAcceptableRequestId(request_id)) request_id = request_ids_.next(generated);
   writer.setRequestId(request_id);
   std::string_view path = request.target();  // boost::core::string_view converts

@@ -1,5 +1,6 @@
 #include "proxy/request_trace.h"
 
+#include "http/field_lookup.h"
 #include "observability/otlp_span.h"
 #include "proxy/gateway_state.h"
 #include "proxy/otlp_exporter.h"
@@ -26,15 +27,15 @@ void usageAttributes(SpanEncoder& span, std::int64_t input, std::int64_t output)
 }  // namespace
 
 RequestTrace::RequestTrace(OtlpExporter* exporter, const http::Request& request) : exporter_(exporter) {
-  const auto parent = request.find("traceparent");
-  if (parent == request.end()) {
-    if (exporter_ == nullptr) return;
-  } else if (auto parsed = observability::parseTraceparent(parent->value())) {
+  const std::string_view parent = http::fieldValue(request, "traceparent");
+  if (parent.empty()) {
+    if (exporter_ == nullptr) return;  // an empty line is no parent either
+  } else if (auto parsed = observability::parseTraceparent(parent)) {
     client_ = *parsed;
     client_valid_ = true;
-    if (const auto state = request.find("tracestate");
-        state != request.end() && state->value().size() <= kMaxTracestate) {
-      tracestate_ = state->value();
+    if (const std::string_view state = http::fieldValue(request, "tracestate");
+        !state.empty() && state.size() <= kMaxTracestate) {
+      tracestate_ = state;
     }
   }
   if (exporter_ == nullptr || !exporter_->sample(client_valid_ ? &client_ : nullptr)) return;

@@ -8,6 +8,7 @@
 #include "canonical/context_limit.h"
 #include "canonical/json_validate.h"
 #include "canonical/usage_scan.h"
+#include "http/field_lookup.h"
 #include "providers/openai/chat_endpoint.h"
 #include "providers/openai/error_message.h"
 #include "proxy/attempt_support.h"
@@ -131,7 +132,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
   outcome.kind = Kind::Delivered;
   outcome.status = status;
   if (success) outcome.usage_known = canonical::scanAnswerUsage(input.endpoint.dialect, answer, outcome.usage);
-  const std::string_view content_type = connection->header()[beast_http::field::content_type];
+  const std::string_view content_type = http::fieldValue(connection->header(), "content-type");
   std::string header_lines = answerHeaderLines(
       content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
       input.attempt_number);

@@ -1,0 +1,54 @@
+#include "proxy/audit_trail.h"
+
+#include <string>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace switchyard::proxy {
+namespace {
+
+// The record is written into storage sized beforehand for its worst case: every member must come
+// out whole and escaped, however long or odd the strings.
+TEST(AuditTrail, RecordIsOneJsonObjectWithEveryMemberEscaped) {
+  const std::string request_id = "req-\"1\"";
+  AuditTrail trail(request_id, canonical::Dialect::OpenAi, "chat.completions");
+  trail.route("bench\nroute");
+  trail.stream(true);
+  const std::string control(600, '\x01');  // each byte becomes \u0001: six times as long
+  trail.skipped("a/one", "skipped_policy", "data class \"phi\" not allowed\t" + control);
+  canonical::Usage usage;
+  usage.input_tokens = 24;
+  usage.output_tokens = 19;
+  trail.tried("b/two", 1, "ok", 200, false, false, &usage, 15'000);
+  trail.tried("c/three", 2, "timeout", 0, true, true);
+  trail.spent(15'000, 43);
+  const store::AuditRecord record = trail.finish("failed_over", 200, "b/two", "c/three", 2, "detail\\x");
+
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(record.json, ec);
+  ASSERT_FALSE(ec) << record.json;
+  const auto& object = parsed.as_object();
+  EXPECT_EQ(object.at("request_id").as_string(), request_id);
+  EXPECT_EQ(object.at("route").as_string(), "bench\nroute");
+  EXPECT_EQ(object.at("key_id"), nullptr);
+  EXPECT_EQ(object.at("stream").as_bool(), true);
+  EXPECT_EQ(object.at("status").as_int64(), 200);
+  EXPECT_EQ(object.at("outcome").as_string(), "failed_over");
+  EXPECT_EQ(object.at("continued_by").as_string(), "c/three");
+  EXPECT_EQ(object.at("detail").as_string(), "detail\\x");
+  EXPECT_DOUBLE_EQ(object.at("cost_usd").to_number<double>(), 0.000015);
+  EXPECT_EQ(object.at("tokens").as_int64(), 43);
+  const auto& targets = object.at("targets").as_array();
+  ASSERT_EQ(targets.size(), 3U);
+  EXPECT_EQ(targets[0].at("reason").as_string(), "data class \"phi\" not allowed\t" + control);
+  EXPECT_EQ(targets[1].at("usage").at("output_tokens").as_int64(), 19);
+  EXPECT_EQ(targets[2].at("hedge").as_bool(), true);
+  EXPECT_EQ(targets[2].at("continuation").as_bool(), true);
+  EXPECT_GE(object.at("latency_ms").to_number<double>(), 0.0);
+  EXPECT_EQ(record.request_id, request_id);
+  EXPECT_EQ(record.outcome, "failed_over");
+}
+
+}  // namespace
+}  // namespace switchyard::proxy
