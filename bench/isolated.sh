@@ -7,7 +7,7 @@
 #   RUNS=3   how many times the whole measurement is repeated (every run is printed)
 #
 # Reported, per proxy and mode (non-stream, stream, long stream, translated, translated stream):
-#   req/s, CPU microseconds per request (the process's own user + system time over the measured run, from
+#   req/s, CPU microseconds per request and its user-space part (the process's own user + system time over the measured run, from
 #   /proc/PID/task/*/stat, all threads; nginx: master + worker, divided by the requests wrk completed),
 #   p50/p99 latency and non-2xx answers, at 64 connections; Switchyard with the request log on (the default
 #   config) and off (--log-level warn). Then the added p50 at ~1,000 req/s (direct, nginx, Switchyard), and
@@ -318,10 +318,10 @@ verify() {  # verify TARGET MODE: HTTP 200; a chat.completion, or a stream of th
 }
 verify_switchyard() { local m; for m in "${MODES[@]}"; do verify switchyard "$m"; done; }
 
-ticks() {  # ticks PID...: user + system clock ticks of every thread of the processes
+ticks() {  # ticks PID...: "USER SYSTEM" clock ticks of every thread of the processes
   local files=() p
   for p in "$@"; do kill -0 "$p" 2>/dev/null || die "process $p exited during the benchmark"; files+=(/proc/"$p"/task/*/stat); done
-  { cat "${files[@]}" 2>/dev/null || true; } | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
+  { cat "${files[@]}" 2>/dev/null || true; } | awk '{ sub(/^.*\) /, ""); u += $12; s += $13 } END { print u + 0, s + 0 }'
 }
 run_wrk() {  # run_wrk URL LUA CONNS SECONDS OUT: bounded wrk on the load generator's CPU; returns the BENCHRESULT line
   timeout $(($4 + 30)) taskset -c "$LOADGEN_CPU" wrk -t1 -c"$3" -d"${4}s" --timeout 5s -s "$2" "$1" >"$5" 2>&1 \
@@ -333,11 +333,15 @@ measure() {  # measure RUN WHO MODE URL PID...: closed loop, CPU per request fro
   local run="$1" who="$2" m="$3" url="$4"; shift 4
   local lua="$W/$m-0.lua" t0 t1 line
   timeout $((WARMUP + 30)) taskset -c "$LOADGEN_CPU" wrk -t1 -c"$CONN" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
-  t0="$(ticks "$@")"
+  local u0 s0 u1 s1
+  read -r u0 s0 <<<"$(ticks "$@")"
   line="$(run_wrk "$url" "$lua" "$CONN" "$DUR" "$W/wrk.out")"
-  t1="$(ticks "$@")"
+  read -r u1 s1 <<<"$(ticks "$@")"
+  t0=$((u0 + s0)) t1=$((u1 + s1))
   store "$run" "$who" "$m" "$line"
   R[$run|$who|$m|cpu_us]="$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${R[$run|$who|$m|requests]}" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
+  # The user-space part (the rest is the kernel's: sockets, and for Switchyard the store's file writes).
+  R[$run|$who|$m|user_us]="$(awk -v t=$((u1 - u0)) -v hz="$HZ" -v n="${R[$run|$who|$m|requests]}" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
   R[$run|$who|$m|core]="$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v d="${R[$run|$who|$m|duration]}" 'BEGIN { printf "%.0f", t / hz / (d / 1e6) * 100 }')"
   [ -z "$SY_PID" ] || : >"$W/sy-log.log"  # drop the request log written so far (disk)
 }
@@ -439,11 +443,11 @@ for ((run = 1; run <= RUNS; run++)); do
   {
     echo
     echo "== run $run/$RUNS"
-    printf '%-22s %-18s %9s %11s %6s %8s %8s %7s %8s\n' proxy mode req/s "cpu us/req" "core%" "p50 ms" "p99 ms" non-2xx sock-err
+    printf '%-22s %-18s %9s %11s %8s %6s %8s %8s %7s %8s\n' proxy mode req/s "cpu us/req" "user us" "core%" "p50 ms" "p99 ms" non-2xx sock-err
     for who in nginx sy sy-quiet sy-budget; do for m in "${MODES[@]}"; do
       k="$run|$who|$m"; [ -n "${R[$k|rps]:-}" ] || continue
-      printf '%-22s %-18s %9s %11s %6s %8s %8s %7s %8s\n' "${WHO_NAME[$who]}" "${LABEL[$m]}" "${R[$k|rps]}" "${R[$k|cpu_us]}" \
-        "${R[$k|core]}" "$(ms "${R[$k|p50]}")" "$(ms "${R[$k|p99]}")" "${R[$k|non2xx]}" "${R[$k|sockerr]}"
+      printf '%-22s %-18s %9s %11s %8s %6s %8s %8s %7s %8s\n' "${WHO_NAME[$who]}" "${LABEL[$m]}" "${R[$k|rps]}" "${R[$k|cpu_us]}" \
+        "${R[$k|user_us]}" "${R[$k|core]}" "$(ms "${R[$k|p50]}")" "$(ms "${R[$k|p99]}")" "${R[$k|non2xx]}" "${R[$k|sockerr]}"
     done; done
     for m in ns st long; do
       printf '  switchyard / nginx, %-12s req/s %sx, cpu/req %sx (log on); req/s %sx, cpu/req %sx (log off)\n' "${LABEL[$m]}:" \
@@ -486,11 +490,11 @@ TABLES="$W/tables.md"
 {
   echo "Closed loop, $CONN connections, ${DUR} s (figures per run: run 1 / run 2 / ...):"
   echo
-  echo "| proxy | mode | req/s | CPU µs per request | p50 ms | p99 ms | non-2xx |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| proxy | mode | req/s | CPU µs per request | of which user space | p50 ms | p99 ms | non-2xx |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   for who in nginx sy sy-quiet sy-budget; do for m in "${MODES[@]}"; do
     [ -n "${R[1|$who|$m|rps]:-}" ] || continue
-    echo "| ${WHO_NAME[$who]} | ${LABEL[$m]} | $(per_run 'echo "${R[$r|'"$who|$m"'|rps]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|cpu_us]}"') | $(per_run 'ms "${R[$r|'"$who|$m"'|p50]}"') | $(per_run 'ms "${R[$r|'"$who|$m"'|p99]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|non2xx]}"') |"
+    echo "| ${WHO_NAME[$who]} | ${LABEL[$m]} | $(per_run 'echo "${R[$r|'"$who|$m"'|rps]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|cpu_us]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|user_us]}"') | $(per_run 'ms "${R[$r|'"$who|$m"'|p50]}"') | $(per_run 'ms "${R[$r|'"$who|$m"'|p99]}"') | $(per_run 'echo "${R[$r|'"$who|$m"'|non2xx]}"') |"
   done; done
   echo
   echo "| mode | switchyard / nginx req/s, log on | CPU per request, log on | req/s, log off | CPU per request, log off |"
