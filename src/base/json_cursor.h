@@ -45,31 +45,15 @@ class JsonCursor {
       const std::size_t plain = plainPrefix(text);
       put(text.substr(0, plain));
       if (plain == text.size()) break;
-      const char c = text[plain];
+      Escape escape;
+      put(escaped(text[plain], escape));
       text.remove_prefix(plain + 1);
-      put('\\');
-      switch (c) {
-        case '"': put('"'); break;
-        case '\\': put('\\'); break;
-        case '\n': put('n'); break;
-        case '\r': put('r'); break;
-        case '\t': put('t'); break;
-        case '\b': put('b'); break;
-        case '\f': put('f'); break;
-        default: {  // the other control characters
-          static constexpr char kHex[] = "0123456789abcdef";
-          const auto code = static_cast<unsigned char>(c);
-          put("u00");
-          put(kHex[code >> 4]);
-          put(kHex[code & 0xf]);
-        }
-      }
     }
     put('"');
   }
 
- private:
-  // How many leading bytes need no escape: 16 at a time while that many are left.
+  // The pieces quoted() is made of, for writers that grow their own string (canonical::appendQuoted).
+  // How many leading bytes of `text` need no escape: 16 at a time while that many are left.
   static std::size_t plainPrefix(std::string_view text) {
     std::size_t at = 0;
 #if defined(__SSE2__)
@@ -89,7 +73,28 @@ class JsonCursor {
     while (at < text.size() && !kNeedsEscape[static_cast<unsigned char>(text[at])]) ++at;
     return at;
   }
+  // The escape sequence of a byte plainPrefix() stopped at ('"', '\\' or a control character),
+  // written into `storage` when it is not a fixed one.
+  using Escape = std::array<char, 6>;
+  static std::string_view escaped(char c, Escape& storage) {
+    switch (c) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+      case '\b': return "\\b";
+      case '\f': return "\\f";
+      default: {  // the other control characters
+        static constexpr char kHex[] = "0123456789abcdef";
+        const auto code = static_cast<unsigned char>(c);
+        storage = {'\\', 'u', '0', '0', kHex[code >> 4], kHex[code & 0xf]};
+        return {storage.data(), storage.size()};
+      }
+    }
+  }
 
+ private:
   static constexpr std::array<bool, 256> kNeedsEscape = [] {
     std::array<bool, 256> table{};
     for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;

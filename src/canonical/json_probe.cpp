@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
 
 #include "canonical/json_validate.h"
 
@@ -151,12 +152,10 @@ void readMember(std::string_view json, const ScannedMember& scanned, ProbedMembe
       if (text.find('\\') == std::string_view::npos) {
         member.string_value.assign(text.substr(1, text.size() - 2));
       } else {
-        // Escapes: Boost unescapes the one value (a client's rare spelling).
-        const std::array<std::string_view, 1> key{""};
-        std::array<ProbedMember, 1> wrapped;
-        const std::string object = std::string("{\"\":") + std::string(text) + "}";
-        probeJsonWithBoost(object, key, wrapped);
-        member.string_value = std::move(wrapped[0].string_value);
+        // Escapes (a client's rare spelling): Boost unescapes the one value, already validated.
+        boost::system::error_code ec;
+        const boost::json::value value = boost::json::parse(text, ec);
+        if (!ec && value.is_string()) member.string_value.assign(value.get_string().data(), value.get_string().size());
       }
       break;
     case JsonKind::Bool: member.bool_value = text.front() == 't'; break;

@@ -1,5 +1,6 @@
 #include "canonical/json_writer.h"
 
+#include "base/json_cursor.h"
 #include "base/utf8.h"
 
 #include <charconv>
@@ -7,29 +8,17 @@
 namespace switchyard::canonical {
 
 void appendQuoted(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  // The request log's and the audit record's escaping (base::JsonCursor), on a growing string.
+  using base::JsonCursor;
   out.push_back('"');
-  std::size_t run = 0;  // start of the pending stretch that needs no escaping
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      default: {
-        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(escaped, sizeof escaped);
-      }
-    }
+  while (!text.empty()) {
+    const std::size_t plain = JsonCursor::plainPrefix(text);
+    out.append(text.data(), plain);
+    if (plain == text.size()) break;
+    JsonCursor::Escape escape;
+    out += JsonCursor::escaped(text[plain], escape);
+    text.remove_prefix(plain + 1);
   }
-  out.append(text.data() + run, text.size() - run);
   out.push_back('"');
 }
 

@@ -50,8 +50,6 @@ using Cursor = base::JsonCursor;
 // Below this magnitude a double field is written in thousandths (fits a long long with room).
 constexpr double kThousandthsMax = 1e15;
 
-constexpr std::size_t quotedMax(std::string_view text) { return Cursor::quotedMax(text); }
-
 // "2024-05-01T12:00:00.123" (JSON, UTC) or "2024-05-01 12:00:00.123" (text, local time): the
 // seconds are formatted once a second per thread, the milliseconds per line.
 constexpr std::size_t kTimestampMax = 32;
@@ -88,8 +86,8 @@ void putTimestamp(Cursor& out) {
 // neither allocates nor clears anything per line), and returns it.
 std::string_view formatLine(std::string& storage, LogLevel level, std::string_view message,
                             std::initializer_list<LogField> fields) {
-  std::size_t bound = 64 + kTimestampMax + quotedMax(message);
-  for (const auto& field : fields) bound += 4 + quotedMax(field.key()) + quotedMax(field.value());
+  std::size_t bound = 64 + kTimestampMax + Cursor::quotedMax(message);
+  for (const auto& field : fields) bound += 4 + Cursor::quotedMax(field.key()) + Cursor::quotedMax(field.value());
   if (storage.size() < bound) storage.resize(bound);
   Cursor out(storage.data());
   const std::string_view name = levelName(level);

@@ -1,7 +1,5 @@
 #include "proxy/admin_auth.h"
 
-#include <boost/beast/http/field.hpp>
-
 #include "base/sha256.h"
 #include "proxy/client_errors.h"
 #include "proxy/client_keys.h"
@@ -29,8 +27,7 @@ std::optional<http::Response> refuseAdmin(const config::Config& config, http::Re
                        "(auth.admin_keys).",
                        "admin_key_required");
   }
-  const std::string_view presented =
-      presentedKey(request[boost::beast::http::field::authorization], request["x-api-key"]);
+  const std::string_view presented = presentedKeyOf(request);
   if (!presented.empty()) {
     const base::Sha256Digest digest = base::sha256(presented);
     bool match = false;

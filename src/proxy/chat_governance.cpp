@@ -29,8 +29,7 @@ std::string_view keyHint(Dialect surface) {
 std::optional<http::Response> GatewayHandler::authenticateCaller(Dialect surface, http::Request& request,
                                                                  std::string_view request_id, Caller& caller) {
   caller.keys = keys_.current();
-  const std::string_view presented =
-      presentedKey(http::fieldValue(request, "authorization"), http::fieldValue(request, "x-api-key"));
+  const std::string_view presented = presentedKeyOf(request);
   const Authentication auth = authenticate(*caller.keys, presented, state_.config.anonymousAllowed(),
                                              base::unixSeconds(std::chrono::system_clock::now()));
   std::string message;
@@ -68,7 +67,8 @@ std::optional<http::Response> GatewayHandler::applyGovernance(Dialect surface, c
                        "route_not_allowed", "model");
   }
   const std::size_t route_index = route.index;
-  if (std::string error = collectClasses(state_, caller.identity, route_index, http::fieldValue(request, kDataClassHeader), policy);
+  if (std::string error =
+          collectClasses(state_, caller.identity, route_index, http::fieldValue(request, kDataClassHeader), policy);
       !error.empty()) {
     return clientError(surface, request_id, http::Status::bad_request, error, "unknown_data_class",
                        std::string(kDataClassHeader));

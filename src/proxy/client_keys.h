@@ -15,6 +15,7 @@
 
 #include "base/sha256.h"
 #include "config/config.h"
+#include "http/field_lookup.h"
 #include "store/store.h"
 
 namespace switchyard::proxy {
@@ -119,6 +120,11 @@ struct Authentication {
 // The key a client presents: `Authorization: Bearer KEY` (OpenAI SDKs) or `x-api-key: KEY`
 // (Anthropic SDK); empty when neither.
 std::string_view presentedKey(std::string_view authorization, std::string_view x_api_key);
+// The same, read from a request's header lines.
+template <class Fields>
+std::string_view presentedKeyOf(const Fields& headers) {
+  return presentedKey(http::fieldValue(headers, "authorization"), http::fieldValue(headers, "x-api-key"));
+}
 
 // `anonymous`: whether keyless clients are served. A presented key that matches no client key is
 // Unknown whenever the gateway has client keys or refuses anonymous clients; a gateway with no

@@ -1,5 +1,7 @@
 #include "proxy/audit_trail.h"
 
+#include <climits>
+#include <cstdint>
 #include <string>
 
 #include <boost/json/parse.hpp>
@@ -48,6 +50,28 @@ TEST(AuditTrail, RecordIsOneJsonObjectWithEveryMemberEscaped) {
   EXPECT_GE(object.at("latency_ms").to_number<double>(), 0.0);
   EXPECT_EQ(record.request_id, request_id);
   EXPECT_EQ(record.outcome, "failed_over");
+}
+
+// The storage is sized from the strings and a fixed allowance per target for keys and numbers: the
+// widest numbers (every count at INT64_MAX, the largest cost) and every flag on many targets must
+// still fit (a sanitizer build catches a write past it).
+TEST(AuditTrail, RecordWithTheWidestNumbersOnManyTargetsFitsItsStorage) {
+  AuditTrail trail("r", canonical::Dialect::Anthropic, "messages");
+  canonical::Usage usage;
+  usage.input_tokens = INT64_MAX;
+  usage.output_tokens = INT64_MAX;
+  usage.cache_read_tokens = INT64_MAX;
+  usage.reasoning_tokens = INT64_MAX;
+  for (int i = 0; i < 40; ++i) {
+    trail.tried("t", INT32_MAX, "upstream_status", 599, true, true, &usage, INT64_MAX, true);
+  }
+  trail.spent(INT64_MAX, INT64_MAX);
+  const store::AuditRecord record = trail.finish("incomplete", 502, "", "", INT32_MAX);
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(record.json, ec);
+  ASSERT_FALSE(ec) << record.json;
+  EXPECT_EQ(parsed.at("targets").as_array().size(), 40U);
+  EXPECT_EQ(parsed.at("tokens").as_int64(), INT64_MAX);
 }
 
 }  // namespace
