@@ -1,5 +1,7 @@
 #include "proxy/audit_trail.h"
 
+#include <algorithm>
+
 #include "base/json_cursor.h"
 #include "canonical/json_writer.h"
 #include "proxy/economics.h"
@@ -71,10 +73,17 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     bound += kPerTarget + JsonCursor::quotedMax(verdict.target) + JsonCursor::quotedMax(verdict.verdict) +
              JsonCursor::quotedMax(verdict.result) + JsonCursor::quotedMax(verdict.reason);
   }
+  // Rendered into this thread's scratch storage, kept across requests, and copied out at its exact
+  // size: the worst-case bound (1.5 KB and up) would otherwise be a fresh, zero-filled allocation
+  // too large for malloc's per-thread cache, freed later on the store thread.
+  // A rare record past kScratchKept (dozens of targets, long reasons) gets storage of its own.
+  constexpr std::size_t kScratchKept = 64 * 1024;
+  thread_local std::string scratch;
+  std::string oversized;
+  std::string& storage = bound <= kScratchKept ? scratch : oversized;
+  if (storage.size() < bound) storage.resize(std::max<std::size_t>(bound, 8 * 1024));
   store::AuditRecord out;
-  std::string& json = out.json;
-  json.resize(bound);
-  JsonCursor put(json.data());
+  JsonCursor put(storage.data());
   // A string member, or null when empty.
   const auto optional = [&put](std::string_view key, std::string_view value) {
     put.put(key);
@@ -161,7 +170,7 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     put.put(static_cast<char>('0' + tenths % 10));
   }
   put.put('}');
-  json.resize(static_cast<std::size_t>(put.at() - json.data()));
+  out.json.assign(storage.data(), static_cast<std::size_t>(put.at() - storage.data()));
   out.request_id = request_id_;
   out.time_ms = time_ms;
   out.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall_.time_since_epoch()).count();

@@ -53,7 +53,7 @@ namespace switchyard::store {
 // Defaults, documented in the README's store section.
 inline constexpr std::chrono::milliseconds kAuditFlushInterval{100};
 inline constexpr std::size_t kAuditMaxPending = 100000;  // records waiting, all threads together
-inline constexpr std::size_t kAuditWakeBatch = 64;        // records waiting that start a commit early
+inline constexpr std::size_t kAuditWakeBatch = 256;       // records waiting that start a commit early
 inline constexpr std::chrono::minutes kStoreFailureReportInterval{1};
 inline constexpr std::chrono::minutes kAuditPruneInterval{1};
 inline constexpr std::size_t kAuditPruneChunk = 10000;  // records deleted per transaction

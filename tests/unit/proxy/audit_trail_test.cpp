@@ -74,5 +74,38 @@ TEST(AuditTrail, RecordWithTheWidestNumbersOnManyTargetsFitsItsStorage) {
   EXPECT_EQ(parsed.at("tokens").as_int64(), INT64_MAX);
 }
 
+// Records are rendered in storage the thread keeps between requests: a small record after a large
+// one holds only its own text, at its own size, and a record too large to keep storage for (a
+// reason of 20,000 control bytes, 120 KB escaped) is written whole in storage of its own.
+TEST(AuditTrail, EachRecordHoldsOnlyItsOwnTextWhateverCameBeforeOnTheThread) {
+  const std::string control(20'000, '\x02');
+  AuditTrail large("large", canonical::Dialect::OpenAi, "chat.completions");
+  large.skipped("a/one", "skipped_policy", control);
+  const store::AuditRecord first = large.finish("refused", 403, "", "", 0, "policy");
+  boost::system::error_code ec;
+  const boost::json::value first_parsed = boost::json::parse(first.json, ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(first_parsed.at("targets").as_array()[0].at("reason").as_string(), control);
+
+  AuditTrail small("small", canonical::Dialect::OpenAi, "chat.completions");
+  small.route("r");
+  const store::AuditRecord second = small.finish("ok", 200, "a/one", "", 1);
+  const boost::json::value second_parsed = boost::json::parse(second.json, ec);
+  ASSERT_FALSE(ec) << second.json;
+  EXPECT_EQ(second_parsed.at("request_id").as_string(), "small");
+  EXPECT_TRUE(second_parsed.at("targets").as_array().empty());
+  EXPECT_LT(second.json.size(), 512U) << second.json;
+  EXPECT_EQ(second.json.back(), '}');
+
+  // And once more after the small one.
+  AuditTrail again("small", canonical::Dialect::OpenAi, "chat.completions");
+  again.route("r");
+  const store::AuditRecord third = again.finish("ok", 200, "a/one", "", 1);
+  const boost::json::value third_parsed = boost::json::parse(third.json, ec);
+  ASSERT_FALSE(ec) << third.json;
+  EXPECT_EQ(third_parsed.at("route").as_string(), "r");
+  EXPECT_TRUE(third_parsed.at("targets").as_array().empty());
+}
+
 }  // namespace
 }  // namespace switchyard::proxy
