@@ -6,11 +6,13 @@
 //   JsonCursor cursor(out.data());
 //   cursor.put("{\"name\":"); cursor.quoted(name); cursor.put('}');
 //   out.resize(cursor.at() - out.data());
+// A text written once per request renders into renderStorage() instead (below), then is used or copied.
 #include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -41,18 +43,25 @@ class JsonCursor {
   // copied as it is).
   void quoted(std::string_view text) {
     put('"');
-    while (!text.empty()) {
-      const std::size_t plain = plainPrefix(text);
-      put(text.substr(0, plain));
-      if (plain == text.size()) break;
-      Escape escape;
-      put(escaped(text[plain], escape));
-      text.remove_prefix(plain + 1);
-    }
+    escapeTo(text, [this](std::string_view piece) { put(piece); });
     put('"');
   }
 
-  // The pieces quoted() is made of, for writers that grow their own string (canonical::appendQuoted).
+  // The inside of a JSON string, handed to `sink` piece by piece (runs that need no escape, and
+  // escape sequences): quoted() here, and writers that grow their own string (canonical::appendQuoted).
+  template <class Sink>
+  static void escapeTo(std::string_view text, Sink&& sink) {
+    while (!text.empty()) {
+      const std::size_t plain = plainPrefix(text);
+      if (plain > 0) sink(text.substr(0, plain));
+      if (plain == text.size()) return;
+      Escape escape;
+      sink(escaped(text[plain], escape));
+      text.remove_prefix(plain + 1);
+    }
+  }
+
+ private:
   // How many leading bytes of `text` need no escape: 16 at a time while that many are left.
   static std::size_t plainPrefix(std::string_view text) {
     std::size_t at = 0;
@@ -94,7 +103,6 @@ class JsonCursor {
     }
   }
 
- private:
   static constexpr std::array<bool, 256> kNeedsEscape = [] {
     std::array<bool, 256> table{};
     for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;
@@ -105,5 +113,20 @@ class JsonCursor {
 
   char* at_;
 };
+
+// Storage of at least `bound` bytes to render into, kept by the calling thread for `Purpose` and
+// reused by its next render: once warm, nothing is allocated or zeroed per render. A render past
+// kRenderKept gets `oversized` instead, so that one huge line or record does not stay with the thread.
+inline constexpr std::size_t kRenderKept = 64 * 1024;
+template <class Purpose>
+char* renderStorage(std::size_t bound, std::string& oversized) {
+  if (bound > kRenderKept) {
+    oversized.resize(bound);
+    return oversized.data();
+  }
+  thread_local std::string kept;
+  if (kept.size() < bound) kept.resize(bound);
+  return kept.data();
+}
 
 }  // namespace switchyard::base

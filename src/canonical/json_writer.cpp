@@ -9,16 +9,8 @@ namespace switchyard::canonical {
 
 void appendQuoted(std::string& out, std::string_view text) {
   // The request log's and the audit record's escaping (base::JsonCursor), on a growing string.
-  using base::JsonCursor;
   out.push_back('"');
-  while (!text.empty()) {
-    const std::size_t plain = JsonCursor::plainPrefix(text);
-    out.append(text.data(), plain);
-    if (plain == text.size()) break;
-    JsonCursor::Escape escape;
-    out += JsonCursor::escaped(text[plain], escape);
-    text.remove_prefix(plain + 1);
-  }
+  base::JsonCursor::escapeTo(text, [&out](std::string_view piece) { out.append(piece); });
   out.push_back('"');
 }
 

@@ -82,14 +82,15 @@ void putTimestamp(Cursor& out) {
   out.put(static_cast<char>('0' + millis % 10));
 }
 
-// Formats one line ('\n' included) into `storage`, which only ever grows (so that a warm thread
-// neither allocates nor clears anything per line), and returns it.
-std::string_view formatLine(std::string& storage, LogLevel level, std::string_view message,
+// Formats one line ('\n' included) into this thread's render storage (`oversized` for a line past
+// base::kRenderKept) and returns it.
+struct LogLine;
+std::string_view formatLine(std::string& oversized, LogLevel level, std::string_view message,
                             std::initializer_list<LogField> fields) {
   std::size_t bound = 64 + kTimestampMax + Cursor::quotedMax(message);
   for (const auto& field : fields) bound += 4 + Cursor::quotedMax(field.key()) + Cursor::quotedMax(field.value());
-  if (storage.size() < bound) storage.resize(bound);
-  Cursor out(storage.data());
+  char* const begin = base::renderStorage<LogLine>(bound, oversized);
+  Cursor out(begin);
   const std::string_view name = levelName(level);
   if (g_format == LogFormat::Json) {
     out.put(R"({"ts":")");
@@ -124,12 +125,12 @@ std::string_view formatLine(std::string& storage, LogLevel level, std::string_vi
     }
     out.put('\n');
   }
-  return {storage.data(), static_cast<std::size_t>(out.at() - storage.data())};
+  return {begin, static_cast<std::size_t>(out.at() - begin)};
 }
 
 std::string droppedLine(std::uint64_t dropped) {
-  std::string storage;
-  return std::string(formatLine(storage, LogLevel::Warn, "log lines dropped",
+  std::string oversized;
+  return std::string(formatLine(oversized, LogLevel::Warn, "log lines dropped",
                                 {{"count", static_cast<unsigned long long>(dropped)},
                                  {"reason", "a thread logged more than its buffer holds between two writes"}}));
 }
@@ -217,8 +218,8 @@ bool enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(st
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
-  thread_local std::string storage;  // reused: it stays with the thread
-  writer().append(formatLine(storage, level, message, fields));
+  std::string oversized;  // stays empty unless the line is past base::kRenderKept
+  writer().append(formatLine(oversized, level, message, fields));
 }
 
 void flushLogs() { writer().flush(); }

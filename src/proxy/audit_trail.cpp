@@ -1,7 +1,5 @@
 #include "proxy/audit_trail.h"
 
-#include <algorithm>
-
 #include "base/json_cursor.h"
 #include "canonical/json_writer.h"
 #include "proxy/economics.h"
@@ -58,7 +56,7 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
   const auto time_ms = timeMs();
   const double latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-  // Written once into storage sized for the worst case (every string escaped), then trimmed.
+  // Written once into storage sized for the worst case (every string escaped), then copied out.
   // Keys, literals and numbers: about 380 bytes outside the targets and 370 per target (an amount
   // of int64 nano-USD is at most 21 characters), with room to spare.
   constexpr std::size_t kFixed = 512;
@@ -73,17 +71,13 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     bound += kPerTarget + JsonCursor::quotedMax(verdict.target) + JsonCursor::quotedMax(verdict.verdict) +
              JsonCursor::quotedMax(verdict.result) + JsonCursor::quotedMax(verdict.reason);
   }
-  // Rendered into this thread's scratch storage, kept across requests, and copied out at its exact
-  // size: the worst-case bound (1.5 KB and up) would otherwise be a fresh, zero-filled allocation
-  // too large for malloc's per-thread cache, freed later on the store thread.
-  // A rare record past kScratchKept (dozens of targets, long reasons) gets storage of its own.
-  constexpr std::size_t kScratchKept = 64 * 1024;
-  thread_local std::string scratch;
+  // Rendered into this thread's render storage and copied out at its exact size: the worst-case
+  // bound (1.5 KB and up) would otherwise be a fresh, zero-filled allocation per request, too large
+  // for malloc's per-thread cache, and freed later on the store thread.
   std::string oversized;
-  std::string& storage = bound <= kScratchKept ? scratch : oversized;
-  if (storage.size() < bound) storage.resize(std::max<std::size_t>(bound, 8 * 1024));
+  char* const begin = base::renderStorage<AuditTrail>(bound, oversized);
   store::AuditRecord out;
-  JsonCursor put(storage.data());
+  JsonCursor put(begin);
   // A string member, or null when empty.
   const auto optional = [&put](std::string_view key, std::string_view value) {
     put.put(key);
@@ -170,7 +164,7 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     put.put(static_cast<char>('0' + tenths % 10));
   }
   put.put('}');
-  out.json.assign(storage.data(), static_cast<std::size_t>(put.at() - storage.data()));
+  out.json.assign(begin, static_cast<std::size_t>(put.at() - begin));
   out.request_id = request_id_;
   out.time_ms = time_ms;
   out.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall_.time_since_epoch()).count();

@@ -158,6 +158,19 @@ describe('logs', { timeout: 120_000 }, () => {
     );
   });
 
+  it('a line too long for the thread\'s kept render storage is written whole, and the next line as usual', opts, async () => {
+    const gw = await gateway({ breaker: { consecutive_failures: 1000000, min_requests: 1000000 } });
+    // 20,000 model characters with quotes: over 64 KiB in the worst case the line is sized for.
+    const model = 'q"'.repeat(10_000);
+    const res = await gw.chat({ ...chatBody('pair'), model }, { headers: { 'x-request-id': 'long-line' } });
+    assert.equal(res.status, 404, res.text);
+    const [rejected] = await waitForLines(gw, (l) => l.msg === 'request rejected' && l.request_id === 'long-line', 1, 'long line');
+    assert.equal(rejected.reason, `unknown route '${model}'`);
+    const ok = await gw.chat(chatBody('pair'), { headers: { 'x-request-id': 'after-long' } });
+    assert.equal(ok.status, 200, ok.text);
+    await waitForLines(gw, (l) => l.msg === 'request' && l.request_id === 'after-long', 1, 'line after the long one');
+  });
+
   it('a burst of concurrent requests loses no request line', opts, async () => {
     const gw = await gateway({ breaker: { consecutive_failures: 1000000, min_requests: 1000000 } });
     const total = 150;
