@@ -1,6 +1,8 @@
 // Allocation counter for bench/isolated.sh: an LD_PRELOAD shim that counts every heap allocation of the
-// process it is loaded into (malloc, calloc, realloc, posix_memalign, aligned_alloc, memalign; C++'s
-// operator new goes through malloc/aligned_alloc) and the bytes asked for, then forwards to glibc.
+// process it is loaded into (malloc, calloc, realloc, posix_memalign, aligned_alloc, memalign, and C++'s
+// operator new in all its forms) and the bytes asked for, then forwards to glibc. It replaces free and
+// operator delete too, so every block goes back to the allocator it came from: a binary linked with
+// another allocator (the gateway links tcmalloc) runs on glibc's for the count, with the same calls.
 //
 // If ALLOC_COUNT_FILE is set, a thread writes "ALLOCATIONS BYTES\n" to that file every 20 ms (written to
 // FILE.tmp and renamed, so a reader never sees half a line). The benchmark reads the file before and after a
@@ -23,6 +25,9 @@ extern void* __libc_malloc(size_t);
 extern void* __libc_calloc(size_t, size_t);
 extern void* __libc_realloc(void*, size_t);
 extern void* __libc_memalign(size_t, size_t);
+extern void* __libc_valloc(size_t);
+extern void* __libc_pvalloc(size_t);
+extern void __libc_free(void*);
 
 static atomic_ulong n_allocs;
 static atomic_ulong n_bytes;
@@ -67,6 +72,55 @@ int posix_memalign(void** out, size_t alignment, size_t n) {
   *out = p;
   return 0;
 }
+
+void* valloc(size_t n) {
+  count(n);
+  return __libc_valloc(n);
+}
+
+void* pvalloc(size_t n) {
+  count(n);
+  return __libc_pvalloc(n);
+}
+
+void free(void* p) { __libc_free(p); }
+void cfree(void* p) { __libc_free(p); }
+
+// C++'s operator new and delete, by their mangled names (this file is C). A failed new aborts: a
+// benchmark that runs out of memory has nothing to measure.
+static void* new_block(size_t n, size_t alignment, int nothrow) {
+  if (n == 0) n = 1;
+  count(n);
+  void* p = alignment > 16 ? __libc_memalign(alignment, n) : __libc_malloc(n);
+  if (p == NULL && !nothrow) abort();
+  return p;
+}
+#define NEW_FORMS(SUFFIX, ALIGN_PARAM, ALIGN)                                                     \
+  void* _Znwm##SUFFIX(size_t n ALIGN_PARAM) { return new_block(n, ALIGN, 0); }                    \
+  void* _Znam##SUFFIX(size_t n ALIGN_PARAM) { return new_block(n, ALIGN, 0); }                    \
+  void* _Znwm##SUFFIX##RKSt9nothrow_t(size_t n ALIGN_PARAM, const void* tag) {                    \
+    (void)tag;                                                                                    \
+    return new_block(n, ALIGN, 1);                                                                \
+  }                                                                                               \
+  void* _Znam##SUFFIX##RKSt9nothrow_t(size_t n ALIGN_PARAM, const void* tag) {                    \
+    (void)tag;                                                                                    \
+    return new_block(n, ALIGN, 1);                                                                \
+  }
+#define COMMA ,
+NEW_FORMS(, , 0)
+NEW_FORMS(St11align_val_t, COMMA size_t alignment, alignment)
+void _ZdlPv(void* p) { __libc_free(p); }
+void _ZdaPv(void* p) { __libc_free(p); }
+void _ZdlPvm(void* p, size_t n) { (void)n; __libc_free(p); }
+void _ZdaPvm(void* p, size_t n) { (void)n; __libc_free(p); }
+void _ZdlPvRKSt9nothrow_t(void* p, const void* tag) { (void)tag; __libc_free(p); }
+void _ZdaPvRKSt9nothrow_t(void* p, const void* tag) { (void)tag; __libc_free(p); }
+void _ZdlPvSt11align_val_t(void* p, size_t a) { (void)a; __libc_free(p); }
+void _ZdaPvSt11align_val_t(void* p, size_t a) { (void)a; __libc_free(p); }
+void _ZdlPvmSt11align_val_t(void* p, size_t n, size_t a) { (void)n; (void)a; __libc_free(p); }
+void _ZdaPvmSt11align_val_t(void* p, size_t n, size_t a) { (void)n; (void)a; __libc_free(p); }
+void _ZdlPvSt11align_val_tRKSt9nothrow_t(void* p, size_t a, const void* tag) { (void)a; (void)tag; __libc_free(p); }
+void _ZdaPvSt11align_val_tRKSt9nothrow_t(void* p, size_t a, const void* tag) { (void)a; (void)tag; __libc_free(p); }
 
 static void* dumper(void* arg) {
   const char* path = arg;

@@ -1,4 +1,3 @@
-#include <malloc.h>
 #include <sys/resource.h>
 
 #include <csignal>
@@ -15,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.h"
+#include "app/heap_allocator.h"
 #include "http/server.h"
 #include "observability/log.h"
 #include "app/config_reloader.h"
@@ -53,16 +53,6 @@ void raiseFileLimit() {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
-}
-
-// A large request or answer (megabytes: an 8 MiB body, its translation) must give its memory back
-// when it ends. glibc raises its mmap threshold after such a block is freed, and later ones come
-// from the heap, which is rarely returned to the system: a fixed threshold keeps them mmapped
-// (returned on free) and the heap for the small, hot allocations.
-void boundHeapGrowth() {
-  constexpr int kMmapThreshold = 256 * 1024;
-  ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
-  ::mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold);
 }
 
 // A gateway reachable from the network must not be open to it: without admin keys, and with
@@ -247,6 +237,7 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
                       {"workers", server_options.workers},
                       {"routes", state->routes.routeNames()},
                       {"version", kVersion},
+                      {"allocator", heapAllocatorName()},
                       {"dashboard", base_url + "/dashboard"},
                       {"metrics", base_url + "/metrics"},
                       {"otlp", config.otlp.enabled() ? std::string_view(config.otlp.endpoint) : std::string_view("off")}});

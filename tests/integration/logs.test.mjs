@@ -4,6 +4,7 @@
 // burst of requests loses no request line.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { Stack, TEST_TIMEOUT_MS, assertCompletionFrom, chatBody, sleep } from './lib/harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
@@ -169,6 +170,14 @@ describe('logs', { timeout: 120_000 }, () => {
     const ok = await gw.chat(chatBody('pair'), { headers: { 'x-request-id': 'after-long' } });
     assert.equal(ok.status, 200, ok.text);
     await waitForLines(gw, (l) => l.msg === 'request' && l.request_id === 'after-long', 1, 'line after the long one');
+  });
+
+  it('the listening line names the heap allocator the process really runs on', opts, async () => {
+    const gw = await gateway({});
+    const [listening] = await waitForLines(gw, (l) => l.msg === 'listening', 1, 'listening');
+    // tcmalloc on a release build where gperftools is installed; glibc's malloc otherwise (sanitizers).
+    const maps = fs.readFileSync(`/proc/${gw.child.pid}/maps`, 'utf8');
+    assert.equal(listening.allocator, maps.includes('libtcmalloc') ? 'tcmalloc' : 'glibc', listening.allocator);
   });
 
   it('a burst of concurrent requests loses no request line', opts, async () => {
