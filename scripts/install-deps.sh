@@ -6,7 +6,7 @@ set -euo pipefail
 want=(build-essential g++ cmake ninja-build pkg-config ca-certificates curl
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
       libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-      libsqlite3-dev libre2-dev libgoogle-perftools-dev)
+      libsqlite3-dev libre2-dev)
 for arg in "$@"; do
   case "$arg" in
     # clang: scripts/test.sh builds and unit-tests with Debian's clang too (libstdc++, as GCC's).
@@ -14,10 +14,14 @@ for arg in "$@"; do
     # a recommendation of clang's, which --no-install-recommends skips.
     # chromium: the dashboard test (tests/integration/dashboard.test.mjs) drives it headless through
     # npm's playwright-core (pinned in tests/sdk), which downloads no browser of its own.
-    --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev chromium) ;;
+    # libgoogle-perftools-dev: tcmalloc, which the clang build links (-DSY_TCMALLOC=ON) so that the
+    # option keeps building.
+    --test) want+=(libgtest-dev libgmock-dev googletest openssl clang libclang-rt-14-dev chromium
+                   libgoogle-perftools-dev) ;;
     # bench/isolated.sh also needs taskset and flock (util-linux) and gcc (build-essential, above);
     # libbenchmark-dev: the micro-benchmarks in bench/micro (Google Benchmark).
-    --bench) want+=(nginx-light wrk util-linux libbenchmark-dev) ;;
+    # libgoogle-perftools-dev: to build and measure the gateway on tcmalloc (-DSY_TCMALLOC=ON).
+    --bench) want+=(nginx-light wrk util-linux libbenchmark-dev libgoogle-perftools-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done

@@ -36,9 +36,12 @@ fi
 if [ "${SWITCHYARD_CLANG:-1}" != "0" ]; then
   # Debian's clang (clang-14, libstdc++) must keep compiling the project warning-free; Debug is the
   # cheap configuration. Release on both compilers, and the integration tests on each, are in
-  # scripts/build-matrix.sh.
-  echo "== clang build (Debug, warnings as errors): unit tests"
-  CC=clang CXX=clang++ scripts/build.sh build-clang-debug -- -DSY_TESTS=ON -DSY_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
+  # scripts/build-matrix.sh. This build links tcmalloc (-DSY_TCMALLOC=ON, off by default) so that
+  # the option keeps building.
+  echo "== clang build (Debug, warnings as errors, tcmalloc): unit tests"
+  CC=clang CXX=clang++ scripts/build.sh build-clang-debug -- -DSY_TESTS=ON -DSY_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DSY_TCMALLOC=ON
+  ldd build-clang-debug/src/app/switchyard | grep -q libtcmalloc || { echo "the clang build did not link tcmalloc" >&2; exit 1; }
   ctest --test-dir build-clang-debug --output-on-failure
 fi
 

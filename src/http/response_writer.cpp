@@ -102,7 +102,7 @@ asio::awaitable<beast::error_code> ResponseWriter::writeAll(std::span<const asio
   co_return write_ec;
 }
 
-asio::awaitable<beast::error_code> ResponseWriter::send(Response response) {
+asio::awaitable<beast::error_code> ResponseWriter::send(const Response& response) {
   std::string lines;
   lines.reserve(256);
   appendHeaderLines(lines, response.base());

@@ -50,7 +50,8 @@ class ResponseWriter {
   void setReadBuffer(beast::flat_buffer* buffer) { read_buffer_ = buffer; }
 
   // Sends a complete response: head (with Content-Length and connection fields) and body in one write.
-  boost::asio::awaitable<beast::error_code> send(Response response);
+  // `response` must stay alive until the write completes (the caller co_awaits it).
+  boost::asio::awaitable<beast::error_code> send(const Response& response);
   // The same with the header fields pre-rendered as "Name: value\r\n" lines: no field objects
   // are built on the proxy's hot path. `body` must stay alive until the write completes.
   boost::asio::awaitable<beast::error_code> send(Status status, std::string_view header_lines,

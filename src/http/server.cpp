@@ -88,6 +88,93 @@ struct ConnectionHub {
   }
 };
 
+// While draining, a connection gets one request (a load balancer's readiness probe, told 503; a
+// stray request, told to retry elsewhere), sent promptly.
+constexpr std::chrono::seconds kDrainingRequestTimeout{2};
+
+// Reads the next request on a connection: the head (checked raw, then parsed from the buffer),
+// 100-continue when asked, and the body. nullopt: the connection ends (closed, timed out, or a bad
+// request already answered). Its own coroutine, so that the parser and the error answer live only
+// while a request is read, not in the connection's frame for as long as the request is served
+// (a stream can take minutes, and thousands of them wait at once).
+asio::awaitable<std::optional<Request>> readRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                    RequestHandler& handler, const ServerOptions& options,
+                                                    ConnectionHub& hub, IdleConnections::Link& idle_link,
+                                                    std::string& head_target) {
+  RequestParser parser;
+  applyRequestLimits(parser, options.max_header_bytes, options.max_body_bytes);
+  stream.expires_after(hub.draining ? kDrainingRequestTimeout : options.idle_timeout);
+  hub.idle.insert(idle_link);
+  // Strict framing (http/request_framing.h): the raw head is checked before Beast parses it, the
+  // parsed head (Transfer-Encoding, Content-Length, Host, target form) before the body is read.
+  head_target.clear();
+  beast::error_code ec = co_await readRequestHead(stream, buffer, options.max_header_bytes, head_target);
+  std::size_t n = 0;
+  if (!ec) {
+    // The head is in the buffer (or the buffer is at the limit): Beast parses it from there, with
+    // no read operation; only what it could not finish goes through async_read_header.
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec == http::error::need_more) ec = {};
+    if (!ec && !parser.is_header_done()) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
+  }
+  hub.idle.erase(idle_link);
+  if (!ec) ec = checkRequestHead(parser.get());
+  const std::size_t head_fields = ec ? 0 : fieldCount(parser.get());
+  if (!ec && parser.get()[http::field::expect] == "100-continue") {
+    // curl and some SDKs wait for this before sending a body.
+    http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+    std::tie(ec, n) = co_await http::async_write(stream, go_on, kAwaitTuple);
+  }
+  if (!ec && !parser.is_done() && buffer.size() > 0) {
+    // The body usually arrives with the head: parse it from the buffer, no read operation.
+    for (;;) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec || used == 0 || parser.is_done() || buffer.size() == 0) break;
+    }
+    if (ec == http::error::need_more) ec = {};
+  }
+  if (!ec && !parser.is_done()) {
+    std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwaitTuple);
+  }
+  if (!ec && fieldCount(parser.get()) != head_fields) ec = FramingError::trailer;
+  if (ec) {
+    Status status{};
+    std::string_view message;
+    std::string detail;
+    if (ec == http::error::body_limit) {
+      status = Status::payload_too_large;
+      message = "Request body is larger than the gateway's limit (limits.max_body_bytes).";
+    } else if (ec == http::error::header_limit) {
+      status = Status::request_header_fields_too_large;
+      message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
+    } else if (isFramingError(ec)) {
+      status = Status::bad_request;
+      detail = ec.message();
+      message = detail;
+    } else if (ec == http::error::bad_transfer_encoding) {
+      status = Status::bad_request;
+      message = "Transfer-Encoding must be \"chunked\" alone (RFC 9112 6.3): the request's framing is ambiguous.";
+    } else if (isParseError(ec) && ec != http::error::partial_message &&
+               ec != http::error::end_of_stream) {
+      status = Status::bad_request;
+      message = "Malformed HTTP request.";
+    }
+    if (status != Status{}) {
+      const std::string target =
+          parser.is_header_done() ? std::string(parser.get().target()) : head_target;
+      Response response = handler.reject(status, message, target);
+      response.version(11);
+      response.keep_alive(false);
+      response.prepare_payload();
+      stream.expires_after(std::chrono::seconds(5));
+      co_await http::async_write(stream, response, kAwaitTuple);
+    }
+    co_return std::nullopt;
+  }
+  co_return parser.release();
+}
+
 // Serves one client connection until it closes, a request asks to close, the idle timeout hits or
 // the server drains.
 asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handler,
@@ -96,9 +183,6 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
   beast::flat_buffer buffer{requestBufferLimit(options.max_header_bytes)};
   // Beast reads at most the buffer's free capacity: make a typical request one read.
   buffer.reserve(kRequestReadBuffer);
-  // While draining, a connection gets one request (a load balancer's readiness probe, told 503;
-  // a stray request, told to retry elsewhere), sent promptly.
-  constexpr std::chrono::seconds kDrainingRequestTimeout{2};
   bool served = false;
   IdleConnections::Link idle_link{&stream};
   // The target as the head reader saw it, for the answer to a head Beast then refuses: kept across
@@ -107,83 +191,14 @@ asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handle
   for (;;) {
     if (hub.draining && served) break;
     if (buffer.capacity() < kRequestReadBuffer) buffer.reserve(kRequestReadBuffer);  // a stream released it
-    RequestParser parser;
-    applyRequestLimits(parser, options.max_header_bytes, options.max_body_bytes);
-    stream.expires_after(hub.draining ? kDrainingRequestTimeout : options.idle_timeout);
-    hub.idle.insert(idle_link);
-    // Strict framing (http/request_framing.h): the raw head is checked before Beast parses it, the
-    // parsed head (Transfer-Encoding, Content-Length, Host, target form) before the body is read.
-    head_target.clear();
-    beast::error_code ec = co_await readRequestHead(stream, buffer, options.max_header_bytes, head_target);
-    std::size_t n = 0;
-    if (!ec) {
-      // The head is in the buffer (or the buffer is at the limit): Beast parses it from there, with
-      // no read operation; only what it could not finish goes through async_read_header.
-      buffer.consume(parser.put(buffer.data(), ec));
-      if (ec == http::error::need_more) ec = {};
-      if (!ec && !parser.is_header_done()) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kAwaitTuple);
-    }
-    hub.idle.erase(idle_link);
-    if (!ec) ec = checkRequestHead(parser.get());
-    const std::size_t head_fields = ec ? 0 : fieldCount(parser.get());
-    if (!ec && parser.get()[http::field::expect] == "100-continue") {
-      // curl and some SDKs wait for this before sending a body.
-      http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
-      std::tie(ec, n) = co_await http::async_write(stream, go_on, kAwaitTuple);
-    }
-    if (!ec && !parser.is_done() && buffer.size() > 0) {
-      // The body usually arrives with the head: parse it from the buffer, no read operation.
-      for (;;) {
-        const std::size_t used = parser.put(buffer.data(), ec);
-        buffer.consume(used);
-        if (ec || used == 0 || parser.is_done() || buffer.size() == 0) break;
-      }
-      if (ec == http::error::need_more) ec = {};
-    }
-    if (!ec && !parser.is_done()) {
-      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwaitTuple);
-    }
-    if (!ec && fieldCount(parser.get()) != head_fields) ec = FramingError::trailer;
-    if (ec) {
-      Status status{};
-      std::string_view message;
-      std::string detail;
-      if (ec == http::error::body_limit) {
-        status = Status::payload_too_large;
-        message = "Request body is larger than the gateway's limit (limits.max_body_bytes).";
-      } else if (ec == http::error::header_limit) {
-        status = Status::request_header_fields_too_large;
-        message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
-      } else if (isFramingError(ec)) {
-        status = Status::bad_request;
-        detail = ec.message();
-        message = detail;
-      } else if (ec == http::error::bad_transfer_encoding) {
-        status = Status::bad_request;
-        message = "Transfer-Encoding must be \"chunked\" alone (RFC 9112 6.3): the request's framing is ambiguous.";
-      } else if (isParseError(ec) && ec != http::error::partial_message &&
-                 ec != http::error::end_of_stream) {
-        status = Status::bad_request;
-        message = "Malformed HTTP request.";
-      }
-      if (status != Status{}) {
-        const std::string target =
-            parser.is_header_done() ? std::string(parser.get().target()) : head_target;
-        Response response = handler.reject(status, message, target);
-        response.version(11);
-        response.keep_alive(false);
-        response.prepare_payload();
-        stream.expires_after(std::chrono::seconds(5));
-        co_await http::async_write(stream, response, kAwaitTuple);
-      }
-      break;
-    }
+    std::optional<Request> request =
+        co_await readRequest(stream, buffer, handler, options, hub, idle_link, head_target);
+    if (!request) break;
     stream.expires_never();
-    Request request = parser.release();
-    ResponseWriter writer{stream, request.version(), request.keep_alive() && !hub.draining,
+    ResponseWriter writer{stream, request->version(), request->keep_alive() && !hub.draining,
                           WriteLimits{options.client_write_timeout}};
     writer.setReadBuffer(&buffer);
-    co_await handler.handle(request, writer);
+    co_await handler.handle(*request, writer);
     served = true;
     if (!writer.keepAlive() || hub.draining) break;
   }

@@ -78,7 +78,7 @@ class AuditTrail {
   bool stream_ = false;
   std::string classes_json_;  // the "data_classes" array's items
   std::string pii_json_;      // the "pii" object, "" for null
-  boost::container::small_vector<Verdict, 4> targets_;
+  boost::container::small_vector<Verdict, 2> targets_;  // the served target and one failover inline
   std::int64_t total_nano_usd_ = 0;
   std::int64_t total_tokens_ = 0;
 };

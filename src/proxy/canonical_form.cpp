@@ -7,18 +7,18 @@ namespace switchyard::proxy {
 
 const canonical::ChatRequest* CanonicalForm::get() {
   if (!parsed_) {
-    parsed_ = true;
-    arena_.emplace();
-    request_.emplace(*arena_);
+    parsed_ = std::make_unique<Parsed>();
+    canonical::Arena& arena = parsed_->arena;
+    auto& request = parsed_->request.emplace(arena);
     const auto error = surface_ == canonical::Dialect::Anthropic
-                           ? surfaces::anthropic::parseMessagesRequest(body_, *arena_, *request_)
-                           : surfaces::openai::parseChatCompletion(body_, *arena_, *request_);
+                           ? surfaces::anthropic::parseMessagesRequest(body_, arena, request)
+                           : surfaces::openai::parseChatCompletion(body_, arena, request);
     if (error) {
-      error_ = *error;
-      request_.reset();
+      parsed_->error = *error;
+      parsed_->request.reset();
     }
   }
-  return request_ ? &*request_ : nullptr;
+  return parsed_->request ? &*parsed_->request : nullptr;
 }
 
 }  // namespace switchyard::proxy

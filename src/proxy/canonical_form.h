@@ -3,6 +3,7 @@
 // needs it (the same-API path forwards the body as it is and never builds it). A request that has
 // none (a field the translation would have to drop or refuse) is not the client's mistake while a
 // same-API target can carry it: only the targets that need the form are skipped.
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -17,16 +18,20 @@ class CanonicalForm {
   // The canonical request, or null when the client's request has none.
   const canonical::ChatRequest* get();
   // Why there is no canonical form (after get() returned null); its views live on the arena.
-  const canonical::Error& error() const { return *error_; }
-  canonical::Arena& arena() { return *arena_; }
+  const canonical::Error& error() const { return *parsed_->error; }
+  canonical::Arena& arena() { return parsed_->arena; }
 
  private:
+  // On the heap, and only once parsed: a forwarded request never pays for it, and a request's
+  // coroutine frame (which holds this object for the request's whole life) stays small.
+  struct Parsed {
+    canonical::Arena arena;
+    std::optional<canonical::ChatRequest> request;
+    std::optional<canonical::Error> error;
+  };
   canonical::Dialect surface_;
   std::string_view body_;
-  bool parsed_ = false;
-  std::optional<canonical::Arena> arena_;
-  std::optional<canonical::ChatRequest> request_;
-  std::optional<canonical::Error> error_;
+  std::unique_ptr<Parsed> parsed_;
 };
 
 }  // namespace switchyard::proxy

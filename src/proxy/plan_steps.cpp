@@ -89,8 +89,10 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
 
 boost::asio::awaitable<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
                                                    http::ResponseWriter& writer) {
-  if (attempt.forwarded) co_return co_await runAttempt(*attempt.forwarded, pool, writer);
-  co_return co_await runTranslatedAttempt(*attempt.translated, pool, writer);
+  if (const auto* forwarded = std::get_if<AttemptInput>(&attempt.input)) {
+    co_return co_await runAttempt(*forwarded, pool, writer);
+  }
+  co_return co_await runTranslatedAttempt(std::get<TranslatedInput>(attempt.input), pool, writer);
 }
 
 // The hedge delay: fixed, or the target's observed p95 time to first token (the fixed delay, else

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -51,13 +52,13 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
 
 // One attempt, ready to run: forwarded (same dialect) or translated.
 struct PreparedAttempt {
-  std::optional<AttemptInput> forwarded;
-  std::optional<TranslatedInput> translated;
+  // Forwarded (AttemptInput) or translated (TranslatedInput): one or the other, in one slot.
+  std::variant<std::monostate, AttemptInput, TranslatedInput> input;
   observability::SpanId span;  // the attempt's span (all zero: the request is not traced)
   std::string trace_lines;     // the trace context it sends upstream (the inputs view it)
   void race(HedgeRacer racer) {
-    if (forwarded) forwarded->race = racer;
-    if (translated) translated->race = racer;
+    if (auto* forwarded = std::get_if<AttemptInput>(&input)) forwarded->race = racer;
+    if (auto* translated = std::get_if<TranslatedInput>(&input)) translated->race = racer;
   }
 };
 boost::asio::awaitable<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,

@@ -76,6 +76,76 @@ std::string upstreamErrorDetail(int status, std::string_view body) {
   return detail;
 }
 
+// What a whole (non-stream) answer means for the attempt: a failure to fail over from (invalid JSON
+// on a success, a failover status, a prompt too long for this target), or the answer to deliver,
+// with its usage and `header_lines`. Releases the connection for reuse when its answer was read
+// whole and valid. A plain function, so that what it works with stays out of the attempt's frame.
+AttemptOutcome judgeAnswer(const AttemptInput& input, UpstreamLease& connection, int status, const std::string& answer,
+                           std::string& header_lines) {
+  const bool success = status >= 200 && status < 300;
+  if (success && !canonical::isValidJson(answer)) {
+    return failed(FailureKind::MalformedResponse, "answer is not valid JSON", status);
+  }
+  if (!success && input.context_fallback != nullptr) {
+    canonical::Arena arena(1024);
+    const canonical::Error error = input.context_fallback->decodeError(status, answer, arena);
+    if (error.category == canonical::ErrorCategory::ContextLengthExceeded) {
+      connection.release();
+      auto outcome = failed(FailureKind::ContextLength, upstreamErrorDetail(status, answer), status);
+      outcome.context_limit = canonical::contextLimitFromError(answer);
+      return outcome;
+    }
+  }
+  if (!success && resilience::isFailoverStatus(status)) {
+    auto outcome = failed(FailureKind::UpstreamStatus, upstreamErrorDetail(status, answer), status);
+    outcome.retry_after = retryAfterOf(connection->header());
+    connection.release();
+    return outcome;
+  }
+
+  // A success, or the client's own mistake (400, 422...) which another target would not fix:
+  // the client sees the provider's answer unchanged.
+  AttemptOutcome outcome;
+  outcome.kind = Kind::Delivered;
+  outcome.status = status;
+  if (success) outcome.usage_known = canonical::scanAnswerUsage(input.endpoint.dialect, answer, outcome.usage);
+  const std::string_view content_type = http::fieldValue(connection->header(), "content-type");
+  header_lines = answerHeaderLines(
+      content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
+      input.attempt_number);
+  appendCostHeader(header_lines, input.price, outcome);
+  connection.release();
+  return outcome;
+}
+
+// A non-stream answer: read whole, judged, and delivered unless it is one to fail over from. A
+// coroutine of its own, so that a stream's attempt does not hold this one's state.
+boost::asio::awaitable<AttemptOutcome> deliverWholeAnswer(const AttemptInput& input, UpstreamLease& connection,
+                                                          http::ResponseWriter& writer, int status,
+                                                          SteadyTime attempt_deadline) {
+  std::string answer;
+  reserveForBody(*connection, answer);
+  if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
+    co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
+                     "body: " + tooLargeOr(ec, input.route.limits.max_response_bytes), status);
+  }
+  std::string header_lines;
+  AttemptOutcome outcome = judgeAnswer(input, connection, status, answer, header_lines);
+  if (outcome.kind != Kind::Delivered) co_return outcome;
+  if (!input.race.claim()) {
+    AttemptOutcome lost = hedgeLost();
+    lost.usage = outcome.usage;
+    lost.usage_known = outcome.usage_known;
+    co_return lost;
+  }
+  journalBeforeTheEnd(input.journal, input.target, input.price, outcome.usage, outcome.usage_known);
+  if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
+    outcome.kind = Kind::ClientGone;
+    outcome.status = 0;
+  }
+  co_return outcome;
+}
+
 }  // namespace
 
 boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
@@ -99,57 +169,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
     co_return outcome;
   }
 
-  std::string answer;
-  reserveForBody(*connection, answer);
-  if (const auto ec = co_await readWholeBody(*connection, answer, attempt_deadline)) {
-    co_return failed(ioFailure(ec, false, attempt_deadline, input.deadline, FailureKind::AttemptTimeout),
-                     "body: " + tooLargeOr(ec, input.route.limits.max_response_bytes), status);
-  }
-  const bool success = status >= 200 && status < 300;
-  if (success && !canonical::isValidJson(answer)) {
-    co_return failed(FailureKind::MalformedResponse, "answer is not valid JSON", status);
-  }
-  if (!success && input.context_fallback != nullptr) {
-    canonical::Arena arena(1024);
-    const canonical::Error error = input.context_fallback->decodeError(status, answer, arena);
-    if (error.category == canonical::ErrorCategory::ContextLengthExceeded) {
-      connection.release();
-      auto outcome = failed(FailureKind::ContextLength, upstreamErrorDetail(status, answer), status);
-      outcome.context_limit = canonical::contextLimitFromError(answer);
-      co_return outcome;
-    }
-  }
-  if (!success && resilience::isFailoverStatus(status)) {
-    auto outcome = failed(FailureKind::UpstreamStatus, upstreamErrorDetail(status, answer), status);
-    outcome.retry_after = retryAfterOf(connection->header());
-    connection.release();
-    co_return outcome;
-  }
-
-  // A success, or the client's own mistake (400, 422...) which another target would not fix:
-  // the client sees the provider's answer unchanged.
-  AttemptOutcome outcome;
-  outcome.kind = Kind::Delivered;
-  outcome.status = status;
-  if (success) outcome.usage_known = canonical::scanAnswerUsage(input.endpoint.dialect, answer, outcome.usage);
-  const std::string_view content_type = http::fieldValue(connection->header(), "content-type");
-  std::string header_lines = answerHeaderLines(
-      content_type.empty() ? std::string_view("application/json") : content_type, input.served_by,
-      input.attempt_number);
-  appendCostHeader(header_lines, input.price, outcome);
-  connection.release();
-  if (!input.race.claim()) {
-    AttemptOutcome lost = hedgeLost();
-    lost.usage = outcome.usage;
-    lost.usage_known = outcome.usage_known;
-    co_return lost;
-  }
-  journalBeforeTheEnd(input.journal, input.target, input.price, outcome.usage, outcome.usage_known);
-  if (co_await writer.send(static_cast<beast_http::status>(status), header_lines, answer)) {
-    outcome.kind = Kind::ClientGone;
-    outcome.status = 0;
-  }
-  co_return outcome;
+  co_return co_await deliverWholeAnswer(input, connection, writer, status, attempt_deadline);
 }
 
 }  // namespace switchyard::proxy
