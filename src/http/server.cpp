@@ -92,6 +92,42 @@ struct ConnectionHub {
 // stray request, told to retry elsewhere), sent promptly.
 constexpr std::chrono::seconds kDrainingRequestTimeout{2};
 
+// The answer to a request that could not be read (too large, malformed, ambiguous framing), in
+// the API its target names; nothing for a connection that closed or timed out. A coroutine of its
+// own: the request reader's frame stays small enough for Asio to recycle, request after request.
+asio::awaitable<void> refuseRequest(beast::tcp_stream& stream, RequestHandler& handler, beast::error_code ec,
+                                    std::string_view target) {
+  Status status{};
+  std::string_view message;
+  std::string detail;
+  if (ec == http::error::body_limit) {
+    status = Status::payload_too_large;
+    message = "Request body is larger than the gateway's limit (limits.max_body_bytes).";
+  } else if (ec == http::error::header_limit) {
+    status = Status::request_header_fields_too_large;
+    message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
+  } else if (isFramingError(ec)) {
+    status = Status::bad_request;
+    detail = ec.message();
+    message = detail;
+  } else if (ec == http::error::bad_transfer_encoding) {
+    status = Status::bad_request;
+    message = "Transfer-Encoding must be \"chunked\" alone (RFC 9112 6.3): the request's framing is ambiguous.";
+  } else if (isParseError(ec) && ec != http::error::partial_message &&
+             ec != http::error::end_of_stream) {
+    status = Status::bad_request;
+    message = "Malformed HTTP request.";
+  }
+  if (status != Status{}) {
+    Response response = handler.reject(status, message, target);
+    response.version(11);
+    response.keep_alive(false);
+    response.prepare_payload();
+    stream.expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, response, kAwaitTuple);
+  }
+}
+
 // Reads the next request on a connection: the head (checked raw, then parsed from the buffer),
 // 100-continue when asked, and the body. nullopt: the connection ends (closed, timed out, or a bad
 // request already answered). Its own coroutine, so that the parser and the error answer live only
@@ -139,37 +175,8 @@ asio::awaitable<std::optional<Request>> readRequest(beast::tcp_stream& stream, b
   }
   if (!ec && fieldCount(parser.get()) != head_fields) ec = FramingError::trailer;
   if (ec) {
-    Status status{};
-    std::string_view message;
-    std::string detail;
-    if (ec == http::error::body_limit) {
-      status = Status::payload_too_large;
-      message = "Request body is larger than the gateway's limit (limits.max_body_bytes).";
-    } else if (ec == http::error::header_limit) {
-      status = Status::request_header_fields_too_large;
-      message = "Request headers are larger than the gateway's limit (limits.max_header_bytes).";
-    } else if (isFramingError(ec)) {
-      status = Status::bad_request;
-      detail = ec.message();
-      message = detail;
-    } else if (ec == http::error::bad_transfer_encoding) {
-      status = Status::bad_request;
-      message = "Transfer-Encoding must be \"chunked\" alone (RFC 9112 6.3): the request's framing is ambiguous.";
-    } else if (isParseError(ec) && ec != http::error::partial_message &&
-               ec != http::error::end_of_stream) {
-      status = Status::bad_request;
-      message = "Malformed HTTP request.";
-    }
-    if (status != Status{}) {
-      const std::string target =
-          parser.is_header_done() ? std::string(parser.get().target()) : head_target;
-      Response response = handler.reject(status, message, target);
-      response.version(11);
-      response.keep_alive(false);
-      response.prepare_payload();
-      stream.expires_after(std::chrono::seconds(5));
-      co_await http::async_write(stream, response, kAwaitTuple);
-    }
+    const std::string_view target = parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view(head_target);
+    co_await refuseRequest(stream, handler, ec, target);
     co_return std::nullopt;
   }
   co_return parser.release();

@@ -76,6 +76,19 @@ std::string upstreamErrorDetail(int status, std::string_view body) {
   return detail;
 }
 
+// Builds the forwarded request (buffers around the client's body) and opens the exchange with it.
+// A coroutine of its own: the pieces are needed only until the request is written, and without
+// them the attempt's frame is small enough for Asio to recycle.
+boost::asio::awaitable<OpenedExchange> openForwarded(const AttemptInput& input, UpstreamLease& connection,
+                                                     std::string_view request_id_line, bool& asked_usage) {
+  char head_tail[providers::openai::kRequestHeadTailMax];
+  RequestPieces request;
+  buildRequest(input, request_id_line, head_tail, request);
+  asked_usage = request.asked_usage;
+  co_return co_await openExchange(connection, std::span(request.buffers.data(), request.count), input.route,
+                                  input.deadline, input.stream, input.quota);
+}
+
 // What a whole (non-stream) answer means for the attempt: a failure to fail over from (invalid JSON
 // on a success, a failover status, a prompt too long for this target), or the answer to deliver,
 // with its usage and `header_lines`. Releases the connection for reuse when its answer was read
@@ -150,11 +163,9 @@ boost::asio::awaitable<AttemptOutcome> deliverWholeAnswer(const AttemptInput& in
 
 boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
                                                   http::ResponseWriter& writer) {
-  char head_tail[providers::openai::kRequestHeadTailMax];
-  RequestPieces request;
-  buildRequest(input, writer.requestIdLine(), head_tail, request);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
-  const auto opened = co_await openExchange(connection, std::span(request.buffers.data(), request.count), input.route, input.deadline, input.stream, input.quota);
+  bool asked_usage = false;
+  const auto opened = co_await openForwarded(input, connection, writer.requestIdLine(), asked_usage);
   if (!opened.ok) co_return opened.failure;
   const SteadyTime attempt_deadline = opened.attempt_deadline;
   const int status = static_cast<int>(connection->header().result_int());
@@ -163,7 +174,7 @@ boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, htt
     // The usage chunk the gateway asked for is the gateway's: the client, which did not ask, never sees it.
     canonical::StreamUsageMeter usage;
     auto outcome =
-        co_await relayStream(input, *connection, writer, opened.first_token_deadline, request.asked_usage, usage);
+        co_await relayStream(input, *connection, writer, opened.first_token_deadline, asked_usage, usage);
     if (outcome.kind != Kind::Failed) setUsage(outcome, usage);
     if (outcome.kind == Kind::Delivered && outcome.failure == FailureKind::None) connection.release();
     co_return outcome;
