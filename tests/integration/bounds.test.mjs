@@ -291,9 +291,10 @@ const hardFileLimit = () => {
   return hard === 'unlimited' ? Infinity : Number(hard);
 };
 const STREAMS = 2000;
+const fileLimit = hardFileLimit();
 const streamsSkip = /asan|tsan/i.test(BIN)
   ? 'sanitizer builds measure their own memory'
-  : hardFileLimit() < 2 * STREAMS + 200 && `the file limit (${hardFileLimit()}) is too low for ${STREAMS} streams`;
+  : fileLimit < 2 * STREAMS + 200 && `the file limit (${fileLimit}) is too low for ${STREAMS} streams`;
 
 describe('memory per open stream', { timeout: 120_000, skip: streamsSkip }, () => {
   it(`holds ${STREAMS} slow streams at under 19.5 KiB each`, { timeout: 120_000 }, async () => {
