@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <boost/asio/connect.hpp>
@@ -68,7 +69,10 @@ void UpstreamConnection::reset() {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 4 * 1024;
+// A streamed body is read up to 16 KiB at a time and handed on in pieces of up to as much: a long
+// answer arriving quickly costs one read per 16 KiB. Both buffers are let go while the stream waits.
+constexpr std::size_t kStreamReadBuffer = 16 * 1024;
+constexpr std::size_t kReadChunk = 16 * 1024;
 
 bool isLocalhostName(std::string_view host) {
   std::string lower(host);
@@ -159,8 +163,9 @@ class BasicConnection final : public UpstreamConnection {
     if constexpr (!kIsTls) {
       // A stream spends most of its life waiting for its next event: it waits holding no read
       // buffer, so that ten thousand slow streams cost their sockets and state, not buffers sized
-      // for throughput. (Checked first without blocking: data already there is read at once.)
-      if (holdsNothingParsable() && !dataWaiting()) {
+      // for throughput. What the socket holds already is read at once, in the same system call
+      // that finds out whether there is anything (no peek first).
+      if (holdsNothingParsable() && !readWaiting()) {
         chunk_.reset();
         buffer_.shrink_to_fit();
         auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, kAwaitTuple);
@@ -168,10 +173,10 @@ class BasicConnection final : public UpstreamConnection {
           broken_ = true;
           co_return adjust(wait_ec);
         }
-        buffer_.reserve(kUpstreamReadBuffer);
+        buffer_.reserve(kStreamReadBuffer);
       }
     }
-    if (!chunk_) chunk_ = std::make_unique<char[]>(kReadChunk);
+    if (!chunk_) chunk_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
     auto& body = parser_->get().body();
     body.data = chunk_.get();
     body.size = kReadChunk;
@@ -199,10 +204,16 @@ class BasicConnection final : public UpstreamConnection {
            (held.size() == 2 && std::memcmp(held.data(), "\r\n", 2) == 0);
   }
 
-  // Bytes (or an end of stream) wait in the socket's receive queue.
-  bool dataWaiting() {
-    char byte;
-    const auto got = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // Reads what waits in the socket's receive queue into the buffer, without blocking. True when
+  // there was something: bytes (now buffered), or an end of stream or error, which the parser's
+  // own read then meets and reports. False when the socket is empty.
+  bool readWaiting() {
+    const auto room = buffer_.prepare(std::max(kStreamReadBuffer, buffer_.capacity()) - buffer_.size());
+    ssize_t got;
+    do {
+      got = ::recv(socket().native_handle(), room.data(), room.size(), MSG_DONTWAIT);
+    } while (got < 0 && errno == EINTR);
+    if (got > 0) buffer_.commit(static_cast<std::size_t>(got));
     return got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
   }
 

@@ -80,6 +80,16 @@ describe('streaming', { timeout: 120_000 }, () => {
     assert.equal(forwarded.model, 'model-a');
   });
 
+  it('relays a long stream sent as fast as the upstream can write exactly (thousands of events, reads of many KiB)', opts, async () => {
+    // The simulator answers one word per chunk and writes them back to back: the gateway reads many
+    // events per read, with reads ending mid-event and mid-chunk-header, and must hand on every byte.
+    const text = Array.from({ length: 4000 }, (_, i) => `w${i}${'x'.repeat(i % 13)}`).join(' ');
+    const res = await gw.stream(chatBody('lonely', text));
+    assertCleanStreamFrom(res, 'C', text);
+    assert.ok(res.chunks.length >= 4000, `one word per chunk, got ${res.chunks.length} chunks`);
+    assert.ok(res.raw.length > 256 * 1024, `a stream of more than 256 KiB, got ${res.raw.length} bytes`);
+  });
+
   it('relays the usage chunk when stream_options.include_usage is set', opts, async () => {
     const res = await gw.stream(chatBody('pair', 'hi there', { stream_options: { include_usage: true } }));
     assertCleanStreamFrom(res, 'A');
