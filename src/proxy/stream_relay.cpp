@@ -57,10 +57,14 @@ bool looksLikeJsonObject(std::string_view data) {
 // OpenAI's first chunk names the role and carries no text ({"delta":{"role":"assistant",
 // "content":""}}): providers send it at once and may fail right after, so it is held back with the
 // preamble, and a failure after it is still invisible to the client.
+// (memmem, not string_view::find, which stops at each of a chunk's dozens of '"' to compare.)
+bool contains(std::string_view data, std::string_view needle) {
+  return ::memmem(data.data(), data.size(), needle.data(), needle.size()) != nullptr;
+}
+
 bool isRoleOnlyChunk(std::string_view data) {
-  return data.find("\"role\"") != std::string_view::npos && data.find("\"content\":\"\"") != std::string_view::npos &&
-         data.find("\"tool_calls\"") == std::string_view::npos &&
-         data.find("\"finish_reason\":null") != std::string_view::npos;
+  return contains(data, "\"role\"") && contains(data, "\"content\":\"\"") && !contains(data, "\"tool_calls\"") &&
+         contains(data, "\"finish_reason\":null");
 }
 
 EventRole roleOf(canonical::Dialect dialect, const http::SseEvent& event, bool first) {
