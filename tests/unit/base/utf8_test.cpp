@@ -29,5 +29,18 @@ TEST(Utf8, RefusesWhatAnSdkCannotDecode) {
   EXPECT_FALSE(isValidUtf8(std::string(64, 'a') + "\xC3\x28" + std::string(64, 'b')));  // past the fast path
 }
 
+// The ASCII fast path steps 32 bytes, then 8, then one character: a character (or a bad byte) at
+// every offset across those steps is seen, whole or cut by the end of the text.
+TEST(Utf8, FindsEveryByteWhateverItsOffsetInTheAsciiSteps) {
+  for (std::size_t at = 0; at <= 80; ++at) {
+    const std::string before(at, 'a');
+    const std::string after(80 - at, 'z');
+    EXPECT_TRUE(isValidUtf8(before + "\xE2\x82\xAC" + after)) << "euro sign at " << at;
+    EXPECT_FALSE(isValidUtf8(before + "\xE2\x28\xAC" + after)) << "bad second byte at " << at;
+    EXPECT_FALSE(isValidUtf8(before + "\x80" + after)) << "lone continuation byte at " << at;
+    EXPECT_FALSE(isValidUtf8(before + "\xF0\x9F\x98")) << "a character cut by the end at " << at;
+  }
+}
+
 }  // namespace
 }  // namespace switchyard::base
