@@ -36,12 +36,17 @@ SseEvent parseSseEvent(std::string_view raw_event) {
   SseEvent event;
   std::size_t start = 0;
   while (start < raw_event.size()) {
+    // The blank line that ends the event needs no search (nor does "data:", the usual field).
+    if (raw_event[start] == '\n') {
+      ++start;
+      continue;
+    }
     std::size_t end = raw_event.find('\n', start);
     if (end == std::string_view::npos) end = raw_event.size();
     const std::string_view line = trimLineEnd(raw_event.substr(start, end - start));
     start = end + 1;
     if (line.empty() || line.front() == ':') continue;
-    const std::size_t colon = line.find(':');
+    const std::size_t colon = line.starts_with("data:") ? 4 : line.find(':');
     const std::string_view field = line.substr(0, colon);
     if (field == "data" && !event.has_data) {
       event.has_data = true;

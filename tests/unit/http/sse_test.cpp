@@ -31,6 +31,17 @@ TEST(SseFraming, ReadsEventNameAndFirstDataLine) {
   EXPECT_TRUE(event.has_data);
 }
 
+TEST(SseFraming, ReadsEveryFormOfTheDataLine) {
+  EXPECT_EQ(parseSseEvent("data:{\"x\":1}\n\n").first_data, "{\"x\":1}");       // no space after the colon
+  EXPECT_EQ(parseSseEvent("data: {\"x\":1}\r\n\r\n").first_data, "{\"x\":1}");  // CRLF line ends
+  EXPECT_EQ(parseSseEvent("data:  two spaces\n\n").first_data, " two spaces");     // only one space is the separator
+  const auto bare = parseSseEvent("data\n\n");                                      // a field without a colon
+  EXPECT_TRUE(bare.has_data);
+  EXPECT_EQ(bare.first_data, "");
+  EXPECT_FALSE(parseSseEvent("database: x\n\n").has_data);                         // another field's name
+  EXPECT_EQ(parseSseEvent("\n\ndata: late\n\n").first_data, "late");              // blank lines before
+}
+
 TEST(SseFraming, CommentsCarryNoData) {
   EXPECT_FALSE(parseSseEvent(": keep-alive\n\n").has_data);
 }
