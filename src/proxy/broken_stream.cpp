@@ -41,6 +41,12 @@ bool BrokenStream::recordRelayed(std::string_view events, const providers::Targe
     decoder_ = codec.streamDecoder();
     max_resume_bytes_ = max_resume_bytes;
   }
+  // A stream whose events come in large pieces is a fast one: room for a few of them at once, not
+  // a reallocation (and a copy of everything recorded so far) at every doubling. A slow stream's
+  // events come one by one and grow the record only as far as they go.
+  if (undecoded_.empty() && events.size() >= kFastStreamPiece) {
+    undecoded_.reserve(std::min(std::max(max_resume_bytes_, kMinDecodeBatch), kFastStreamReserve));
+  }
   undecoded_.append(events);
   // While the relayed bytes fit in max_resume_bytes, so does the answer's text (it is part of
   // them): nothing needs decoding unless the stream breaks. Past that, decoding shows the text's size.

@@ -37,6 +37,8 @@ struct BrokenStream {
   void settle(canonical::Dialect surface);
 
   static constexpr std::size_t kMinDecodeBatch = 16 * 1024;
+  static constexpr std::size_t kFastStreamPiece = 8 * 1024;     // relayed at once: a fast stream
+  static constexpr std::size_t kFastStreamReserve = 64 * 1024;  // what a fast stream's record starts with
 
  private:
   std::string undecoded_;  // recorded bytes not decoded yet (about max_resume_bytes at most)
