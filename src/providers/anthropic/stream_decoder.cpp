@@ -11,8 +11,10 @@
 // Frames end at a blank line; lines may end in "\n" or "\r\n".
 #include <boost/json.hpp>
 
+#include <optional>
 #include <vector>
 
+#include "base/utf8.h"
 #include "canonical/json_writer.h"
 #include "providers/anthropic/codec_parts.h"
 #include "providers/anthropic/wire_read.h"
@@ -31,6 +33,32 @@ constexpr std::size_t kParseBufferBytes = 8 * 1024;
 // A content block index past this is ignored like a negative one: no message has that many blocks,
 // and the index sizes block_calls_ (an upstream's "index": 1e12 would allocate terabytes).
 constexpr std::int64_t kMaxBlockIndex = 4096;
+
+// Most of a stream's events are text deltas, which Anthropic sends in one compact form:
+//   {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"..."}}
+// One in exactly that form, whose text holds no escape, no control character and valid UTF-8, is read
+// in place: its text is the bytes between the quotes, as the parser would find it. Anything else
+// (spaces, another key order, an escape, a leading zero) returns nothing and goes through the parser.
+std::optional<std::string_view> plainTextDelta(std::string_view data) {
+  constexpr std::string_view kHead = R"({"type":"content_block_delta","index":)";
+  constexpr std::string_view kDelta = R"(,"delta":{"type":"text_delta","text":")";
+  constexpr std::string_view kTail = R"("}})";
+  if (!data.starts_with(kHead) || !data.ends_with(kTail)) return std::nullopt;
+  std::size_t at = kHead.size();
+  const std::size_t digits_at = at;
+  while (at < data.size() && data[at] >= '0' && data[at] <= '9') ++at;
+  const std::size_t digits = at - digits_at;
+  if (digits == 0 || digits > 9 || (digits > 1 && data[digits_at] == '0')) return std::nullopt;
+  if (data.substr(at, kDelta.size()) != kDelta) return std::nullopt;
+  at += kDelta.size();
+  if (data.size() < at + kTail.size()) return std::nullopt;
+  const std::string_view text = data.substr(at, data.size() - kTail.size() - at);
+  for (const char c : text) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+  }
+  if (!base::isValidUtf8(text)) return std::nullopt;
+  return text;
+}
 
 class MessagesStreamDecoder final : public canonical::StreamDecoder {
  public:
@@ -84,6 +112,10 @@ class MessagesStreamDecoder final : public canonical::StreamDecoder {
 
  private:
   void dispatch(std::string_view name, std::string_view data, EventSink& sink) {
+    if (const auto text = plainTextDelta(data)) {
+      if (!text->empty()) sink.onEvent(StreamEvent{.type = EventType::TextDelta, .text = *text});
+      return;
+    }
     unsigned char buffer[kParseBufferBytes];
     json::monotonic_resource memory(buffer, sizeof buffer);
     boost::system::error_code ec;

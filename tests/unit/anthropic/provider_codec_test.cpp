@@ -349,6 +349,45 @@ TEST(AnthropicStreamDecoder, EndOfBodyWithoutMessageStopIsACut) {
   }
 }
 
+// Text deltas in Anthropic's compact form are read in place (no parser); every other form goes
+// through the parser. Either way the text is what the JSON says, and what is not JSON is refused.
+TEST(AnthropicStreamDecoder, TextDeltasReadInPlaceSayWhatTheParserSays) {
+  const std::vector<std::string> datas{
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})",
+      R"({"type":"content_block_delta","index":12,"delta":{"type":"text_delta","text":" w\u00f6rld"}})",
+      "{\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"text_delta\",\"text\":\"w\xC3\xB6rld \xF0\x9F\x98\x80\"}}",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"say \"hi\"\n"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"back\\slash"}})",
+      R"({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "spaced"}})",
+      R"({"index":0,"type":"content_block_delta","delta":{"text":"reordered","type":"text_delta"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"}}"}})",
+  };
+  for (const std::string& data : datas) {
+    const auto value = parseJson(data);
+    const std::string expected(value.at("delta").at("text").as_string());
+    const auto events = decodeAll("event: content_block_delta\ndata: " + data +
+                                      "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+                                  DecodeState::Done);
+    if (expected.empty()) {
+      EXPECT_EQ(events.front(), "finish 0 ") << data;  // no text event for an empty text
+    } else {
+      EXPECT_EQ(events.front(), "text " + expected) << data;
+    }
+  }
+  // Not JSON, though shaped like the compact form: a raw control character, bytes that are not
+  // UTF-8, a quote that ends the string early, an index with a leading zero.
+  const std::vector<std::string> broken{
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\x01z\"}}",
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\xC3\x28z\"}}",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"z"}})",
+      R"({"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":"a"}})",
+  };
+  for (const std::string& data : broken) {
+    decodeAll("event: content_block_delta\ndata: " + data + "\n\n", DecodeState::Malformed);
+  }
+}
+
 TEST(AnthropicStreamDecoder, MultiLineDataIsJoined) {
   const auto events = decodeAll("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\n"
                                 "data: \"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n"
