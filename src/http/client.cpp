@@ -180,7 +180,17 @@ class BasicConnection final : public UpstreamConnection {
     auto& body = parser_->get().body();
     body.data = chunk_.get();
     body.size = kReadChunk;
-    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, *parser_, kAwaitTuple);
+    // What is buffered already is parsed here, as Beast's read would parse it first, but without
+    // an asynchronous operation: one that completes without reading still goes round the
+    // scheduler (a post and a resumption).
+    beast::error_code ec = http::error::need_more;
+    if (buffer_.size() > 0) {
+      ec = {};
+      buffer_.consume(parser_->put(buffer_.data(), ec));
+    }
+    if (ec == http::error::need_more) {
+      std::tie(ec, std::ignore) = co_await http::async_read_some(stream_, buffer_, *parser_, kAwaitTuple);
+    }
     if (ec == http::error::need_buffer) ec = {};
     out.append(chunk_.get(), kReadChunk - body.size);
     if (ec) broken_ = true;
