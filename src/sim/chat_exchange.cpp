@@ -132,6 +132,7 @@ asio::awaitable<After> sendHostileBody(Exchange& exchange, const std::string& bo
     co_return After::Close;
   }
   if (fault.extra_bytes) {
+    co_await sleepFor(std::chrono::milliseconds(fault.extra_bytes_after_ms.value_or(0)));
     const std::string_view extra = *fault.extra_bytes;
     if (!co_await writeBytes(exchange.socket, extra)) co_return After::Close;
   }
@@ -249,6 +250,7 @@ asio::awaitable<After> sendStream(Exchange& exchange, const SimChat& chat, const
   tail += stream->finish(reply);
   if (!co_await writeChunk(socket, tail) || !co_await writeLastChunk(socket)) co_return After::Close;
   if (fault.extra_bytes) {
+    co_await sleepFor(std::chrono::milliseconds(fault.extra_bytes_after_ms.value_or(0)));
     const std::string_view extra = *fault.extra_bytes;
     if (!co_await writeBytes(socket, extra)) co_return After::Close;
   }

@@ -139,6 +139,10 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
   } else if (key == "extra_bytes") {
     if (!value.is_string()) return fieldError(key, "a string (sent as is)");
     fault.extra_bytes = std::string(value.get_string());
+  } else if (key == "extra_bytes_after_ms") {
+    auto ms = smallCount(value);
+    if (!ms) return fieldError(key, "a non-negative number of milliseconds");
+    fault.extra_bytes_after_ms = *ms;
   } else if (key == "drip_ms" || key == "drip_bytes") {
     auto number = smallCount(value);
     if (!number || *number == 0 || (key == "drip_bytes" && *number > kMaxDripBytes)) {
@@ -149,7 +153,8 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
     return "unknown fault field \"" + std::string(key) +
            "\" (known: status, retry_after, headers, body, reset, hang, delay_ms, token_delay_ms, "
            "stall_after, truncate_after, error_after, malformed_after, malformed, oversized_bytes, "
-           "endless_event_after, keepalive_after, content_length_delta, extra_bytes, invalid_utf8_after, "
+           "endless_event_after, keepalive_after, content_length_delta, extra_bytes, extra_bytes_after_ms, "
+           "invalid_utf8_after, "
            "drip_ms, drip_bytes, ok)";
   }
   return {};
@@ -278,6 +283,7 @@ json::object faultToJson(const Fault& fault) {
   if (fault.keepalive_after) out["keepalive_after"] = *fault.keepalive_after;
   if (fault.content_length_delta) out["content_length_delta"] = *fault.content_length_delta;
   if (fault.extra_bytes) out["extra_bytes"] = *fault.extra_bytes;
+  if (fault.extra_bytes_after_ms) out["extra_bytes_after_ms"] = *fault.extra_bytes_after_ms;
   if (fault.invalid_utf8_after) out["invalid_utf8_after"] = *fault.invalid_utf8_after;
   if (fault.drip_ms) out["drip_ms"] = *fault.drip_ms;
   if (fault.drip_bytes) out["drip_bytes"] = *fault.drip_bytes;

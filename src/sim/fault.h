@@ -44,13 +44,15 @@ struct Fault {
   // comments every drip_ms, until the peer leaves. content_length_delta: a non-stream answer whose
   // Content-Length is off by D (D < 0: the body's last -D bytes follow as extra bytes on a kept-alive
   // connection; D > 0: the whole body, then FIN). extra_bytes: sent after a complete answer (stream or
-  // not) on the kept-alive connection. invalid_utf8_after: content piece K (0-based) ends with the
+  // not) on the kept-alive connection, extra_bytes_after_ms later (default at once: then they usually
+  // arrive with the answer; later, they arrive while the connection is idle). invalid_utf8_after: content piece K (0-based) ends with the
   // invalid UTF-8 bytes C3 28 FF (raw, inside the JSON string).
   std::optional<std::uint64_t> oversized_bytes;
   std::optional<unsigned> endless_event_after;
   std::optional<unsigned> keepalive_after;
   std::optional<std::int64_t> content_length_delta;
   std::optional<std::string> extra_bytes;
+  std::optional<unsigned> extra_bytes_after_ms;
   std::optional<unsigned> invalid_utf8_after;
   std::optional<unsigned> drip_ms;     // default 10
   std::optional<unsigned> drip_bytes;  // default 65536

@@ -11,6 +11,7 @@ import {
   assertOpenAIError,
   chatBody,
   simReply,
+  sleep,
 } from './lib/harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
@@ -182,6 +183,47 @@ describe('proxying', { timeout: 120_000 }, () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.chat(chatBody('chat', `n${i}`))));
     results.forEach((res, i) => assert.equal(res.json?.choices?.[0]?.message?.content, simReply('A', `n${i}`), res.text));
     assert.equal((await a.chatRequests()).length, 8);
+  });
+});
+
+// A pooled upstream connection is reused only when nothing arrived on it while it was idle: bytes an
+// upstream sends past the answer it announced (a Content-Length too short, a buggy or hostile server)
+// would otherwise be read as the next request's answer, which may be another client's.
+describe('upstream connection reuse', { timeout: 60_000 }, () => {
+  const stack = new Stack();
+  let a;
+  let gw;
+
+  before(async () => {
+    a = await stack.sim('A');
+    // One worker: both requests use the same pool, so the second would get the first's connection.
+    gw = await stack.gateway({
+      workers: 1,
+      providers: { a: { kind: 'openai', base_url: a.baseUrl } },
+      routes: { chat: { targets: ['a/gpt-upstream-1'], retry: { max_attempts: 1 } } },
+    });
+  }, opts);
+
+  after(() => stack.stop());
+
+  it("bytes an upstream sends after its answer never become the next request's answer", opts, async () => {
+    const fake = JSON.stringify({
+      id: 'chatcmpl-stray',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-upstream-1',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'STRAY' }, finish_reason: 'stop' }],
+    });
+    const stray = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(fake)}\r\n\r\n${fake}`;
+    // Sent 30 ms after the answer: they arrive while the connection waits in the pool, read by no one.
+    await a.setFaults([{ extra_bytes: stray, extra_bytes_after_ms: 30 }]);
+    assertCompletionFrom(await gw.chat(chatBody('chat', 'first')), 'A', 'first');
+    await sleep(150);
+    for (let i = 0; i < 3; i++) {
+      const res = await gw.chat(chatBody('chat', `next ${i}`));
+      assertCompletionFrom(res, 'A', `next ${i}`);
+    }
+    assert.equal((await a.chatRequests()).length, 4, 'every request reached the upstream');
   });
 });
 

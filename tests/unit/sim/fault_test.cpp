@@ -52,12 +52,14 @@ TEST(Fault, ReadsTheInStreamBreaks) {
 TEST(Fault, ReadsTheHostileUpstreamFaults) {
   const Fault fault = parsed(
       R"({"oversized_bytes":10485760,"endless_event_after":1,"keepalive_after":2,"content_length_delta":-7,)"
-      R"("extra_bytes":"HTTP/1.1 200 OK\r\n\r\n","invalid_utf8_after":3,"drip_ms":5,"drip_bytes":1024})");
+      R"("extra_bytes":"HTTP/1.1 200 OK\r\n\r\n","extra_bytes_after_ms":30,"invalid_utf8_after":3,"drip_ms":5,)"
+      R"("drip_bytes":1024})");
   EXPECT_EQ(fault.oversized_bytes, 10485760u);
   EXPECT_EQ(fault.endless_event_after, 1u);
   EXPECT_EQ(fault.keepalive_after, 2u);
   EXPECT_EQ(fault.content_length_delta, -7);
   EXPECT_EQ(fault.extra_bytes, "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_EQ(fault.extra_bytes_after_ms, 30u);
   EXPECT_EQ(fault.invalid_utf8_after, 3u);
   EXPECT_EQ(fault.drip_ms, 5u);
   EXPECT_EQ(fault.drip_bytes, 1024u);
