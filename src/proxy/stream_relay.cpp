@@ -54,14 +54,15 @@ bool looksLikeJsonObject(std::string_view data) {
   return data.size() >= 2 && data.front() == '{' && data.back() == '}';
 }
 
-// OpenAI's first chunk names the role and carries no text ({"delta":{"role":"assistant",
-// "content":""}}): providers send it at once and may fail right after, so it is held back with the
-// preamble, and a failure after it is still invisible to the client.
-// (memmem, not string_view::find, which stops at each of a chunk's dozens of '"' to compare.)
+// Whether `needle` occurs in `data`: memmem, not string_view::find, which stops at each of a chunk's
+// dozens of '"' to compare what follows.
 bool contains(std::string_view data, std::string_view needle) {
   return ::memmem(data.data(), data.size(), needle.data(), needle.size()) != nullptr;
 }
 
+// OpenAI's first chunk names the role and carries no text ({"delta":{"role":"assistant",
+// "content":""}}): providers send it at once and may fail right after, so it is held back with the
+// preamble, and a failure after it is still invisible to the client.
 bool isRoleOnlyChunk(std::string_view data) {
   return contains(data, "\"role\"") && contains(data, "\"content\":\"\"") && !contains(data, "\"tool_calls\"") &&
          contains(data, "\"finish_reason\":null");

@@ -154,8 +154,7 @@ std::string applyField(Fault& fault, std::string_view key, const json::value& va
            "\" (known: status, retry_after, headers, body, reset, hang, delay_ms, token_delay_ms, "
            "stall_after, truncate_after, error_after, malformed_after, malformed, oversized_bytes, "
            "endless_event_after, keepalive_after, content_length_delta, extra_bytes, extra_bytes_after_ms, "
-           "invalid_utf8_after, "
-           "drip_ms, drip_bytes, ok)";
+           "invalid_utf8_after, drip_ms, drip_bytes, ok)";
   }
   return {};
 }
