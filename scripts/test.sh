@@ -41,7 +41,9 @@ if [ "${SWITCHYARD_CLANG:-1}" != "0" ]; then
   echo "== clang build (Debug, warnings as errors, tcmalloc): unit tests"
   CC=clang CXX=clang++ scripts/build.sh build-clang-debug -- -DSY_TESTS=ON -DSY_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
     -DSY_TCMALLOC=ON
-  ldd build-clang-debug/src/app/switchyard | grep -q libtcmalloc || { echo "the clang build did not link tcmalloc" >&2; exit 1; }
+  # grep reads all of ldd's output (no -q): under pipefail, an early exit would fail the pipeline
+  # whenever ldd was still writing (SIGPIPE), and say tcmalloc is missing when it is not.
+  ldd build-clang-debug/src/app/switchyard | grep libtcmalloc >/dev/null || { echo "the clang build did not link tcmalloc" >&2; exit 1; }
   ctest --test-dir build-clang-debug --output-on-failure
 fi
 
