@@ -10,7 +10,7 @@
 #   req/s, CPU microseconds per request and its user-space part (the process's own user + system time over the measured run, from
 #   /proc/PID/task/*/stat, all threads; nginx: master + worker, divided by the requests wrk completed),
 #   p50/p99 latency and non-2xx answers, at 64 connections; Switchyard with the request log on (the default
-#   config) and off (--log-level warn). Then the added p50 at ~1,000 req/s (direct, nginx, Switchyard), and
+#   config) and off (--log-level warn). Then the added p50 at ~1,000 req/s (direct, nginx, Switchyard; arrivals spread, and in step), and
 #   Switchyard's allocations and bytes per request (bench/alloc_count.c, an LD_PRELOAD counter).
 # Output: every run on stdout, then Markdown tables, also written to bench/results/isolated-latest.md.
 set -euo pipefail
@@ -21,7 +21,7 @@ DUR="${DUR:-10}"
 RUNS="${RUNS:-3}"
 WARMUP=2                 # seconds of unmeasured load before each closed-loop run
 CONN=64                  # closed-loop connections (= the nginx proxy's upstream keepalive pool)
-RATE_CONN=50             # fixed rate: 50 connections x (50 ms delay + latency) ~= 1,000 req/s, as bench/run.sh
+RATE_CONN=50             # fixed rate: 50 connections x (50 ms mean delay + latency) ~= 1,000 req/s, as bench/run.sh
 RATE_DELAY_MS=50
 ALLOC_WARMUP=1           # allocation count: 1 s warm-up, then a fixed 3 s run per mode
 ALLOC_DUR=3
@@ -251,11 +251,18 @@ body_for() {
 }
 for m in "${MODES[@]}"; do
   body_for "$m" >"$W/$m.body"
-  for delay in 0 "$RATE_DELAY_MS"; do
+  # Pacing: none (closed loop); "spread", a delay drawn uniformly from 0 to twice the mean, so that the connections
+  # fall out of step and requests arrive one by one as from independent clients; "phase" (suffix p), the same delay
+  # after every answer, which keeps the connections in step: about RATE_CONN requests at once every RATE_DELAY_MS.
+  for delay in 0 "$RATE_DELAY_MS" "${RATE_DELAY_MS}p"; do
     {
       printf 'wrk.method = "POST"\nwrk.body = [==[%s]==]\n' "$(body_for "$m")"
       printf 'wrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer sk-bench"\n'
-      [ "$delay" -gt 0 ] && printf 'function delay() return %d end\n' "$delay"
+      case "$delay" in
+        0) ;;
+        *p) printf 'function delay() return %d end\n' "${delay%p}" ;;
+        *) printf 'function delay() return math.random(0, %d) end\n' $((2 * delay)) ;;
+      esac
       cat <<'EOF'
 function done(summary, latency, requests)
   local e = summary.errors
@@ -353,10 +360,12 @@ store() {  # store RUN WHO MODE "BENCHRESULT requests duration_us p50 p99 status
   R[$k|rps]="$(awk -v n="${f[1]}" -v d="${f[2]}" 'BEGIN { printf "%.0f", n * 1e6 / d }')"
   [ "${f[5]}" -eq 0 ] && [ "${R[$k|sockerr]}" -eq 0 ] || ANY_ERRORS=1
 }
-rate() {  # rate RUN WHO MODE URL: fixed ~1,000 req/s
+rate() {  # rate RUN WHO MODE URL: ~1,000 req/s, twice: spread arrivals (WHO), in step (WHO-phase)
   local line
   line="$(run_wrk "$4" "$W/$3-$RATE_DELAY_MS.lua" "$RATE_CONN" "$DUR" "$W/wrk.out")"
   store "$1" "$2" "$3" "$line"
+  line="$(run_wrk "$4" "$W/$3-${RATE_DELAY_MS}p.lua" "$RATE_CONN" "$DUR" "$W/wrk.out")"
+  store "$1" "$2-phase" "$3" "$line"
 }
 alloc_counts() {  # the shim's last dump, once it has settled after the load stopped
   sleep 0.2
@@ -402,7 +411,7 @@ HEADER="$(
   echo "switchyard: $BIN ($("$BIN" --version 2>&1 | head -n 1)), git $GIT_REV | $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') | started $STARTED_AT"
   echo "host: $(nproc) CPUs ($(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)), load before: $LOAD_BEFORE"
   echo "proxy alone on CPU $PROXY_CPU; wrk -t1 and the upstream nginx on CPU $LOADGEN_CPU; switchyard workers: 1, nginx worker_processes 1"
-  echo "closed loop: $CONN connections, ${DUR} s after a ${WARMUP} s warm-up; fixed rate: $RATE_CONN connections x ${RATE_DELAY_MS} ms delay (~1,000 req/s), ${DUR} s"
+  echo "closed loop: $CONN connections, ${DUR} s after a ${WARMUP} s warm-up; fixed rate: $RATE_CONN connections x ${RATE_DELAY_MS} ms mean delay (~1,000 req/s), spread and in step, ${DUR} s each"
   echo "long stream: $LONG_EVENTS events, $(wc -c <"$W/up/long.sse") bytes; allocations: ${ALLOC_DUR} s after a ${ALLOC_WARMUP} s warm-up, default config"
 )"
 echo "$HEADER"
@@ -413,6 +422,8 @@ ANY_ERRORS=0
 # ---------------------------------------------------------------------------------------------------
 declare -A WHO_NAME=([nginx]="nginx proxy_pass" [sy]="switchyard" [sy-quiet]="switchyard, log off" [sy-budget]="switchyard, budgets on"
   [rate-direct]=direct [rate-nginx]="nginx proxy_pass" [rate-sy]=switchyard)
+declare -A PACING=([spread]="spread arrivals" [phase]="in step, ~$RATE_CONN at once")
+suffix_for() { [ "$1" = phase ] && echo -phase || true; }  # the rate keys' suffix: rate-sy (spread), rate-sy-phase
 RUN_OUT="$W/runs.txt"; : >"$RUN_OUT"
 for ((run = 1; run <= RUNS; run++)); do
   log "run $run/$RUNS: closed loop, nginx proxy_pass"
@@ -458,15 +469,18 @@ for ((run = 1; run <= RUNS; run++)); do
       printf '  switchyard budgets on / off, %-12s req/s %sx, cpu/req %sx\n' "${LABEL[$m]}:" \
         "$(ratio "${R[$run|sy-budget|$m|rps]}" "${R[$run|sy|$m|rps]}")" "$(ratio "${R[$run|sy-budget|$m|cpu_us]}" "${R[$run|sy|$m|cpu_us]}")"
     done
-    echo "fixed rate (~1,000 req/s)"
+    for pace in spread phase; do
+    sfx="$(suffix_for "$pace")"
+    echo "fixed rate (~1,000 req/s), ${PACING[$pace]}"
     printf '%-22s %-18s %9s %8s %8s %14s %7s %8s\n' path mode req/s "p50 ms" "p99 ms" "added p50 ms" non-2xx sock-err
     for m in ns st; do for who in rate-direct rate-nginx rate-sy; do
-      k="$run|$who|$m"
+      k="$run|$who$sfx|$m"
       printf '%-22s %-18s %9s %8s %8s %14s %7s %8s\n' "${WHO_NAME[$who]}" "${LABEL[$m]}" "${R[$k|rps]}" "$(ms "${R[$k|p50]}")" \
-        "$(ms "${R[$k|p99]}")" "$([ "$who" = rate-direct ] && echo - || added "${R[$k|p50]}" "${R[$run|rate-direct|$m|p50]}")" \
+        "$(ms "${R[$k|p99]}")" "$([ "$who" = rate-direct ] && echo - || added "${R[$k|p50]}" "${R[$run|rate-direct$sfx|$m|p50]}")" \
         "${R[$k|non2xx]}" "${R[$k|sockerr]}"
     done
-    printf '  switchyard minus nginx, %s: p50 %s ms\n' "${LABEL[$m]}" "$(added "${R[$run|rate-sy|$m|p50]}" "${R[$run|rate-nginx|$m|p50]}")"
+    printf '  switchyard minus nginx, %s: p50 %s ms\n' "${LABEL[$m]}" "$(added "${R[$run|rate-sy$sfx|$m|p50]}" "${R[$run|rate-nginx$sfx|$m|p50]}")"
+    done
     done
     echo "allocations (switchyard, request log on)"
     printf '%-22s %-18s %9s %11s %11s %7s %8s\n' "" mode requests allocs/req bytes/req non-2xx sock-err
@@ -511,14 +525,21 @@ TABLES="$W/tables.md"
     echo "| ${LABEL[$m]} | $(per_run 'ratio "${R[$r|sy-budget|'"$m"'|rps]}" "${R[$r|sy|'"$m"'|rps]}"')x | $(per_run 'ratio "${R[$r|sy-budget|'"$m"'|cpu_us]}" "${R[$r|sy|'"$m"'|cpu_us]}"')x |"
   done
   echo
-  echo "Fixed rate, ~1,000 req/s ($RATE_CONN connections x ${RATE_DELAY_MS} ms delay), ${DUR} s; added p50 = proxy minus direct:"
+  for pace in spread phase; do
+  sfx="$(suffix_for "$pace")"
+  if [ "$pace" = spread ]; then
+    echo "~1,000 req/s, spread arrivals ($RATE_CONN connections, each waiting 0-$((2 * RATE_DELAY_MS)) ms, uniformly drawn, after every answer), ${DUR} s; added p50 = proxy minus direct:"
+  else
+    echo "~1,000 req/s in step ($RATE_CONN connections, each waiting ${RATE_DELAY_MS} ms after every answer: about $RATE_CONN requests at once every ${RATE_DELAY_MS} ms), ${DUR} s:"
+  fi
   echo
   echo "| mode | direct p50 ms | nginx p50 ms | switchyard p50 ms | nginx added p50 ms | switchyard added p50 ms | switchyard minus nginx ms |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
   for m in ns st; do
-    echo "| ${LABEL[$m]} | $(per_run 'ms "${R[$r|rate-direct|'"$m"'|p50]}"') | $(per_run 'ms "${R[$r|rate-nginx|'"$m"'|p50]}"') | $(per_run 'ms "${R[$r|rate-sy|'"$m"'|p50]}"') | $(per_run 'added "${R[$r|rate-nginx|'"$m"'|p50]}" "${R[$r|rate-direct|'"$m"'|p50]}"') | $(per_run 'added "${R[$r|rate-sy|'"$m"'|p50]}" "${R[$r|rate-direct|'"$m"'|p50]}"') | $(per_run 'added "${R[$r|rate-sy|'"$m"'|p50]}" "${R[$r|rate-nginx|'"$m"'|p50]}"') |"
+    echo "| ${LABEL[$m]} | $(per_run 'ms "${R[$r|rate-direct'"$sfx|$m"'|p50]}"') | $(per_run 'ms "${R[$r|rate-nginx'"$sfx|$m"'|p50]}"') | $(per_run 'ms "${R[$r|rate-sy'"$sfx|$m"'|p50]}"') | $(per_run 'added "${R[$r|rate-nginx'"$sfx|$m"'|p50]}" "${R[$r|rate-direct'"$sfx|$m"'|p50]}"') | $(per_run 'added "${R[$r|rate-sy'"$sfx|$m"'|p50]}" "${R[$r|rate-direct'"$sfx|$m"'|p50]}"') | $(per_run 'added "${R[$r|rate-sy'"$sfx|$m"'|p50]}" "${R[$r|rate-nginx'"$sfx|$m"'|p50]}"') |"
   done
   echo
+  done
   echo "Switchyard allocations per request (bench/alloc_count.c; default config, ${ALLOC_DUR} s at $CONN connections):"
   echo
   echo "| mode | allocations per request | bytes per request |"

@@ -23,7 +23,7 @@ DURATION="${BENCH_DURATION:-10}"            # seconds per measured wrk run
 WARMUP="${BENCH_WARMUP:-2}"                 # seconds of unmeasured load before each closed-loop run
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"      # closed-loop connections (below nginx's upstream keepalive 64)
 RATE_CONNECTIONS="${BENCH_RATE_CONNECTIONS:-50}"
-RATE_DELAY_MS="${BENCH_RATE_DELAY_MS:-50}"  # per connection: 50 conns x (50 ms + latency) ~= 1,000 req/s
+RATE_DELAY_MS="${BENCH_RATE_DELAY_MS:-50}"  # per connection: 50 conns x (50 ms mean + latency) ~= 1,000 req/s
 PORT_BASE="${BENCH_PORT_BASE:-18480}"       # first port tried; the next free ones are taken
 SERVER_CPUS="${BENCH_SERVER_CPUS:-0}"       # upstream nginx + the proxy under test
 CLIENT_CPUS="${BENCH_CLIENT_CPUS:-1}"       # wrk
@@ -372,8 +372,10 @@ wrk.body = [==[$(body_for "$1" "$3")]==]
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench"
 EOF
-  # wrk only paces requests when the script defines delay(); latency is timed from the actual send.
-  [ "$2" -gt 0 ] && printf 'function delay() return %d end\n' "$2"
+  # wrk only paces requests when the script defines delay(); latency is timed from the actual send. The delay is
+  # drawn uniformly from 0 to twice the mean: a fixed one keeps the connections in step, so requests would arrive
+  # in bursts of about one per connection rather than one by one.
+  [ "$2" -gt 0 ] && printf 'function delay() return math.random(0, %d) end\n' $((2 * $2))
   cat <<'EOF'
 function done(summary, latency, requests)
   local e = summary.errors
