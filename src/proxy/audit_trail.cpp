@@ -50,7 +50,7 @@ void AuditTrail::tried(std::string_view target, int attempt, std::string_view re
                       cost_nano_usd});
 }
 
-store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std::string_view served_by,
+store::AuditRecordView AuditTrail::finish(std::string_view outcome, int status, std::string_view served_by,
                                       std::string_view continued_by, int attempts, std::string_view detail) {
   using base::JsonCursor;
   const auto time_ms = timeMs();
@@ -71,12 +71,10 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     bound += kPerTarget + JsonCursor::quotedMax(verdict.target) + JsonCursor::quotedMax(verdict.verdict) +
              JsonCursor::quotedMax(verdict.result) + JsonCursor::quotedMax(verdict.reason);
   }
-  // Rendered into this thread's render storage and copied out at its exact size: the worst-case
-  // bound (1.5 KB and up) would otherwise be a fresh, zero-filled allocation per request, too large
-  // for malloc's per-thread cache, and freed later on the store thread.
-  std::string oversized;
-  char* const begin = base::renderStorage<AuditTrail>(bound, oversized);
-  store::AuditRecord out;
+  // Rendered into this thread's render storage, which the store copies from: the worst-case bound
+  // (1.5 KB and up) would otherwise be a fresh, zero-filled allocation per request.
+  char* const begin = base::renderStorage<AuditTrail>(bound, oversized_);
+  store::AuditRecordView out;
   JsonCursor put(begin);
   // A string member, or null when empty.
   const auto optional = [&put](std::string_view key, std::string_view value) {
@@ -164,7 +162,7 @@ store::AuditRecord AuditTrail::finish(std::string_view outcome, int status, std:
     put.put(static_cast<char>('0' + tenths % 10));
   }
   put.put('}');
-  out.json.assign(begin, static_cast<std::size_t>(put.at() - begin));
+  out.json = {begin, static_cast<std::size_t>(put.at() - begin)};
   out.request_id = request_id_;
   out.time_ms = time_ms;
   out.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall_.time_since_epoch()).count();

@@ -49,8 +49,9 @@ class AuditTrail {
     total_tokens_ = tokens;
   }
 
-  // The record, with the request's outcome (the request log's vocabulary, or "refused").
-  store::AuditRecord finish(std::string_view outcome, int status, std::string_view served_by,
+  // The record, with the request's outcome (the request log's vocabulary, or "refused"). Its views
+  // hold until this trail goes or the thread renders another record: hand it to recordAudit at once.
+  store::AuditRecordView finish(std::string_view outcome, int status, std::string_view served_by,
                             std::string_view continued_by, int attempts, std::string_view detail = {});
 
  private:
@@ -78,6 +79,7 @@ class AuditTrail {
   bool stream_ = false;
   std::string classes_json_;  // the "data_classes" array's items
   std::string pii_json_;      // the "pii" object, "" for null
+  std::string oversized_;     // a record past base::kRenderKept renders here instead
   boost::container::small_vector<Verdict, 2> targets_;  // the served target and one failover inline
   std::int64_t total_nano_usd_ = 0;
   std::int64_t total_tokens_ = 0;

@@ -96,13 +96,13 @@ const routing::RouteSpec& GatewayHandler::specFor(const routing::RouteSpec& rout
   return routing::selectSpec(route, shape);
 }
 
-void GatewayHandler::recordAudit(RequestTrace& trace, store::AuditRecord record) {
+void GatewayHandler::recordAudit(RequestTrace& trace, const store::AuditRecordView& record) {
   trace.finish(record);
-  recordAudit(std::move(record));
+  recordAudit(record);
 }
 
-void GatewayHandler::recordAudit(store::AuditRecord record) {
-  if (governance_.store != nullptr) governance_.store->recordAudit(std::move(record));
+void GatewayHandler::recordAudit(const store::AuditRecordView& record) {
+  if (governance_.store != nullptr) governance_.store->recordAudit(record);
 }
 
 }  // namespace switchyard::proxy

@@ -55,9 +55,9 @@ class GatewayHandler final : public http::RequestHandler {
   std::optional<http::Response> applyGovernance(canonical::Dialect surface, const Caller& caller,
                                                 const routing::RouteSpec& route, http::Request& request,
                                                 std::string_view request_id, RequestPolicy& policy);
-  void recordAudit(store::AuditRecord record);
+  void recordAudit(const store::AuditRecordView& record);
   // The same, once the request's trace has its span (proxy/request_trace.h).
-  void recordAudit(RequestTrace& trace, store::AuditRecord record);
+  void recordAudit(RequestTrace& trace, const store::AuditRecordView& record);
   // The spec a request of `route` takes under the route's rules (the route itself when none matches).
   const routing::RouteSpec& specFor(const routing::RouteSpec& route, http::Request& request, const Caller& caller);
   // 404 naming the known routes, for a `model` that is not one.

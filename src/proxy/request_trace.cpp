@@ -107,7 +107,7 @@ void RequestTrace::attempt(const Attempt& attempt) {
   }
 }
 
-void RequestTrace::finish(const store::AuditRecord& record) {
+void RequestTrace::finish(const store::AuditRecordView& record) {
   if (!sampled_) return;
   SpanEncoder span(spans_);
   std::string name(kOperation);

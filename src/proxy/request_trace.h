@@ -61,7 +61,7 @@ class RequestTrace {
 
   // The request ended with this record: the request's span is encoded and every span goes to the
   // exporter.
-  void finish(const store::AuditRecord& record);
+  void finish(const store::AuditRecordView& record);
 
  private:
   std::uint64_t unixNanos(std::chrono::steady_clock::time_point at) const;

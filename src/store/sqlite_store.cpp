@@ -380,14 +380,14 @@ std::vector<KeyRecord> SqliteStore::keys() {
   return keys;
 }
 
-void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
+void SqliteStore::appendAudit(std::span<const AuditRecordView> records) {
   if (records.empty()) return;
   Transaction transaction(db_);
   // The batch's spend per (day, key, route): one upsert each, not one per record.
   std::map<std::tuple<std::int64_t, std::string_view, std::string_view>,
            std::pair<std::int64_t, std::int64_t>>
       spend;
-  for (const AuditRecord& record : records) {
+  for (const AuditRecordView& record : records) {
     if (record.cost_nano_usd != 0 || record.tokens != 0) {
       const std::int64_t day = floorDiv(record.time_ms, kMsPerDay);
       auto& [nano_usd, tokens] = spend[{day, record.key_id, record.route}];
@@ -404,7 +404,7 @@ void SqliteStore::appendAudit(std::span<const AuditRecord> records) {
     const std::size_t rows = records.size() - at >= kAuditRowsPerInsert ? kAuditRowsPerInsert : 1;
     Bound query(db_, statement(auditInsertSql(rows)));  // ends (reset) before the records do
     int index = 0;
-    for (const AuditRecord& record : records.subspan(at, rows)) {
+    for (const AuditRecordView& record : records.subspan(at, rows)) {
       query.textInPlace(++index, record.request_id);
       query.integer(++index, record.time_ms);
       query.textInPlace(++index, record.key_id);

@@ -34,7 +34,8 @@ class SqliteStore final : public Store {
   void putKey(const KeyRecord& key) override;
   bool deleteKey(std::string_view id) override;
   std::vector<KeyRecord> keys() override;
-  void appendAudit(std::span<const AuditRecord> records) override;
+  using Store::appendAudit;
+  void appendAudit(std::span<const AuditRecordView> records) override;
   std::optional<std::string> auditRecord(std::string_view request_id) override;
   bool hasAudit(std::string_view request_id, std::int64_t time_ms) override;
   std::vector<std::string> auditRecords(const AuditQuery& query) override;

@@ -47,6 +47,25 @@ struct AuditRecord {         // one request's audit record
   std::int64_t tokens = 0;         // input + output
 };
 
+// The same record as views, valid while what they point at lives: what the request path hands to
+// StoreService::recordAudit (the trail's own strings and its rendered JSON), and what a store
+// appends, so that a record is copied once, into the store's batch, not into five new strings.
+struct AuditRecordView {
+  std::string_view request_id;
+  std::int64_t time_ms = 0;
+  std::int64_t start_ns = 0;
+  std::string_view key_id;
+  std::string_view route;
+  std::string_view outcome;
+  int status = 0;
+  std::string_view json;
+  std::int64_t cost_nano_usd = 0;
+  std::int64_t tokens = 0;
+};
+
+AuditRecordView viewOf(const AuditRecord& record);
+AuditRecord copyOf(const AuditRecordView& view);
+
 // Spend since a time, summed one way (budgets reload these at start-up).
 struct SpendTotal {
   std::string scope;  // "gateway" (every record) | "key" (by key_id, anonymous left out) | "route"
@@ -87,7 +106,9 @@ class Store {
   // Every key, oldest created_at first.
   virtual std::vector<KeyRecord> keys() = 0;
   // All of `records` in one transaction: either all are stored or none.
-  virtual void appendAudit(std::span<const AuditRecord> records) = 0;
+  virtual void appendAudit(std::span<const AuditRecordView> records) = 0;
+  // The same for owned records (recovery, tests).
+  void appendAudit(std::span<const AuditRecord> records);
   // The json of the record with that request id.
   virtual std::optional<std::string> auditRecord(std::string_view request_id) = 0;
   // Whether a record with this request id and start (time_ms) is stored.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
+#include <cstring>
 
 namespace switchyard::store {
 
@@ -11,14 +11,75 @@ namespace {
 std::atomic<std::uint64_t> g_next_instance{1};
 
 // A batch vector that grew this large during an outage is let go once committed, rather than kept
-// at its peak for the life of the process.
+// at its peak for the life of the process; so is a record buffer past kBufferCapacityKept bytes.
 constexpr std::size_t kBatchCapacityKept = 16 * 1024;
+constexpr std::size_t kBufferCapacityKept = 4 * 1024 * 1024;
+// Emptied record buffers kept for the next swaps: one per worker covers a steady load.
+constexpr std::size_t kSpareBuffersKept = 16;
+
+// A record in a thread's buffer: this header, then its five strings one after the other.
+struct PackedHeader {
+  std::int64_t time_ms;
+  std::int64_t start_ns;
+  std::int64_t cost_nano_usd;
+  std::int64_t tokens;
+  std::int32_t status;
+  std::uint32_t sizes[5];  // request_id, key_id, route, outcome, json
+};
+
+void pack(std::string& out, const AuditRecordView& record) {
+  const std::string_view texts[5] = {record.request_id, record.key_id, record.route, record.outcome, record.json};
+  PackedHeader header{record.time_ms, record.start_ns, record.cost_nano_usd, record.tokens, record.status, {}};
+  std::size_t size = sizeof header;
+  for (int i = 0; i < 5; ++i) {
+    header.sizes[i] = static_cast<std::uint32_t>(texts[i].size());
+    size += texts[i].size();
+  }
+  const std::size_t at = out.size();
+  out.resize(at + size);  // within the capacity kept from earlier batches, once warm
+  char* put = out.data() + at;
+  std::memcpy(put, &header, sizeof header);
+  put += sizeof header;
+  for (const std::string_view text : texts) {
+    if (!text.empty()) std::memcpy(put, text.data(), text.size());
+    put += text.size();
+  }
+}
+
+// Views of every record packed in `bytes`, appended to `out` (valid while `bytes` is not changed).
+void unpack(const std::string& bytes, std::vector<AuditRecordView>& out) {
+  const char* at = bytes.data();
+  const char* const end = at + bytes.size();
+  while (at < end) {
+    PackedHeader header;
+    std::memcpy(&header, at, sizeof header);
+    at += sizeof header;
+    std::string_view texts[5];
+    for (int i = 0; i < 5; ++i) {
+      texts[i] = {at, header.sizes[i]};
+      at += header.sizes[i];
+    }
+    out.push_back({.request_id = texts[0],
+                   .time_ms = header.time_ms,
+                   .start_ns = header.start_ns,
+                   .key_id = texts[1],
+                   .route = texts[2],
+                   .outcome = texts[3],
+                   .status = header.status,
+                   .json = texts[4],
+                   .cost_nano_usd = header.cost_nano_usd,
+                   .tokens = header.tokens});
+  }
+}
 
 }  // namespace
 
+// A thread's records since the last collection, packed into one string whose capacity is kept:
+// recording allocates nothing once the buffers have grown to a batch's size, and no record is freed
+// on another thread than the one that allocated it.
 struct StoreService::ThreadBuffer {
   std::mutex mutex;
-  std::vector<AuditRecord> records;
+  std::string bytes;
 };
 
 StoreService::StoreService(std::unique_ptr<Store> store, Settings settings)
@@ -69,7 +130,9 @@ StoreService::ThreadBuffer& StoreService::local() {
   return *cache.buffer;
 }
 
-void StoreService::recordAudit(AuditRecord record) {
+void StoreService::recordAudit(const AuditRecord& record) { recordAudit(viewOf(record)); }
+
+void StoreService::recordAudit(const AuditRecordView& record) {
   // Take a place first, so that the bound holds across threads without a shared lock.
   const std::size_t waiting = pending_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (waiting > settings_.max_pending) {
@@ -80,7 +143,7 @@ void StoreService::recordAudit(AuditRecord record) {
   {
     ThreadBuffer& buffer = local();
     std::lock_guard lock(buffer.mutex);
-    buffer.records.push_back(std::move(record));
+    pack(buffer.bytes, record);
   }
   // Whichever thread fills a batch starts its commit; the record is in its buffer by now.
   if (settings_.wake_batch > 0 && waiting % settings_.wake_batch == 0) {
@@ -146,15 +209,24 @@ void StoreService::collect() {
     buffers = buffers_;
   }
   for (const auto& buffer : buffers) {
-    {
-      // The thread gets back an empty vector (with the capacity of the one it had before): the
-      // lock is held for a swap, never for a copy or an allocation.
-      std::lock_guard lock(buffer->mutex);
-      if (buffer->records.empty()) continue;
-      buffer->records.swap(spare_);
+    std::string bytes;
+    if (!spare_bytes_.empty()) {
+      bytes = std::move(spare_bytes_.back());
+      spare_bytes_.pop_back();
     }
-    std::move(spare_.begin(), spare_.end(), std::back_inserter(batch_));
-    spare_.clear();
+    {
+      // The thread gets back an empty buffer (with the capacity of one emptied before): the lock
+      // is held for a swap, never for a copy or an allocation.
+      std::lock_guard lock(buffer->mutex);
+      buffer->bytes.swap(bytes);
+    }
+    if (bytes.empty()) {
+      spare_bytes_.push_back(std::move(bytes));
+      continue;
+    }
+    // A deque: the views taken from a buffer stay valid while later buffers join the batch.
+    batch_bytes_.push_back(std::move(bytes));
+    unpack(batch_bytes_.back(), batch_);
   }
   buffers.clear();
   // Buffers of threads that have ended (only the registry holds them) go once they are drained.
@@ -162,7 +234,7 @@ void StoreService::collect() {
   std::erase_if(buffers_, [](const std::shared_ptr<ThreadBuffer>& buffer) {
     if (buffer.use_count() != 1) return false;
     std::lock_guard buffer_lock(buffer->mutex);
-    return buffer->records.empty();
+    return buffer->bytes.empty();
   });
 }
 
@@ -171,8 +243,8 @@ void StoreService::commitPending() {
   if (batch_.empty()) return;
   // Each thread's buffer is in order, the threads' are not with each other: insertion order (the
   // audit table's tie-break within a millisecond) follows the requests' starts. One worker's batch
-  // is in order already: checked in one pass, as sorting moves every record (five strings each).
-  const auto by_start = [](const AuditRecord& a, const AuditRecord& b) { return a.start_ns < b.start_ns; };
+  // is in order already: checked in one pass.
+  const auto by_start = [](const AuditRecordView& a, const AuditRecordView& b) { return a.start_ns < b.start_ns; };
   if (!std::is_sorted(batch_.begin(), batch_.end(), by_start)) std::stable_sort(batch_.begin(), batch_.end(), by_start);
   try {
     store_->appendAudit(batch_);
@@ -185,7 +257,13 @@ void StoreService::commitPending() {
   }
   pending_.fetch_sub(batch_.size(), std::memory_order_relaxed);
   batch_.clear();
-  if (batch_.capacity() > kBatchCapacityKept) std::vector<AuditRecord>().swap(batch_);
+  if (batch_.capacity() > kBatchCapacityKept) std::vector<AuditRecordView>().swap(batch_);
+  for (std::string& bytes : batch_bytes_) {
+    if (spare_bytes_.size() >= kSpareBuffersKept || bytes.capacity() > kBufferCapacityKept) continue;
+    bytes.clear();
+    spare_bytes_.push_back(std::move(bytes));
+  }
+  batch_bytes_.clear();
   if (failing_) {
     failing_ = false;
     std::fprintf(stderr, "switchyard: store: audit records are committed again\n");

@@ -2,8 +2,9 @@
 // The gateway's one way to the Store: the store is used from a single store thread (running its own
 // io_context), so no event loop ever waits on disk and the Store needs no locking.
 //
-// Audit records take the cheap path: recordAudit() appends to a buffer of the calling thread (a
-// mutex nobody else holds for longer than a vector swap), and the store thread collects every
+// Audit records take the cheap path: recordAudit() packs the record into a byte buffer of the calling
+// thread (a mutex nobody else holds for longer than a buffer swap; no allocation once the buffers
+// have grown to a batch's size, and nothing freed on another thread), and the store thread collects every
 // buffer each flush_interval, or as soon as wake_batch records are waiting, and commits them in
 // one transaction. Nothing wakes the store thread per record: under load one record in wake_batch
 // does, so that a commit stays short (about 1 ms of a core) instead of taking a whole interval's
@@ -29,11 +30,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -88,7 +91,9 @@ class StoreService {
 
   // Any thread; never blocks on disk. Committed within about flush_interval, sooner under load.
   // Dropped (and counted) when max_pending records are already waiting.
-  void recordAudit(AuditRecord record);
+  // The record's strings are copied before it returns.
+  void recordAudit(const AuditRecordView& record);
+  void recordAudit(const AuditRecord& record);
   std::uint64_t droppedAudit() const { return dropped_.load(std::memory_order_relaxed); }
   // Audit records deleted by retention so far.
   std::uint64_t prunedAudit() const { return pruned_.load(std::memory_order_relaxed); }
@@ -132,8 +137,9 @@ class StoreService {
   std::atomic<std::uint64_t> pruned_{0};
 
   // The store thread's own.
-  std::vector<AuditRecord> batch_;  // collected, not yet committed (kept when a commit fails)
-  std::vector<AuditRecord> spare_;  // an empty vector to swap with a thread's full one
+  std::vector<AuditRecordView> batch_;  // collected, not yet committed (kept when a commit fails)
+  std::deque<std::string> batch_bytes_;  // the thread buffers batch_'s views point into
+  std::vector<std::string> spare_bytes_;  // emptied buffers to swap with threads' full ones
   std::optional<std::chrono::steady_clock::time_point> last_report_;
   std::uint64_t failures_unreported_ = 0;
   bool failing_ = false;

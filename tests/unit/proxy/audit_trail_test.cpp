@@ -25,7 +25,7 @@ TEST(AuditTrail, RecordIsOneJsonObjectWithEveryMemberEscaped) {
   trail.tried("b/two", 1, "ok", 200, false, false, &usage, 15'000);
   trail.tried("c/three", 2, "timeout", 0, true, true);
   trail.spent(15'000, 43);
-  const store::AuditRecord record = trail.finish("failed_over", 200, "b/two", "c/three", 2, "detail\\x");
+  const store::AuditRecord record = store::copyOf(trail.finish("failed_over", 200, "b/two", "c/three", 2, "detail\\x"));
 
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(record.json, ec);
@@ -66,7 +66,7 @@ TEST(AuditTrail, RecordWithTheWidestNumbersOnManyTargetsFitsItsStorage) {
     trail.tried("t", INT32_MAX, "upstream_status", 599, true, true, &usage, INT64_MAX, true);
   }
   trail.spent(INT64_MAX, INT64_MAX);
-  const store::AuditRecord record = trail.finish("incomplete", 502, "", "", INT32_MAX);
+  const store::AuditRecord record = store::copyOf(trail.finish("incomplete", 502, "", "", INT32_MAX));
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(record.json, ec);
   ASSERT_FALSE(ec) << record.json;
@@ -81,7 +81,7 @@ TEST(AuditTrail, EachRecordHoldsOnlyItsOwnTextWhateverCameBeforeOnTheThread) {
   const std::string control(20'000, '\x02');
   AuditTrail large("large", canonical::Dialect::OpenAi, "chat.completions");
   large.skipped("a/one", "skipped_policy", control);
-  const store::AuditRecord first = large.finish("refused", 403, "", "", 0, "policy");
+  const store::AuditRecord first = store::copyOf(large.finish("refused", 403, "", "", 0, "policy"));
   boost::system::error_code ec;
   const boost::json::value first_parsed = boost::json::parse(first.json, ec);
   ASSERT_FALSE(ec);
@@ -91,7 +91,7 @@ TEST(AuditTrail, EachRecordHoldsOnlyItsOwnTextWhateverCameBeforeOnTheThread) {
   for (int round = 0; round < 2; ++round) {
     AuditTrail small("small", canonical::Dialect::OpenAi, "chat.completions");
     small.route("r");
-    const store::AuditRecord record = small.finish("ok", 200, "a/one", "", 1);
+    const store::AuditRecord record = store::copyOf(small.finish("ok", 200, "a/one", "", 1));
     const boost::json::value parsed = boost::json::parse(record.json, ec);
     ASSERT_FALSE(ec) << record.json;
     EXPECT_EQ(parsed.at("request_id").as_string(), "small");

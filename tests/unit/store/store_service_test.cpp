@@ -68,10 +68,10 @@ class FlakyStore final : public Store {
   void putKey(const KeyRecord&) override {}
   bool deleteKey(std::string_view) override { return false; }
   std::vector<KeyRecord> keys() override { return {}; }
-  void appendAudit(std::span<const AuditRecord> records) override {
+  void appendAudit(std::span<const AuditRecordView> records) override {
     if (state_->failing) throw std::runtime_error("database or disk is full");
     ++state_->commits;
-    state_->records.insert(state_->records.end(), records.begin(), records.end());
+    for (const AuditRecordView& record : records) state_->records.push_back(copyOf(record));
   }
   std::optional<std::string> auditRecord(std::string_view) override { return std::nullopt; }
   bool hasAudit(std::string_view, std::int64_t) override { return false; }
@@ -101,6 +101,54 @@ TEST(StoreService, RecordsFromSeveralThreadsAreAllCommittedAfterFlush) {
   service.flush();
   EXPECT_EQ(auditCount(service), std::size_t{kThreads * kRecords});
   EXPECT_EQ(service.droppedAudit(), 0u);
+}
+
+// The request path hands over views of its own storage (the trail's strings, the thread's render
+// storage) and reuses that storage for the next request at once: every field must have been copied
+// when recordAudit returns, empty ones and a JSON too large for the render storage included, and
+// every record must come out as it went in, across the buffers of several collections.
+TEST(StoreService, RecordsHandedOverAsViewsAreCopiedWholeBeforeRecordAuditReturns) {
+  auto state = std::make_shared<FlakyState>();
+  StoreService service(std::make_unique<FlakyStore>(state), {.flush_interval = kNever});
+  std::vector<AuditRecord> expected;
+  std::string reused;  // the caller's storage, overwritten for every record
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = "req-" + std::to_string(i);
+    const std::string json = i == 7 ? std::string(100'000, 'j') : "{\"n\":" + std::to_string(i) + "}";
+    const std::string key = i % 3 == 0 ? "" : "key_" + std::to_string(i);
+    reused = id + key + json;
+    const std::string_view all(reused);
+    const AuditRecordView view{.request_id = all.substr(0, id.size()),
+                               .time_ms = 1000 + i,
+                               .start_ns = i,
+                               .key_id = all.substr(id.size(), key.size()),
+                               .route = i % 2 == 0 ? "chat" : "",
+                               .outcome = "ok",
+                               .status = 200 + i % 5,
+                               .json = all.substr(id.size() + key.size()),
+                               .cost_nano_usd = i * 1'000'000'007LL,
+                               .tokens = -i};
+    expected.push_back(copyOf(view));
+    service.recordAudit(view);
+    std::fill(reused.begin(), reused.end(), '#');
+    if (i % 100 == 99) service.flush();  // several collections, each with buffers swapped back
+  }
+  service.flush();
+  ASSERT_EQ(state->records.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const AuditRecord& got = state->records[i];
+    const AuditRecord& want = expected[i];
+    EXPECT_EQ(got.request_id, want.request_id) << i;
+    EXPECT_EQ(got.time_ms, want.time_ms) << i;
+    EXPECT_EQ(got.start_ns, want.start_ns) << i;
+    EXPECT_EQ(got.key_id, want.key_id) << i;
+    EXPECT_EQ(got.route, want.route) << i;
+    EXPECT_EQ(got.outcome, want.outcome) << i;
+    EXPECT_EQ(got.status, want.status) << i;
+    EXPECT_EQ(got.json, want.json) << i;
+    EXPECT_EQ(got.cost_nano_usd, want.cost_nano_usd) << i;
+    EXPECT_EQ(got.tokens, want.tokens) << i;
+  }
 }
 
 TEST(StoreService, AFullBatchIsCommittedWithoutWaitingForTheInterval) {
