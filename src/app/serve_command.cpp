@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.h"
+#include "base/thread_name.h"
 #include "app/heap_allocator.h"
 #include "http/server.h"
 #include "observability/log.h"
@@ -289,7 +290,10 @@ int runServe(const std::string& config_path, const CommonOptions& options) {
         server.stop();
       };
   signals.async_wait(on_signal);
-  std::thread control_thread([&control_io] { control_io.run(); });
+  std::thread control_thread([&control_io] {
+    base::nameThisThread("sy-control");
+    control_io.run();
+  });
   std::signal(SIGPIPE, SIG_IGN);
   server.run();
   control_io.stop();

@@ -17,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "base/thread_name.h"
 #include "http/asio_fwd.h"
 #include "http/request_framing.h"
 #include "http/request_head_reader.h"
@@ -324,7 +325,10 @@ void Server::run() {
   }
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     Worker* w = workers_[i].get();
-    w->thread = std::thread([w] { w->io.run(); });
+    w->thread = std::thread([w, i] {
+      base::nameThisThread("sy-worker-" + std::to_string(i));  // worker 0 runs on the main thread
+      w->io.run();
+    });
   }
   if (!workers_.empty()) workers_[0]->io.run();
   for (std::size_t i = 1; i < workers_.size(); ++i) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "base/thread_name.h"
+
 namespace switchyard::observability {
 
 namespace {
@@ -23,7 +25,10 @@ BatchedWriter::BatchedWriter(Options options, Output output, DroppedLine dropped
       dropped_line_(std::move(dropped_line)),
       instance_(g_next_instance.fetch_add(1, std::memory_order_relaxed)) {
   batch_.reserve(options_.thread_buffer_bytes);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    base::nameThisThread(options_.thread_name);
+    run();
+  });
 }
 
 BatchedWriter::~BatchedWriter() {

@@ -38,6 +38,7 @@ class BatchedWriter {
   struct Options {
     std::size_t thread_buffer_bytes = kLogThreadBufferBytes;
     std::chrono::milliseconds interval = kLogFlushInterval;
+    const char* thread_name = "sy-log";  // the writer thread's (base::nameThisThread)
   };
 
   BatchedWriter(Options options, Output output, DroppedLine dropped_line);

@@ -44,7 +44,7 @@ struct OtlpExporter::State {
         head(requestHead(settings)),
         pool(io, http::UpstreamTarget{settings.target.tls, settings.target.host, settings.target.port},
              settings.target.tls ? http::makeClientTlsContext("") : nullptr, 1),
-        writer(observability::BatchedWriter::Options{kThreadBufferBytes, settings.interval},
+        writer(observability::BatchedWriter::Options{kThreadBufferBytes, settings.interval, "sy-otlp"},
                [this](std::string_view spans) { exportBatch(spans); },
                [](std::uint64_t) { return std::string(); }) {}
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/thread_name.h"
+
 namespace switchyard::store {
 
 namespace {
@@ -91,7 +93,10 @@ StoreService::StoreService(std::unique_ptr<Store> store, Settings settings)
       prune_timer_(io_) {
   schedule();  // before the thread starts, so nothing else touches the timers yet
   if (settings_.retention.max_age.count() > 0 || settings_.retention.max_rows > 0) schedulePrune();
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    base::nameThisThread("sy-store");
+    io_.run();
+  });
 }
 
 StoreService::~StoreService() {

@@ -137,3 +137,25 @@ describe('reload', { timeout: 60_000 }, () => {
     assertCompletionFrom(await gw.chat(chatBody('chat')), 'B4');
   });
 });
+
+describe('thread names', { timeout: 30_000 }, () => {
+  const stack = new Stack();
+  after(() => stack.stop());
+
+  it('name every thread but the main one by its job, so that top -H and perf tell them apart', opts, async () => {
+    const a = await stack.sim('T');
+    const gw = await stack.gateway({
+      workers: 2,
+      providers: { a: { kind: 'openai', base_url: a.baseUrl } },
+      routes: { chat: { targets: ['a/model-a'] } },
+    });
+    assertCompletionFrom(await gw.chat(chatBody('chat')), 'T');
+    const taskDir = `/proc/${gw.child.pid}/task`;
+    const names = fs.readdirSync(taskDir).map((tid) => fs.readFileSync(`${taskDir}/${tid}/comm`, 'utf8').trim());
+    // The main thread runs worker 0 and keeps the process's name, which ps and pgrep show.
+    assert.equal(fs.readFileSync(`/proc/${gw.child.pid}/comm`, 'utf8').trim(), 'switchyard');
+    for (const name of ['sy-worker-1', 'sy-store', 'sy-log', 'sy-control']) {
+      assert.ok(names.includes(name), `no thread named ${name}: ${names.join(', ')}`);
+    }
+  });
+});
