@@ -32,20 +32,10 @@ struct PackedHeader {
 void pack(std::string& out, const AuditRecordView& record) {
   const std::string_view texts[5] = {record.request_id, record.key_id, record.route, record.outcome, record.json};
   PackedHeader header{record.time_ms, record.start_ns, record.cost_nano_usd, record.tokens, record.status, {}};
-  std::size_t size = sizeof header;
-  for (int i = 0; i < 5; ++i) {
-    header.sizes[i] = static_cast<std::uint32_t>(texts[i].size());
-    size += texts[i].size();
-  }
-  const std::size_t at = out.size();
-  out.resize(at + size);  // within the capacity kept from earlier batches, once warm
-  char* put = out.data() + at;
-  std::memcpy(put, &header, sizeof header);
-  put += sizeof header;
-  for (const std::string_view text : texts) {
-    if (!text.empty()) std::memcpy(put, text.data(), text.size());
-    put += text.size();
-  }
+  for (int i = 0; i < 5; ++i) header.sizes[i] = static_cast<std::uint32_t>(texts[i].size());
+  // Appended in place (within the capacity kept from earlier batches, once warm): nothing zero-filled first.
+  out.append(reinterpret_cast<const char*>(&header), sizeof header);
+  for (const std::string_view text : texts) out.append(text);
 }
 
 // Views of every record packed in `bytes`, appended to `out` (valid while `bytes` is not changed).
