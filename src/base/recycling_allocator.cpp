@@ -19,6 +19,10 @@ constexpr bool kRecycle = true;
 constexpr bool kRecycle = true;
 #endif
 
+constexpr std::size_t kAllClasses = kClasses + kLargeClasses;
+constexpr std::size_t kSmallLimit = kClasses * kClassBytes;
+constexpr std::size_t kLargeLimit = kSmallLimit + kLargeClasses * kLargeClassBytes;
+
 struct FreeBlock {
   FreeBlock* next;
 };
@@ -31,7 +35,7 @@ class FreeLists {
   FreeLists& operator=(const FreeLists&) = delete;
   ~FreeLists() {
     closed_ = true;
-    for (std::size_t c = 0; c < kClasses; ++c) {
+    for (std::size_t c = 0; c < kAllClasses; ++c) {
       while (heads_[c] != nullptr) ::operator delete(pop(c));
     }
   }
@@ -45,7 +49,7 @@ class FreeLists {
   }
 
   bool push(std::size_t size_class, void* memory) noexcept {
-    if (closed_ || counts_[size_class] >= kMaxKept) return false;
+    if (closed_ || counts_[size_class] >= (size_class < kClasses ? kMaxKept : kMaxKeptLarge)) return false;
     auto* block = static_cast<FreeBlock*>(memory);
     block->next = heads_[size_class];
     heads_[size_class] = block;
@@ -60,31 +64,40 @@ class FreeLists {
   }
 
  private:
-  std::array<FreeBlock*, kClasses> heads_{};
-  std::array<std::size_t, kClasses> counts_{};
+  std::array<FreeBlock*, kAllClasses> heads_{};
+  std::array<std::size_t, kAllClasses> counts_{};
   bool closed_ = false;  // the thread is ending: blocks freed by later destructors go to the heap
 };
 
 thread_local FreeLists lists;
 
-// The class of a block of `bytes` (1..kClasses), or kClasses when it is too large to recycle.
+// The class of a block of `bytes`: 0..kClasses-1 by 64 bytes up to 1 KiB, then one per KiB up to
+// 8 KiB; kAllClasses when it is too large to recycle.
 std::size_t classOf(std::size_t bytes) noexcept {
-  return bytes == 0 ? 0 : (bytes - 1) / kClassBytes;
+  if (bytes <= kSmallLimit) return bytes == 0 ? 0 : (bytes - 1) / kClassBytes;
+  if (bytes <= kLargeLimit) return kClasses + (bytes - kSmallLimit - 1) / kLargeClassBytes;
+  return kAllClasses;
+}
+
+// The bytes a block of `size_class` holds, so that any request of the class fits the block.
+std::size_t blockBytes(std::size_t size_class) noexcept {
+  return size_class < kClasses ? (size_class + 1) * kClassBytes
+                               : kSmallLimit + (size_class - kClasses + 1) * kLargeClassBytes;
 }
 
 }  // namespace
 
 void* allocate(std::size_t bytes) {
   const std::size_t size_class = classOf(bytes);
-  if (!kRecycle || size_class >= kClasses) return ::operator new(bytes);
+  if (!kRecycle || size_class >= kAllClasses) return ::operator new(bytes);
   if (void* block = lists.pop(size_class)) return block;
-  return ::operator new((size_class + 1) * kClassBytes);
+  return ::operator new(blockBytes(size_class));
 }
 
 void deallocate(void* block, std::size_t bytes) noexcept {
   if (block == nullptr) return;
   const std::size_t size_class = classOf(bytes);
-  if (kRecycle && size_class < kClasses && lists.push(size_class, block)) return;
+  if (kRecycle && size_class < kAllClasses && lists.push(size_class, block)) return;
   ::operator delete(block);
 }
 

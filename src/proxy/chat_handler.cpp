@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include "base/recycling_allocator.h"
 #include "canonical/arena.h"
 #include "http/asio_fwd.h"
 #include "http/field_lookup.h"
@@ -104,85 +105,139 @@ void logRejected(std::string_view request_id, int status, std::string_view why) 
 
 }  // namespace
 
-boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
-                                                       http::ResponseWriter& writer) {
-  const auto started = Clock::now();
-  const std::string_view request_id = writer.requestId();
-  AuditTrail audit(request_id, surface, surface == Dialect::Anthropic ? "messages" : "chat.completions");
-  RequestTrace trace(governance_.tracing, request);  // spans, when the request is traced (`otlp:`)
-  RequestMeter meter(state_.metrics);  // every exit below ends it once
+// Everything one chat request keeps while it is served. It lives in a block the worker recycles
+// (base::makeRecycled), not in serveChat's coroutine frame: a frame that large (4.8 KB) is past
+// what Asio's frame cache and malloc's per-thread cache keep, so each request paid malloc's slow
+// path (a bin search, and a merge with the neighbours when freed) for it. The members are declared
+// in the order the request first needs them, so that they are destroyed in the reverse order, as
+// the locals they replace were; the later ones are empty until the request gets that far.
+struct GatewayHandler::ChatCall {
+  ChatCall(std::string_view request_id, Dialect surface, OtlpExporter* tracing, const http::Request& request,
+           const GatewayMetrics& metrics)
+      : started(Clock::now()),
+        surface(surface),
+        request_id(request_id),
+        audit(request_id, surface, surface == Dialect::Anthropic ? "messages" : "chat.completions"),
+        trace(tracing, request),
+        meter(metrics) {}
+
+  const SteadyTime started;
+  const Dialect surface;
+  const std::string_view request_id;
+  AuditTrail audit;
+  RequestTrace trace;  // spans, when the request is traced (`otlp:`)
+  RequestMeter meter;  // every exit ends it once
   Caller caller;
-  // Every answer the handler makes itself goes through this one object: a temporary in each
-  // co_await would hold a slot of its own in this coroutine's frame, for the request's whole life.
-  std::optional<http::Response> refusal = authenticateCaller(surface, request, request_id, caller);
+  // Every answer the handler makes itself goes through this one object.
+  std::optional<http::Response> refusal;
+  // A refusal's reason in its audit record; empty: the refusal has no record (the request was not
+  // authenticated and routed far enough to have one).
+  std::string_view refusal_audit;
+  std::optional<std::variant<surfaces::openai::ChatRequest, surfaces::openai::ClientError>> parsed;
+  const surfaces::openai::ChatRequest* chat = nullptr;
+  const routing::RouteSpec* route = nullptr;  // the spec the route's rules picked
+  RequestPolicy policy;
+  std::shared_ptr<ClientWatch> watch;
+  std::optional<WatchRegistration> registered;
+  SteadyTime deadline;
+  std::optional<RequestPlan> plan;
+  std::optional<DecisionLog> decisions;
+  std::optional<resilience::RetryState> retry;
+  std::optional<CanonicalForm> canonical_form;
+  std::string_view key_id;  // the client key's id ("" for an anonymous caller)
+  std::optional<RequestSpend> spend;
+  base::Recycled<ChatExchange> exchange;
+  accounting::Reservation primary_hold;
+  std::string upstream_head;
+  std::string upstream_body;
+  std::string extra_head;
+  AttemptOutcome outcome;
+  // The attempt in flight: made anew for each one.
+  std::optional<PreparedAttempt> primary;
+  AttemptJournal primary_journal;
+};
+
+namespace {
+
+// The wait before a retry, in a frame of its own: only a retry pays for the timer.
+boost::asio::awaitable<void> waitBeforeRetry(boost::asio::io_context& io, std::chrono::milliseconds wait) {
+  boost::asio::steady_timer timer(io, wait);
+  co_await timer.async_wait(http::kAwaitTuple);
+}
+
+}  // namespace
+
+bool GatewayHandler::admitChat(ChatCall& call, http::Request& request, http::ResponseWriter& writer) {
+  const Dialect surface = call.surface;
+  const std::string_view request_id = call.request_id;
+  AuditTrail& audit = call.audit;
+  std::optional<http::Response>& refusal = call.refusal;
+  refusal = authenticateCaller(surface, request, request_id, call.caller);
   if (refusal) {
-    const int status = refusal->result_int();
-    meter.end("refused", status);
-    co_await writer.send(*refusal);
-    recordAudit(trace, audit.finish("refused", status, {}, {}, 0, "authentication"));
-    co_return;
+    call.meter.end("refused", refusal->result_int());
+    call.refusal_audit = "authentication";
+    return false;
   }
-  audit.identity(caller.identity);
+  audit.identity(call.caller.identity);
   if (!isJsonContentType(http::fieldValue(request, "content-type"))) {
     logRejected(request_id, 415, "unsupported content type");
-    meter.end("refused", 415);
+    call.meter.end("refused", 415);
     refusal = clientError(surface, request_id, http::Status::unsupported_media_type,
                           "Content-Type must be application/json.", "unsupported_media_type");
-    co_await writer.send(*refusal);
-    co_return;
+    return false;
   }
   // What routing needs (model, stream), read without building a document: the same-dialect path
   // forwards the body as it is.
-  auto parsed = surfaces::openai::parseChatRequest(request.body());
+  auto& parsed = call.parsed.emplace(surfaces::openai::parseChatRequest(request.body()));
   if (auto* error = std::get_if<surfaces::openai::ClientError>(&parsed)) {
     logRejected(request_id, 400, error->message);
-    meter.end("refused", 400);
+    call.meter.end("refused", 400);
     refusal = clientError(surface, request_id, http::Status::bad_request, error->message, error->code, error->param);
-    co_await writer.send(*refusal);
-    co_return;
+    return false;
   }
-  const auto& chat = std::get<surfaces::openai::ChatRequest>(parsed);
-  const routing::RouteSpec* route = state_.routes.find(chat.model);
+  const surfaces::openai::ChatRequest* chat = &std::get<surfaces::openai::ChatRequest>(parsed);
+  const routing::RouteSpec* route = state_.routes.find(chat->model);
   if (route == nullptr) {
-    logRejected(request_id, 404, "unknown route '" + chat.model + "'");
-    meter.end("refused", 404);
-    refusal = unknownRoute(surface, chat.model, request_id);
-    co_await writer.send(*refusal);
-    co_return;
+    logRejected(request_id, 404, "unknown route '" + chat->model + "'");
+    call.meter.end("refused", 404);
+    refusal = unknownRoute(surface, chat->model, request_id);
+    return false;
   }
   audit.route(route->name);
-  audit.stream(chat.stream);
-  trace.requestModel(chat.model);
-  meter.routed(route->index, chat.stream);
-  RouteMetrics& route_metrics = *state_.metrics.routes[route->index];
-  RequestPolicy policy;
-  refusal = applyGovernance(surface, caller, *route, request, request_id, policy);
+  audit.stream(chat->stream);
+  call.trace.requestModel(chat->model);
+  call.meter.routed(route->index, chat->stream);
+  RequestPolicy& policy = call.policy;
+  refusal = applyGovernance(surface, call.caller, *route, request, request_id, policy);
   audit.policy(state_, policy);
-  trace.classes(state_, policy);
+  call.trace.classes(state_, policy);
   if (refusal) {
     const int status = refusal->result_int();
     logRejected(request_id, status, "governance");
-    meter.end("refused", status);
-    co_await writer.send(*refusal);
-    recordAudit(trace, audit.finish("refused", status, {}, {}, 0, status == 403 ? "route_not_allowed" : "policy"));
-    co_return;
+    call.meter.end("refused", status);
+    call.refusal_audit = status == 403 ? "route_not_allowed" : "policy";
+    return false;
   }
-  if (policy.redacted) parsed = surfaces::openai::parseChatRequest(request.body());  // spans into the new body
+  if (policy.redacted) {  // spans into the new body
+    parsed = surfaces::openai::parseChatRequest(request.body());
+    chat = &std::get<surfaces::openai::ChatRequest>(parsed);
+  }
+  call.chat = chat;
   // Hybrid routing: the first rule of the route that matches the request's shape picks the target
   // list (a spec with the route's name, policy and limits); from here on `route` is that spec.
-  if (!route->rules.empty()) route = &specFor(*route, request, caller);
+  if (!route->rules.empty()) route = &specFor(*route, request, call.caller);
+  call.route = route;
 
   auto& client_socket = writer.stream().socket();
-  auto watch = std::make_shared<ClientWatch>(io_);
-  const WatchRegistration registered(watches_, *watch);
-  watchClient(client_socket, watch);
-  const SteadyTime deadline = started + route->timeouts.total;
-  writer.setDeadline(deadline);
-  state_.retry_budget->recordPrimary(started);
-  RequestPlan plan = planRequest(state_, *route, started,
-                                 PlanOptions{policy.classes, chat.stream, &strategy_state_});
-  DecisionLog decisions(request_id, *route);
-  decisions.plan(plan);
+  ClientWatch& watch = *(call.watch = std::make_shared<ClientWatch>(io_));
+  call.registered.emplace(watches_, watch);
+  watchClient(client_socket, call.watch);
+  call.deadline = call.started + route->timeouts.total;
+  writer.setDeadline(call.deadline);
+  state_.retry_budget->recordPrimary(call.started);
+  RequestPlan& plan = call.plan.emplace(
+      planRequest(state_, *route, call.started, PlanOptions{policy.classes, chat->stream, &strategy_state_}));
+  call.decisions.emplace(request_id, *route).plan(plan);
   for (const std::size_t index : plan.excluded) {
     const auto& target = route->targets[index];
     audit.skipped(target.id, "skipped_policy", exclusionReason(state_, target, policy));
@@ -193,117 +248,124 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     audit.skipped(route->targets[index].id, "demoted_quota", quotaDemotionReason(state_, route->targets[index]));
   }
   if (plan.order.empty()) {
-    stopWatching(client_socket, *watch);
+    stopWatching(client_socket, watch);
     refusal = policyRefusal(state_, surface, request_id, *route, plan, policy, {}, 0);
     logRejected(request_id, 403, "no target allowed for the request's data classes");
-    meter.end("refused", 403);
-    co_await writer.send(*refusal);
-    recordAudit(trace, audit.finish("refused", 403, {}, {}, 0, "data_class_unroutable"));
-    co_return;
+    call.meter.end("refused", 403);
+    call.refusal_audit = "data_class_unroutable";
+    return false;
   }
   // Every target open: one attempt at the one most likely to have recovered, not a retry loop on it.
   resilience::RetryLimits limits = route->retry;
   if (plan.forced) limits.max_attempts = 1;
-  resilience::RetryState retry(limits, plan.order.size(), deadline, [this] {
+  call.retry.emplace(limits, plan.order.size(), call.deadline, [this] {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   });
-  CanonicalForm canonical_form(surface, request.body());
+  call.canonical_form.emplace(surface, request.body());
   // Budgets and rate limits: the request's worst case is reserved before each attempt (at that
   // target's price) and settled to what the provider billed after it.
   EconomicsState& economics = *state_.economics;
-  const std::string_view key_id = caller.identity != nullptr ? std::string_view(caller.identity->id) : std::string_view();
+  const ClientIdentity* identity = call.caller.identity;
+  const std::string_view key_id = identity != nullptr ? std::string_view(identity->id) : std::string_view();
+  call.key_id = key_id;
   // max_tokens comes from the routing probe: a forwarded body is never parsed whole for it.
-  const RequestSpend::Identity spender{request_id, audit.timeMs(), key_id, route->name};
-  RequestSpend spend(economics, spender, request.body().size(), chat.max_tokens, governance_.journal);
+  RequestSpend& spend = call.spend.emplace(economics, RequestSpend::Identity{request_id, audit.timeMs(), key_id, route->name},
+                                           request.body().size(), chat->max_tokens, governance_.journal);
   if (!key_id.empty() && economics.key_limits.limits(key_id)) {
     const auto decision = economics.key_limits.admit(key_id, spend.tokenEstimate(0), Clock::now());
     if (!decision.admitted) {
-      stopWatching(client_socket, *watch);
+      stopWatching(client_socket, watch);
       logRejected(request_id, 429, "client key over its rate limit");
-      meter.end("refused", 429);
+      call.meter.end("refused", 429);
       refusal = keyRateLimited(surface, request_id, key_id, decision);
-      co_await writer.send(*refusal);
-      recordAudit(trace, audit.finish("refused", 429, {}, {}, 0, "rate_limited"));
-      co_return;
+      call.refusal_audit = "rate_limited";
+      return false;
     }
   }
-  ChatExchange x{state_,   io_,   pools_,         surface, request_id, request, writer,   chat,     *route,
-                 policy,   plan,  retry,          canonical_form, spend, key_id, deadline, *watch, audit,
-                 trace,    decisions, route_metrics};
-  x.continuable = chat.stream && route->mid_stream_failover ? &x.broken : nullptr;
-  for (const std::size_t index : plan.skipped) x.troubled.push_back(route->targets[index].health);
-  accounting::Reservation primary_hold;
-  std::string upstream_head;
-  std::string upstream_body;
-  std::string extra_head;
-  AttemptOutcome outcome;
+  return true;
+}
+
+boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
+                                                       http::ResponseWriter& writer) {
+  const base::Recycled<ChatCall> call =
+      base::makeRecycled<ChatCall>(writer.requestId(), surface, governance_.tracing, request, state_.metrics);
+  if (!admitChat(*call, request, writer)) {
+    const int status = call->refusal->result_int();
+    co_await writer.send(*call->refusal);
+    if (!call->refusal_audit.empty()) {
+      recordAudit(call->trace, call->audit.finish("refused", status, {}, {}, 0, call->refusal_audit));
+    }
+    co_return;
+  }
+  const std::string_view request_id = call->request_id;
+  const routing::RouteSpec& route = *call->route;
+  const RequestPlan& plan = *call->plan;
+  resilience::RetryState& retry = *call->retry;
+  DecisionLog& decisions = *call->decisions;
+  RequestSpend& spend = *call->spend;
+  ClientWatch& watch = *call->watch;
+  call->exchange = base::makeRecycled<ChatExchange>(
+      state_, io_, pools_, surface, request_id, request, writer, *call->chat, route, call->policy, *call->plan, retry,
+      *call->canonical_form, spend, call->key_id, call->deadline, watch, call->audit, call->trace, decisions,
+      *state_.metrics.routes[route.index]);
+  ChatExchange& x = *call->exchange;
+  x.continuable = call->chat->stream && route.mid_stream_failover ? &x.broken : nullptr;
+  for (const std::size_t index : plan.skipped) x.troubled.push_back(route.targets[index].health);
+  AttemptOutcome& outcome = call->outcome;
   const routing::TargetRef* served_by = nullptr;
   const routing::TargetRef* continued_by = nullptr;
   for (;;) {
     const auto next = retry.next(Clock::now());
     if (next.decision != resilience::RetryState::Decision::Try) {
       x.deadline_hit = next.decision == resilience::RetryState::Decision::GiveUpDeadline;
-      decisions.gaveUp(x.deadline_hit                            ? "deadline"
-                       : retry.attempts() >= limits.max_attempts ? "max_attempts"
-                                                                 : "no_target_left",
+      decisions.gaveUp(x.deadline_hit                                    ? "deadline"
+                       : retry.attempts() >= retry.limits().max_attempts ? "max_attempts"
+                                                                         : "no_target_left",
                        retry.attempts());
       break;
     }
     const std::size_t position = next.target;
-    const routing::TargetRef& target = route->targets[plan.order[position]];
+    const routing::TargetRef& target = route.targets[plan.order[position]];
     resilience::TargetHealth& health = *state_.health[target.health];
-    const AttemptGate gate = x.admitAttempt(position, target, health, primary_hold, upstream_head, upstream_body);
+    const AttemptGate gate =
+        x.admitAttempt(position, target, health, call->primary_hold, call->upstream_head, call->upstream_body);
     if (gate.verdict == AttemptGate::Verdict::Skip) continue;
     if (gate.verdict == AttemptGate::Verdict::Stop) break;
     const resilience::Admission admission = gate.admission;
-    if (next.wait.count() > 0) {
-      boost::asio::steady_timer timer(io_, next.wait);
-      co_await timer.async_wait(http::kAwaitTuple);
-    }
-    if (watch->gone) {
+    if (next.wait.count() > 0) co_await waitBeforeRetry(io_, next.wait);
+    if (watch.gone) {
       health.recordAbandoned(admission);
       outcome.kind = AttemptOutcome::Kind::ClientGone;
       break;
     }
-    if (watch->shutdown) {
+    if (watch.shutdown) {
       health.recordAbandoned(admission);
       break;
     }
-    const bool context_fallback = mayFitElsewhere(state_, *route, plan, retry, position);
+    const bool context_fallback = mayFitElsewhere(state_, route, *call->plan, retry, position);
     retry.startAttempt(next);
     decisions.attempt(target, retry.attempts(), next, x.sameApi(target));
     const auto attempt_started = Clock::now();
     // Each attempt's cost reaches the spend journal before its answer's last byte goes out.
-    AttemptJournal primary_journal(spend);
-    PreparedAttempt primary;
-    x.prepare(primary, target, extra_head, upstream_head, upstream_body, context_fallback, primary_journal);
+    AttemptJournal& primary_journal = call->primary_journal = AttemptJournal(spend);
+    PreparedAttempt& primary = call->primary.emplace();
+    x.prepare(primary, target, call->extra_head, call->upstream_head, call->upstream_body, context_fallback,
+              primary_journal);
     health.attemptStarted();
-    resilience::RetryBudget* hedge_budget = state_.hedge_budgets[route->index].get();
+    resilience::RetryBudget* hedge_budget = state_.hedge_budgets[route.index].get();
     const bool hedging = hedge_budget != nullptr && retry.attempts() == 1 && !plan.forced;
     if (!hedging) {
       outcome = co_await runPrepared(primary, *pools_[target.provider], writer);
     } else {
       hedge_budget->recordPrimary(attempt_started);
-      const PrimaryAttempt racing{target,          position,     health,          admission,    primary,
-                                  attempt_started, primary_hold, primary_journal, *hedge_budget};
+      const PrimaryAttempt racing{target,          position,           health,          admission,    primary,
+                                  attempt_started, call->primary_hold, primary_journal, *hedge_budget};
       if (co_await raceWithHedge(x, racing, outcome, served_by)) break;  // the hedge won and served
     }
     health.attemptEnded();
-    if (watch->gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
-    recordOutcome(health, admission, outcome, attempt_started, Clock::now());
-    {
-      const std::int64_t cost =
-          spend.settle(target.id, primary_hold, outcome.usage, outcome.usage_known, target.price, primary_journal);
-      x.meterAttempt(target, outcome, attempt_started, cost);
-      x.traceAttempt(target, primary.span, attempt_started, outcome, false, false);
-      if (gate.target_metered) {
-        const std::int64_t actual = outcome.usage_known ? outcome.usage.input_tokens + outcome.usage.output_tokens : 0;
-        economics.target_limits.correct(target.id, gate.token_estimate, actual, Clock::now());
-      }
-      audit.tried(target.id, retry.attempts(), attemptResult(outcome), outcome.status, false, false,
-                  outcome.usage_known ? &outcome.usage : nullptr, cost, outcome.usage_estimated);
-    }
-    if (outcome.kind == AttemptOutcome::Kind::Delivered && x.broken.open && !watch->gone) {
+    if (watch.gone) outcome.kind = AttemptOutcome::Kind::ClientGone;
+    settleAttempt(*call, target, health, admission, gate, attempt_started);
+    if (outcome.kind == AttemptOutcome::Kind::Delivered && x.broken.open && !watch.gone) {
       // The stream broke after the client got part of it: continue it on the plan's other targets.
       co_await continueBrokenStream(x, position, health, outcome, continued_by);
     }
@@ -311,25 +373,10 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
       served_by = &target;
       break;
     }
-    x.noteFailure(target, outcome);
-    if (watch->shutdown) break;  // cut by the gateway's shutdown: not the target's failure
-    x.troubled.push_back(target.health);
-    x.logFailure(target, outcome, false);
-    if (outcome.failure == base::FailureKind::DeadlineExceeded) {
-      x.deadline_hit = true;
-      break;
-    }
-    if (outcome.failure == base::FailureKind::ContextLength) {
-      excludeNoLargerWindows(state_, *route, plan, retry, position, outcome.context_limit);
-      decisions.newlyExcluded(plan, retry, "context_window");
-      continue;
-    }
-    retry.recordFailure(position, outcome.retry_after, Clock::now(),
-                        resilience::isTransientFailure(outcome.failure, outcome.status));
-    preferOtherDomain(*route, plan, retry, position);
+    if (!afterFailedAttempt(*call, target, position)) break;
   }
 
-  stopWatching(client_socket, *watch);
+  stopWatching(writer.stream().socket(), watch);
   if (outcome.kind == AttemptOutcome::Kind::ClientGone) {
     writer.abort();
     outcome.status = kClientClosedRequest;
@@ -337,16 +384,60 @@ boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Re
     noteIncidentEffects(state_, x.troubled, served_by, plan.forced, outcome.failure != base::FailureKind::None);
   }
   if (served_by == nullptr && outcome.kind != AttemptOutcome::Kind::ClientGone) {
-    refusal = noAnswer(x);
-    outcome.status = refusal->result_int();
-    co_await writer.send(*refusal);
+    call->refusal = noAnswer(x);
+    outcome.status = call->refusal->result_int();
+    co_await writer.send(*call->refusal);
   }
-  const std::string_view result = logRequest(request_id, surface, route->name, served_by, continued_by,
-                                             retry.attempts(), chat.stream, outcome, started);
-  meter.end(result, outcome.status, served_by);
-  audit.spent(spend.totalNanoUsd(), spend.totalTokens());
-  recordAudit(trace, audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
-                           continued_by ? std::string_view(continued_by->id) : std::string_view(), retry.attempts()));
+  const std::string_view result = logRequest(request_id, surface, route.name, served_by, continued_by,
+                                             retry.attempts(), call->chat->stream, outcome, call->started);
+  call->meter.end(result, outcome.status, served_by);
+  call->audit.spent(spend.totalNanoUsd(), spend.totalTokens());
+  recordAudit(call->trace,
+              call->audit.finish(result, outcome.status, served_by ? std::string_view(served_by->id) : std::string_view(),
+                                 continued_by ? std::string_view(continued_by->id) : std::string_view(),
+                                 retry.attempts()));
+}
+
+void GatewayHandler::settleAttempt(ChatCall& call, const routing::TargetRef& target, resilience::TargetHealth& health,
+                                   resilience::Admission admission, const AttemptGate& gate,
+                                   std::chrono::steady_clock::time_point attempt_started) {
+  const AttemptOutcome& outcome = call.outcome;
+  recordOutcome(health, admission, outcome, attempt_started, Clock::now());
+  const std::int64_t cost = call.spend->settle(target.id, call.primary_hold, outcome.usage, outcome.usage_known,
+                                               target.price, call.primary_journal);
+  ChatExchange& x = *call.exchange;
+  x.meterAttempt(target, outcome, attempt_started, cost);
+  x.traceAttempt(target, call.primary->span, attempt_started, outcome, false, false);
+  if (gate.target_metered) {
+    const std::int64_t actual = outcome.usage_known ? outcome.usage.input_tokens + outcome.usage.output_tokens : 0;
+    state_.economics->target_limits.correct(target.id, gate.token_estimate, actual, Clock::now());
+  }
+  call.audit.tried(target.id, call.retry->attempts(), attemptResult(outcome), outcome.status, false, false,
+                   outcome.usage_known ? &outcome.usage : nullptr, cost, outcome.usage_estimated);
+}
+
+bool GatewayHandler::afterFailedAttempt(ChatCall& call, const routing::TargetRef& target, std::size_t position) {
+  ChatExchange& x = *call.exchange;
+  const AttemptOutcome& outcome = call.outcome;
+  x.noteFailure(target, outcome);
+  if (call.watch->shutdown) return false;  // cut by the gateway's shutdown: not the target's failure
+  x.troubled.push_back(target.health);
+  x.logFailure(target, outcome, false);
+  if (outcome.failure == base::FailureKind::DeadlineExceeded) {
+    x.deadline_hit = true;
+    return false;
+  }
+  RequestPlan& plan = *call.plan;
+  resilience::RetryState& retry = *call.retry;
+  if (outcome.failure == base::FailureKind::ContextLength) {
+    excludeNoLargerWindows(state_, *call.route, plan, retry, position, outcome.context_limit);
+    call.decisions->newlyExcluded(plan, retry, "context_window");
+    return true;
+  }
+  retry.recordFailure(position, outcome.retry_after, Clock::now(),
+                      resilience::isTransientFailure(outcome.failure, outcome.status));
+  preferOtherDomain(*call.route, plan, retry, position);
+  return true;
 }
 
 }  // namespace switchyard::proxy

@@ -21,6 +21,7 @@
 namespace switchyard::proxy {
 
 class RequestTrace;
+struct AttemptGate;
 
 class GatewayHandler final : public http::RequestHandler {
  public:
@@ -36,6 +37,17 @@ class GatewayHandler final : public http::RequestHandler {
   // (forwarding to same-dialect targets, translating for the others), answer in the client's dialect.
   boost::asio::awaitable<void> serveChat(canonical::Dialect surface, http::Request& request,
                                          http::ResponseWriter& writer);
+  // What serveChat keeps for one request, outside its coroutine frame (chat_handler.cpp).
+  struct ChatCall;
+  // The steps before the first attempt (authentication, validation, routing, governance, planning,
+  // the key's rate limit): false when the request is refused, with the answer in call.refusal.
+  bool admitChat(ChatCall& call, http::Request& request, http::ResponseWriter& writer);
+  // An attempt's end: its target's health, the spend it settles, its metrics, trace and audit entry.
+  void settleAttempt(ChatCall& call, const routing::TargetRef& target, resilience::TargetHealth& health,
+                     resilience::Admission admission, const AttemptGate& gate,
+                     std::chrono::steady_clock::time_point attempt_started);
+  // After an attempt that failed: its record and what it tells the plan. false: no attempt follows.
+  bool afterFailedAttempt(ChatCall& call, const routing::TargetRef& target, std::size_t position);
   // Everything but chat and count_tokens: models, health, admin, and the errors for the rest.
   boost::asio::awaitable<void> serveOther(http::Request& request, http::ResponseWriter& writer);
   // POST /v1/messages/count_tokens.

@@ -51,6 +51,7 @@ class RetryState {
   // What to do next; when it says Try, the caller waits `wait`, then calls startAttempt(next).
   Next next(SteadyTime now) const;
   void startAttempt(const Next& next);
+  const RetryLimits& limits() const { return limits_; }
   // An attempt outside the sequence (a hedge racing the current one): counts toward max_attempts.
   void countExtraAttempt() { ++attempts_; }
   // `target` cannot serve this request at all (its wire format cannot carry it): it is never

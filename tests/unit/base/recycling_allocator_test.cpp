@@ -1,5 +1,6 @@
 #include "base/recycling_allocator.h"
 
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +48,75 @@ TEST(RecyclingAllocator, LargeBlocksGoToTheHeap) {
   EXPECT_EQ(recycling::keptOnThisThread(), before);
 }
 
+TEST(RecyclingAllocator, RecyclesBlocksUpToEightKibInKibClasses) {
+  RecyclingAllocator<char> allocator;
+  char* first = allocator.allocate(3000);
+  first[2999] = 'x';
+  allocator.deallocate(first, 3000);
+  char* second = allocator.allocate(3072);  // same 1 KiB class (2 KiB + 1 .. 3 KiB)
+  second[3071] = 'y';                         // the block holds the whole class
+  if (kRecycles) {
+    EXPECT_EQ(first, second);
+  }
+  char* other = allocator.allocate(3073);  // the next class: a block of its own
+  EXPECT_NE(other, second);
+  allocator.deallocate(other, 3073);
+  allocator.deallocate(second, 3072);
+}
+
+TEST(RecyclingAllocator, KeepsAtMostABoundedNumberOfLargeBlocksPerThread) {
+  RecyclingAllocator<char> allocator;
+  const std::size_t before = recycling::keptOnThisThread();
+  std::vector<char*> blocks;
+  for (int i = 0; i < 500; ++i) blocks.push_back(allocator.allocate(5000));
+  for (char* block : blocks) allocator.deallocate(block, 5000);
+  EXPECT_LE(recycling::keptOnThisThread(), before + recycling::kMaxKeptLarge);
+  if (kRecycles) {
+    EXPECT_EQ(recycling::keptOnThisThread(), before + recycling::kMaxKeptLarge);
+  }
+}
+
+// What the chat handler keeps per request: constructed in a recycled block, destroyed when dropped.
+struct Tracked {
+  Tracked(int& live, std::string text) : live(live), text(std::move(text)) { ++live; }
+  ~Tracked() { --live; }
+  Tracked(const Tracked&) = delete;
+  Tracked& operator=(const Tracked&) = delete;
+  int& live;
+  std::string text;
+  char room[3000] = {};
+};
+
+TEST(RecyclingAllocator, MakeRecycledConstructsAndDestroysInARecycledBlock) {
+  int live = 0;
+  const void* first_block = nullptr;
+  {
+    Recycled<Tracked> first = makeRecycled<Tracked>(live, std::string(100, 'a'));
+    EXPECT_EQ(live, 1);
+    EXPECT_EQ(first->text, std::string(100, 'a'));
+    first_block = first.get();
+  }
+  EXPECT_EQ(live, 0);
+  Recycled<Tracked> second = makeRecycled<Tracked>(live, "b");
+  EXPECT_EQ(live, 1);
+  EXPECT_EQ(second->text, "b");
+  if (kRecycles) {
+    EXPECT_EQ(second.get(), first_block);
+  }
+}
+
+struct ThrowsOnConstruction {
+  explicit ThrowsOnConstruction(int) { throw std::runtime_error("no"); }
+  char room[2000];
+};
+
+TEST(RecyclingAllocator, MakeRecycledGivesTheBlockBackWhenTheConstructorThrows) {
+  recycling::deallocate(recycling::allocate(sizeof(ThrowsOnConstruction)), sizeof(ThrowsOnConstruction));
+  const std::size_t before = recycling::keptOnThisThread();  // a block of the class is kept
+  EXPECT_THROW(makeRecycled<ThrowsOnConstruction>(1), std::runtime_error);
+  EXPECT_EQ(recycling::keptOnThisThread(), before);  // taken, and given back
+}
+
 TEST(RecyclingAllocator, BlocksFreedOnAnotherThreadAreSafe) {
   RecyclingAllocator<std::string> allocator;
   std::string* block = allocator.allocate(4);
@@ -60,10 +130,10 @@ TEST(RecyclingAllocator, CarriesBeastHeaderFields) {
     Fields fields;
     fields.set(boost::beast::http::field::content_type, "application/json");
     fields.insert("x-request-id", "abc-" + std::to_string(round));
-    fields.set(boost::beast::http::field::host, std::string(2000, 'h'));  // past the recycled sizes
+    fields.set(boost::beast::http::field::host, std::string(20000, 'h'));  // past the recycled sizes
     EXPECT_EQ(fields[boost::beast::http::field::content_type], "application/json");
     EXPECT_EQ(fields["x-request-id"], "abc-" + std::to_string(round));
-    EXPECT_EQ(fields[boost::beast::http::field::host].size(), 2000u);
+    EXPECT_EQ(fields[boost::beast::http::field::host].size(), 20000u);
   }
 }
 
