@@ -1,5 +1,6 @@
 // `switchyard drill`: an outage drill on a running gateway, through its admin API.
 #include <cstdlib>
+#include "http/asio_fwd.h"
 #include <iostream>
 #include <thread>
 
@@ -33,7 +34,7 @@ Answer exchange(const std::string& host, std::uint16_t port, beast_http::verb me
                 const std::string& body) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::resolver resolver(io);
-  boost::asio::ip::tcp::socket socket(io);
+  TcpSocket socket(io);
   boost::asio::connect(socket, resolver.resolve(host, std::to_string(port)));
   beast_http::request<beast_http::string_body> request{method, target, 11};
   request.set(beast_http::field::host, host);

@@ -1,4 +1,5 @@
 #include <sys/resource.h>
+#include "http/asio_fwd.h"
 
 #include <csignal>
 #include <functional>
@@ -72,7 +73,7 @@ std::string exposureProblem(const config::Config& config) {
 // Persisted incidents kept in memory at start-up (the log keeps as many closed ones).
 constexpr std::size_t kIncidentsReloaded = 1000;
 
-boost::asio::awaitable<void> storeIncident(store::StoreService& service, store::IncidentRecord record) {
+Task<void> storeIncident(store::StoreService& service, store::IncidentRecord record) {
   auto write = [record = std::move(record)](store::Store& store) {
     store.putIncident(record);
     return true;

@@ -86,7 +86,7 @@ bool isLocalhostName(std::string_view host) {
 // timer per operation would cost a timer-queue update (and often a system call) per read.
 template <class Stream>
 class BasicConnection final : public UpstreamConnection {
-  static constexpr bool kIsTls = !std::is_same_v<Stream, tcp::socket>;
+  static constexpr bool kIsTls = !std::is_same_v<Stream, TcpSocket>;
 
   // Outlives the connection when a watchdog handler is still queued.
   struct WatchState {
@@ -102,7 +102,7 @@ class BasicConnection final : public UpstreamConnection {
   ~BasicConnection() override { watch_->alive = false; }
 
   Stream& stream() { return stream_; }
-  tcp::socket& socket() {
+  TcpSocket& socket() {
     if constexpr (kIsTls) return stream_.next_layer();
     else return stream_;
   }
@@ -131,7 +131,7 @@ class BasicConnection final : public UpstreamConnection {
     watchdog_.cancel();
   }
 
-  asio::awaitable<beast::error_code> send(std::span<const asio::const_buffer> pieces,
+  Task<beast::error_code> send(std::span<const asio::const_buffer> pieces,
                                           SteadyTime deadline) override {
     armDeadline(deadline);
     beast::error_code ec;
@@ -148,14 +148,14 @@ class BasicConnection final : public UpstreamConnection {
     co_return adjust(ec);
   }
 
-  asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) override {
+  Task<beast::error_code> readHeader(SteadyTime deadline) override {
     armDeadline(deadline);
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitTuple);
     if (ec) broken_ = true;
     co_return adjust(ec);
   }
 
-  asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
+  Task<beast::error_code> readSome(std::string& out, bool& done,
                                               SteadyTime deadline) override {
     done = parser_->is_done();
     if (done) co_return beast::error_code{};
@@ -242,14 +242,14 @@ class BasicConnection final : public UpstreamConnection {
 
  private:
   Stream stream_;
-  asio::steady_timer watchdog_;
+  SteadyTimer watchdog_;
   std::shared_ptr<WatchState> watch_;
   SteadyTime armed_{};
   bool watching_ = false;
 };
 
-using PlainConnection = BasicConnection<tcp::socket>;
-using TlsConnection = BasicConnection<ssl::stream<tcp::socket>>;
+using PlainConnection = BasicConnection<TcpSocket>;
+using TlsConnection = BasicConnection<ssl::stream<TcpSocket>>;
 
 }  // namespace
 
@@ -283,12 +283,12 @@ std::unique_ptr<UpstreamConnection> ClientPool::reuseIdle() {
   return nullptr;
 }
 
-asio::awaitable<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
+Task<ClientPool::Acquired> ClientPool::acquire(SteadyTime deadline) {
   if (auto connection = reuseIdle()) co_return Acquired{std::move(connection), {}, false};
   co_return co_await connect(deadline);
 }
 
-asio::awaitable<ClientPool::Acquired> ClientPool::connect(SteadyTime deadline) {
+Task<ClientPool::Acquired> ClientPool::connect(SteadyTime deadline) {
   if (resolved_.empty()) {
     tcp::resolver resolver{io_};
     auto [ec, results] = co_await resolver.async_resolve(target_.host, std::to_string(target_.port),

@@ -1,6 +1,7 @@
 #pragma once
 // Upstream HTTP/1.1 client: keep-alive connections to one provider endpoint, plain or TLS.
 // A pool belongs to one worker thread (no locks); every operation is bounded by a deadline.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -52,13 +53,13 @@ class UpstreamConnection {
 
   // Sends a whole request (head and body pieces, already HTTP/1.1-framed by the caller). Plain
   // connections write the pieces with one gather write, so the body is never copied.
-  virtual boost::asio::awaitable<beast::error_code> send(
+  virtual Task<beast::error_code> send(
       std::span<const boost::asio::const_buffer> pieces, SteadyTime deadline) = 0;
   // Reads the response header.
-  virtual boost::asio::awaitable<beast::error_code> readHeader(SteadyTime deadline) = 0;
+  virtual Task<beast::error_code> readHeader(SteadyTime deadline) = 0;
   const UpstreamHeader& header() const { return parser_->get().base(); }
   // Reads the next piece of the body into `out` (appended). Sets `done` when the body is complete.
-  virtual boost::asio::awaitable<beast::error_code> readSome(std::string& out, bool& done,
+  virtual Task<beast::error_code> readSome(std::string& out, bool& done,
                                                              SteadyTime deadline) = 0;
   // The body size the header announced (Content-Length), when it did.
   std::optional<std::uint64_t> announcedBodySize() const {
@@ -106,11 +107,11 @@ class ClientPool {
     bool during_connect = false;  // the error came from resolve/connect/handshake
   };
   // An idle connection, or a new one connected (and TLS-handshaken) before the deadline.
-  boost::asio::awaitable<Acquired> acquire(SteadyTime deadline);
+  Task<Acquired> acquire(SteadyTime deadline);
   // acquire()'s two halves. reuseIdle(), without a coroutine: an idle connection fit for the next
   // exchange, or null (the usual case on a busy route costs no coroutine frame). connect(): a new one.
   std::unique_ptr<UpstreamConnection> reuseIdle();
-  boost::asio::awaitable<Acquired> connect(SteadyTime deadline);
+  Task<Acquired> connect(SteadyTime deadline);
   // Returns a connection after an exchange; kept only if reusable and the pool has room.
   void release(std::unique_ptr<UpstreamConnection> connection);
 

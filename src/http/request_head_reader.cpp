@@ -11,7 +11,7 @@
 
 namespace switchyard::http {
 
-asio::awaitable<boost::system::error_code> readRequestHead(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+Task<boost::system::error_code> readRequestHead(TcpStream& stream, beast::flat_buffer& buffer,
                                                            std::size_t limit, std::string& target) {
   RequestHeadScanner scanner;
   for (;;) {

@@ -1,5 +1,6 @@
 #pragma once
 // Reads a request head with the raw-byte checks of http/request_framing.h before Beast parses it.
+#include "http/asio_fwd.h"
 #include <cstddef>
 #include <string>
 
@@ -14,7 +15,7 @@ namespace switchyard::http {
 // buffer holds `limit` bytes (Beast then reports header_limit), or the read fails: eof before any
 // byte is http::error::end_of_stream, eof within a head is http::error::partial_message. Sets
 // `target` to the request line's target as soon as it is known (for the error's dialect).
-boost::asio::awaitable<boost::system::error_code> readRequestHead(boost::beast::tcp_stream& stream,
+Task<boost::system::error_code> readRequestHead(TcpStream& stream,
                                                                   boost::beast::flat_buffer& buffer,
                                                                   std::size_t limit, std::string& target);
 

@@ -75,7 +75,7 @@ void ResponseWriter::armWriteDeadline() {
   stream_.expires_at(std::max(std::min(now + limits_.write_timeout, limits_.deadline), now + kLastWords));
 }
 
-asio::awaitable<beast::error_code> ResponseWriter::writeAll(std::span<const asio::const_buffer> pieces) {
+Task<beast::error_code> ResponseWriter::writeAll(std::span<const asio::const_buffer> pieces) {
   auto& socket = stream_.socket();
   beast::error_code ec;
   // Non-blocking for us too (Asio's own flag only covers its asynchronous operations): a write the
@@ -102,14 +102,14 @@ asio::awaitable<beast::error_code> ResponseWriter::writeAll(std::span<const asio
   co_return write_ec;
 }
 
-asio::awaitable<beast::error_code> ResponseWriter::send(const Response& response) {
+Task<beast::error_code> ResponseWriter::send(const Response& response) {
   std::string lines;
   lines.reserve(256);
   appendHeaderLines(lines, response.base());
   co_return co_await send(response.result(), lines, response.body());
 }
 
-asio::awaitable<beast::error_code> ResponseWriter::send(Status status, std::string_view header_lines,
+Task<beast::error_code> ResponseWriter::send(Status status, std::string_view header_lines,
                                                         std::string_view body) {
   // Sized once for all of it: the status line, the lines given, the writer's own (the request id,
   // Connection), Content-Length and the blank line.
@@ -140,7 +140,7 @@ void ResponseWriter::beginStream(Status status, std::string_view header_lines) {
   if (read_buffer_ != nullptr && read_buffer_->size() == 0) read_buffer_->shrink_to_fit();
 }
 
-asio::awaitable<beast::error_code> ResponseWriter::writeChunk(std::string_view data, bool last) {
+Task<beast::error_code> ResponseWriter::writeChunk(std::string_view data, bool last) {
   const bool chunked = version_ >= 11;
   char size_line[20];
   std::size_t size_line_length = 0;

@@ -2,6 +2,7 @@
 // Writes the answer to one request, whole or as a chunked stream, with as few system calls as the
 // answer allows: the head is serialised by hand and gathered with the body (or with the first
 // chunk of a stream), and a stream's last data goes out with the terminating chunk.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <span>
 #include <string>
@@ -41,7 +42,7 @@ struct WriteLimits {
 // Lives on the connection's coroutine frame; not thread-safe (one worker owns it).
 class ResponseWriter {
  public:
-  ResponseWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive, WriteLimits limits = {})
+  ResponseWriter(TcpStream& stream, unsigned version, bool keep_alive, WriteLimits limits = {})
       : stream_(stream), version_(version), keep_alive_(keep_alive), limits_(limits) {}
   // The request's total deadline (timeouts.total) bounds writing its answer too.
   void setDeadline(std::chrono::steady_clock::time_point deadline) { limits_.deadline = deadline; }
@@ -51,17 +52,17 @@ class ResponseWriter {
 
   // Sends a complete response: head (with Content-Length and connection fields) and body in one write.
   // `response` must stay alive until the write completes (the caller co_awaits it).
-  boost::asio::awaitable<beast::error_code> send(const Response& response);
+  Task<beast::error_code> send(const Response& response);
   // The same with the header fields pre-rendered as "Name: value\r\n" lines: no field objects
   // are built on the proxy's hot path. `body` must stay alive until the write completes.
-  boost::asio::awaitable<beast::error_code> send(Status status, std::string_view header_lines,
+  Task<beast::error_code> send(Status status, std::string_view header_lines,
                                                  std::string_view body);
 
   // Starts a chunked response with this status and header lines ("Name: value\r\n" each).
   // Nothing is written yet: the head leaves with the first chunk.
   void beginStream(Status status, std::string_view header_lines);
   // Writes one chunk; with `last`, the terminating chunk follows in the same write.
-  boost::asio::awaitable<beast::error_code> writeChunk(std::string_view data, bool last = false);
+  Task<beast::error_code> writeChunk(std::string_view data, bool last = false);
   // The exchange's request id: every head this writer writes carries it as `x-request-id`. Set
   // before the first write; longer than kRequestIdMax is cut (callers pass only valid ids).
   void setRequestId(std::string_view id);
@@ -74,7 +75,7 @@ class ResponseWriter {
   bool keepAlive() const { return keep_alive_; }
   // Gives up the connection after this exchange (no keep-alive).
   void abort() { keep_alive_ = false; }
-  beast::tcp_stream& stream() { return stream_; }
+  TcpStream& stream() { return stream_; }
 
  private:
   // The fields the writer owns besides the framing: x-request-id and Connection.
@@ -83,9 +84,9 @@ class ResponseWriter {
   // Writes every piece: at once when the socket takes them all (the usual case, an answer or a
   // batch of events that fits in the send buffer: no timer, no asynchronous operation), the rest
   // asynchronously under the write deadline.
-  boost::asio::awaitable<beast::error_code> writeAll(std::span<const boost::asio::const_buffer> pieces);
+  Task<beast::error_code> writeAll(std::span<const boost::asio::const_buffer> pieces);
 
-  beast::tcp_stream& stream_;
+  TcpStream& stream_;
   unsigned version_;
   bool keep_alive_;
   WriteLimits limits_;

@@ -43,7 +43,7 @@ bool isParseError(const beast::error_code& ec) {
 class IdleConnections {
  public:
   struct Link {
-    beast::tcp_stream* stream = nullptr;
+    TcpStream* stream = nullptr;
     Link* prev = nullptr;
     Link* next = nullptr;
     bool linked = false;
@@ -81,7 +81,7 @@ struct ConnectionHub {
   std::size_t max_open = 0;
   bool draining = false;
   IdleConnections idle;
-  asio::steady_timer gate;  // the accept loop waits on it while max_open connections are open
+  SteadyTimer gate;  // the accept loop waits on it while max_open connections are open
 
   void closed() {
     open.fetch_sub(1, std::memory_order_relaxed);
@@ -96,7 +96,7 @@ constexpr std::chrono::seconds kDrainingRequestTimeout{2};
 // The answer to a request that could not be read (too large, malformed, ambiguous framing), in
 // the API its target names; nothing for a connection that closed or timed out. A coroutine of its
 // own: the request reader's frame stays small enough for Asio to recycle, request after request.
-asio::awaitable<void> refuseRequest(beast::tcp_stream& stream, RequestHandler& handler, beast::error_code ec,
+Task<void> refuseRequest(TcpStream& stream, RequestHandler& handler, beast::error_code ec,
                                     std::string_view target) {
   Status status{};
   std::string_view message;
@@ -134,7 +134,7 @@ asio::awaitable<void> refuseRequest(beast::tcp_stream& stream, RequestHandler& h
 // request already answered). Its own coroutine, so that the parser and the error answer live only
 // while a request is read, not in the connection's frame for as long as the request is served
 // (a stream can take minutes, and thousands of them wait at once).
-asio::awaitable<std::optional<Request>> readRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+Task<std::optional<Request>> readRequest(TcpStream& stream, beast::flat_buffer& buffer,
                                                     RequestHandler& handler, const ServerOptions& options,
                                                     ConnectionHub& hub, IdleConnections::Link& idle_link,
                                                     std::string& head_target) {
@@ -185,9 +185,9 @@ asio::awaitable<std::optional<Request>> readRequest(beast::tcp_stream& stream, b
 
 // Serves one client connection until it closes, a request asks to close, the idle timeout hits or
 // the server drains.
-asio::awaitable<void> serveConnection(tcp::socket socket, RequestHandler& handler,
+Task<void> serveConnection(TcpSocket socket, RequestHandler& handler,
                                       const ServerOptions& options, ConnectionHub& hub) {
-  beast::tcp_stream stream{std::move(socket)};
+  TcpStream stream{std::move(socket)};
   beast::flat_buffer buffer{requestBufferLimit(options.max_header_bytes)};
   // Beast reads at most the buffer's free capacity: make a typical request one read.
   buffer.reserve(kRequestReadBuffer);
@@ -225,7 +225,7 @@ struct Server::Worker {
   // post() to it. So the reactor needs no lock per socket operation (the scheduler keeps its lock,
   // for those posts, and so do timers).
   asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  tcp::acceptor acceptor{io};
+  TcpAcceptor acceptor{io};
   std::unique_ptr<RequestHandler> handler;
   std::thread thread;
   ConnectionHub hub{io};
@@ -260,7 +260,7 @@ std::uint16_t Server::bind() {
     // (a stale instance, a typo'd deploy) refuses to start instead of silently sharing the port.
     // It also picks the port when the configuration says 0; the workers' sockets then bind it.
     asio::io_context probe_io;
-    tcp::acceptor probe(probe_io);
+    TcpAcceptor probe(probe_io);
     probe.open(endpoint.protocol());
     probe.set_option(asio::socket_base::reuse_address(true));
     boost::system::error_code ec;
@@ -298,7 +298,7 @@ void Server::run() {
     Worker* w = worker.get();
     asio::co_spawn(
         w->io,
-        [w, this]() -> asio::awaitable<void> {
+        [w, this]() -> Task<void> {
           for (;;) {
             // At the connection cap, wait for one to close (each close cancels the gate's timer).
             while (w->hub.open.load(std::memory_order_relaxed) >= w->hub.max_open && w->acceptor.is_open()) {
@@ -310,7 +310,7 @@ void Server::run() {
             if (ec) {
               // Out of file descriptors (EMFILE) or memory: keep serving the connections we
               // have and try again shortly, rather than spinning on a failing accept.
-              asio::steady_timer pause(w->io, kAcceptRetryPause);
+              SteadyTimer pause(w->io, kAcceptRetryPause);
               co_await pause.async_wait(kAwaitTuple);
               continue;
             }

@@ -1,6 +1,7 @@
 #pragma once
 // HTTP/1.1 server: one io_context and one SO_REUSEPORT listener per worker thread, keep-alive
 // connections, header and body limits enforced by the parser before a handler ever runs.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,7 +28,7 @@ using Request = beast::http::request<beast::http::string_body, RequestFields>;
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
-  virtual boost::asio::awaitable<void> handle(Request& request, ResponseWriter& writer) = 0;
+  virtual Task<void> handle(Request& request, ResponseWriter& writer) = 0;
   // Renders a rejection the server decides before any handler runs (body or header too large,
   // unparseable request), in the dialect of the API the client called.
   virtual Response reject(Status status, std::string_view message, std::string_view target) = 0;

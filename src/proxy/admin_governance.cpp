@@ -1,4 +1,5 @@
 #include "proxy/admin_governance.h"
+#include "http/asio_fwd.h"
 
 #include <chrono>
 #include <ctime>
@@ -125,23 +126,23 @@ http::Response deletedResponse(const std::string& id) {
 // The store calls, as plain functions that return the awaitable: GCC 12 destroys a lambda
 // temporary with captures twice when it is built inside a co_await expression of a coroutine.
 // Arguments by reference: a by-value argument is a temporary of the co_await expression too.
-boost::asio::awaitable<bool> storePutKey(store::StoreService& service, const store::KeyRecord& key) {
+Task<bool> storePutKey(store::StoreService& service, const store::KeyRecord& key) {
   return service.run([key](store::Store& store) {
     store.putKey(key);
     return true;
   });
 }
 
-boost::asio::awaitable<bool> storeDeleteKey(store::StoreService& service, const std::string& id) {
+Task<bool> storeDeleteKey(store::StoreService& service, const std::string& id) {
   return service.run([id](store::Store& store) { return store.deleteKey(id); });
 }
 
-boost::asio::awaitable<std::optional<std::string>> storeAuditRecord(store::StoreService& service,
+Task<std::optional<std::string>> storeAuditRecord(store::StoreService& service,
                                                                     const std::string& id) {
   return service.run([id](store::Store& store) { return store.auditRecord(id); });
 }
 
-boost::asio::awaitable<std::vector<std::string>> storeAuditRecords(store::StoreService& service,
+Task<std::vector<std::string>> storeAuditRecords(store::StoreService& service,
                                                                    const store::AuditQuery& query) {
   return service.run([query](store::Store& store) { return store.auditRecords(query); });
 }
@@ -153,7 +154,7 @@ std::optional<json::object> parseObject(std::string_view body) {
   return std::move(value.as_object());
 }
 
-boost::asio::awaitable<http::Response> createKey(const GatewayState& state, Governance& governance,
+Task<http::Response> createKey(const GatewayState& state, Governance& governance,
                                                  http::Request& request) {
   auto body = parseObject(request.body());
   if (!body) co_return problem(http::Status::bad_request, "The body must be a JSON object.", "invalid_json");
@@ -175,7 +176,7 @@ boost::asio::awaitable<http::Response> createKey(const GatewayState& state, Gove
   co_return jsonResponse(http::Status::created, json::serialize(out));
 }
 
-boost::asio::awaitable<http::Response> changeKey(Governance& governance, http::Request& request, std::string_view id) {
+Task<http::Response> changeKey(Governance& governance, http::Request& request, std::string_view id) {
   const auto snapshot = governance.keys.snapshot();
   const ClientIdentity* existing = snapshot->findId(id);
   if (existing == nullptr) co_return problem(http::Status::not_found, "No client key with id '" + std::string(id) + "'.", "key_not_found");
@@ -264,7 +265,7 @@ std::string readAuditQuery(std::string_view query, store::AuditQuery& filter) {
   return {};
 }
 
-boost::asio::awaitable<http::Response> listRequests(Governance& governance, std::string_view query) {
+Task<http::Response> listRequests(Governance& governance, std::string_view query) {
   store::AuditQuery filter;
   if (const std::string error = readAuditQuery(query, filter); !error.empty()) {
     co_return problem(http::Status::bad_request, error, "invalid_query");
@@ -287,7 +288,7 @@ bool isGovernancePath(std::string_view path) {
          path.starts_with("/admin/requests/");
 }
 
-boost::asio::awaitable<http::Response> serveGovernance(const GatewayState& state, Governance& governance,
+Task<http::Response> serveGovernance(const GatewayState& state, Governance& governance,
                                                        http::Request& request, std::string_view path,
                                                        std::string_view query) {
   if (governance.store == nullptr) co_return problem(http::Status::service_unavailable, "No store is configured.", "no_store");

@@ -2,6 +2,7 @@
 // The governance part of the admin API: client keys (POST/GET /admin/keys, PATCH/DELETE
 // /admin/keys/{id}) and the audit trail (GET /admin/requests, GET /admin/requests/{id}). Every
 // store access runs on the store's thread; the event loop only awaits it.
+#include "http/asio_fwd.h"
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -15,7 +16,7 @@ namespace switchyard::proxy {
 // Whether `path` is one of the endpoints above.
 bool isGovernancePath(std::string_view path);
 
-boost::asio::awaitable<http::Response> serveGovernance(const GatewayState& state, Governance& governance,
+Task<http::Response> serveGovernance(const GatewayState& state, Governance& governance,
                                                        http::Request& request, std::string_view path,
                                                        std::string_view query);
 

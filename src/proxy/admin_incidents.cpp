@@ -1,4 +1,5 @@
 #include "proxy/admin_incidents.h"
+#include "http/asio_fwd.h"
 
 #include <cctype>
 #include <string>
@@ -49,7 +50,7 @@ std::optional<std::uint64_t> incidentId(std::string_view path) {
   return id;
 }
 
-boost::asio::awaitable<std::vector<std::string>> windowRecords(store::StoreService& service, std::int64_t since_ms) {
+Task<std::vector<std::string>> windowRecords(store::StoreService& service, std::int64_t since_ms) {
   store::AuditQuery query;
   query.since_ms = since_ms;
   query.limit = kMaxReportRecords;
@@ -76,7 +77,7 @@ bool isDrillsPath(std::string_view path) {
                                  path[kDrillsPath.size()] == '/');
 }
 
-boost::asio::awaitable<http::Response> adminIncidentReport(const GatewayState& state, Governance& governance,
+Task<http::Response> adminIncidentReport(const GatewayState& state, Governance& governance,
                                                           std::string_view path, std::string_view query) {
   const bool as_json = query.find("format=json") != std::string_view::npos;
   const auto id = incidentId(path);

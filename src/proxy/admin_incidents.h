@@ -2,6 +2,7 @@
 // GET /admin/incidents/{id}/report (a post-mortem, Markdown or ?format=json) and the drills:
 // POST /admin/drills, GET /admin/drills, DELETE /admin/drills/{target} (issue 14). The admin gate
 // (GatewayFront) has let the caller in.
+#include "http/asio_fwd.h"
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -15,7 +16,7 @@ namespace switchyard::proxy {
 bool isIncidentReportPath(std::string_view path);  // /admin/incidents/{id}/report
 bool isDrillsPath(std::string_view path);          // /admin/drills[/...]
 
-boost::asio::awaitable<http::Response> adminIncidentReport(const GatewayState& state, Governance& governance,
+Task<http::Response> adminIncidentReport(const GatewayState& state, Governance& governance,
                                                           std::string_view path, std::string_view query);
 http::Response adminDrills(const GatewayState& state, Governance& governance, http::Request& request,
                            std::string_view path);

@@ -1,4 +1,5 @@
 #include "proxy/attempt_support.h"
+#include "http/asio_fwd.h"
 
 #include <algorithm>
 #include <limits>
@@ -53,7 +54,7 @@ std::string eventTooLarge(std::size_t max_event_bytes) {
   return "a stream event larger than limits.max_event_bytes (" + std::to_string(max_event_bytes) + " bytes)";
 }
 
-boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection& connection,
+Task<beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                         std::string& body, SteadyTime deadline) {
   bool done = false;
   while (!done) {
@@ -63,7 +64,7 @@ boost::asio::awaitable<beast::error_code> readWholeBody(http::UpstreamConnection
   co_return beast::error_code{};
 }
 
-boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
+Task<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const routing::RouteSpec& route, SteadyTime deadline,
                                                     bool stream, accounting::QuotaTracker* quota) {

@@ -1,6 +1,7 @@
 #pragma once
 // Small pieces every kind of upstream attempt (forwarded or translated, whole answers or streams)
 // shares.
+#include "http/asio_fwd.h"
 #include <array>
 #include <optional>
 #include <span>
@@ -39,7 +40,7 @@ std::string tooLargeOr(const boost::beast::error_code& ec, std::size_t max_respo
 std::string eventTooLarge(std::size_t max_event_bytes);
 
 // Reads the rest of a body into `body`; returns the first error.
-boost::asio::awaitable<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
+Task<boost::beast::error_code> readWholeBody(http::UpstreamConnection& connection,
                                                                std::string& body, SteadyTime deadline);
 
 // An upstream exchange up to its response header: connection (pooled or new) held by `lease`,
@@ -52,7 +53,7 @@ struct OpenedExchange {
   SteadyTime attempt_deadline;
   SteadyTime first_token_deadline;  // streams: the first event must arrive by then
 };
-boost::asio::awaitable<OpenedExchange> openExchange(UpstreamLease& lease,
+Task<OpenedExchange> openExchange(UpstreamLease& lease,
                                                     std::span<const boost::asio::const_buffer> request,
                                                     const routing::RouteSpec& route, SteadyTime deadline,
                                                     bool stream, accounting::QuotaTracker* quota);

@@ -1,4 +1,5 @@
 #include "proxy/chat_attempt_steps.h"
+#include "http/asio_fwd.h"
 
 #include "proxy/hedge_race.h"
 #include "proxy/stream_continuation.h"
@@ -9,7 +10,7 @@ namespace switchyard::proxy {
 
 using Clock = std::chrono::steady_clock;
 
-boost::asio::awaitable<bool> raceWithHedge(ChatExchange& x, const PrimaryAttempt& primary, AttemptOutcome& outcome,
+Task<bool> raceWithHedge(ChatExchange& x, const PrimaryAttempt& primary, AttemptOutcome& outcome,
                                            const routing::TargetRef*& served_by) {
   accounting::Reservation hedge_hold;
   AttemptJournal hedge_journal(x.spend);
@@ -106,7 +107,7 @@ boost::asio::awaitable<bool> raceWithHedge(ChatExchange& x, const PrimaryAttempt
   co_return true;
 }
 
-boost::asio::awaitable<void> continueBrokenStream(ChatExchange& x, std::size_t position,
+Task<void> continueBrokenStream(ChatExchange& x, std::size_t position,
                                                   resilience::TargetHealth& health, AttemptOutcome& outcome,
                                                   const routing::TargetRef*& continued_by) {
   const canonical::ChatRequest* form = x.canonical_form.get();

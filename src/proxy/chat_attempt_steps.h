@@ -3,6 +3,7 @@
 // own so that its state (the hedge's request and race, the continuation's candidates) is allocated
 // while it runs rather than held in every request's frame: racing the primary attempt against a
 // hedge, and continuing a stream that broke after the client saw part of it.
+#include "http/asio_fwd.h"
 #include <cstddef>
 
 #include <boost/asio/awaitable.hpp>
@@ -29,14 +30,14 @@ struct PrimaryAttempt {
 // retry budgets. Sets `outcome` to the primary's; when the hedge won, settles and records the
 // primary as the loser, sets `outcome` to the hedge's and `served_by` to its target, and returns
 // true (the request is served). A hedge that ran and lost is settled and recorded here too.
-boost::asio::awaitable<bool> raceWithHedge(ChatExchange& exchange, const PrimaryAttempt& primary,
+Task<bool> raceWithHedge(ChatExchange& exchange, const PrimaryAttempt& primary,
                                            AttemptOutcome& outcome, const routing::TargetRef*& served_by);
 
 // The stream of the attempt at plan position `position` broke after the client got part of it:
 // continues it on the plan's other targets (or ends it with the dialect's error event when the
 // request has no canonical form). Updates `outcome`; sets `continued_by` to the target that
 // completed the answer, if one did.
-boost::asio::awaitable<void> continueBrokenStream(ChatExchange& exchange, std::size_t position,
+Task<void> continueBrokenStream(ChatExchange& exchange, std::size_t position,
                                                   resilience::TargetHealth& health, AttemptOutcome& outcome,
                                                   const routing::TargetRef*& continued_by);
 

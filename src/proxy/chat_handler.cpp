@@ -160,8 +160,8 @@ struct GatewayHandler::ChatCall {
 namespace {
 
 // The wait before a retry, in a frame of its own: only a retry pays for the timer.
-boost::asio::awaitable<void> waitBeforeRetry(boost::asio::io_context& io, std::chrono::milliseconds wait) {
-  boost::asio::steady_timer timer(io, wait);
+Task<void> waitBeforeRetry(boost::asio::io_context& io, std::chrono::milliseconds wait) {
+  SteadyTimer timer(io, wait);
   co_await timer.async_wait(http::kAwaitTuple);
 }
 
@@ -285,7 +285,7 @@ bool GatewayHandler::admitChat(ChatCall& call, http::Request& request, http::Res
   return true;
 }
 
-boost::asio::awaitable<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
+Task<void> GatewayHandler::serveChat(Dialect surface, http::Request& request,
                                                        http::ResponseWriter& writer) {
   const base::Recycled<ChatCall> call =
       base::makeRecycled<ChatCall>(writer.requestId(), surface, governance_.tracing, request, state_.metrics);

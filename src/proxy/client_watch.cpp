@@ -9,7 +9,7 @@ namespace switchyard::proxy {
 // Two plain completion handlers rather than a coroutine: the watch lives as long as the exchange
 // (minutes, for a stream), and a handler costs a small operation where a spawned coroutine would
 // hold a frame and its thread of execution.
-void watchClient(boost::asio::ip::tcp::socket& socket, std::shared_ptr<ClientWatch> watch) {
+void watchClient(TcpSocket& socket, std::shared_ptr<ClientWatch> watch) {
   ClientWatch& state = *watch;
   state.arm_timer.async_wait([&socket, watch = std::move(watch)](const boost::system::error_code& timer_ec) mutable {
     if (watch->finished || timer_ec) return;
@@ -28,7 +28,7 @@ void watchClient(boost::asio::ip::tcp::socket& socket, std::shared_ptr<ClientWat
   });
 }
 
-void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch) {
+void stopWatching(TcpSocket& socket, ClientWatch& watch) {
   watch.finished = true;
   watch.arm_timer.cancel();
   if (watch.armed) {

@@ -2,6 +2,7 @@
 // Notices a client that hangs up while its request is still in flight (waiting on a slow provider,
 // between retries, mid-stream) and cancels the upstream exchange, so the provider stops generating
 // (and billing) an answer nobody will read.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -28,7 +29,7 @@ struct ClientWatch {
   // The attempts in flight (two while a hedge races), closed when the client goes. Only an
   // UpstreamLease sets and clears these.
   http::UpstreamConnection* active[2] = {nullptr, nullptr};
-  boost::asio::steady_timer arm_timer;
+  SteadyTimer arm_timer;
 };
 
 // The watches of one worker's exchanges in flight (worker-local: no lock). When a graceful
@@ -63,7 +64,7 @@ class WatchRegistration {
 // After kClientWatchDelay, waits (without consuming bytes) until the client socket turns readable:
 // EOF means the client is gone; bytes mean a pipelined request, left for the connection to read.
 // Shared ownership lets the exchange end first: stopWatching() and the watcher exits on its own.
-void watchClient(boost::asio::ip::tcp::socket& socket, std::shared_ptr<ClientWatch> watch);
-void stopWatching(boost::asio::ip::tcp::socket& socket, ClientWatch& watch);
+void watchClient(TcpSocket& socket, std::shared_ptr<ClientWatch> watch);
+void stopWatching(TcpSocket& socket, ClientWatch& watch);
 
 }  // namespace switchyard::proxy

@@ -1,5 +1,6 @@
 // Anthropic's POST /v1/messages/count_tokens: the route's Anthropic target counts, else an estimate.
 #include <boost/asio/co_spawn.hpp>
+#include "http/asio_fwd.h"
 #include <boost/asio/detached.hpp>
 
 #include "canonical/arena.h"
@@ -36,7 +37,7 @@ std::int64_t estimateTokens(const canonical::ChatRequest& request) {
 
 }  // namespace
 
-boost::asio::awaitable<void> GatewayHandler::countTokens(http::Request& request, http::ResponseWriter& writer) {
+Task<void> GatewayHandler::countTokens(http::Request& request, http::ResponseWriter& writer) {
   Caller caller;
   if (auto refusal = authenticateCaller(Dialect::Anthropic, request, writer.requestId(), caller)) {
     co_await writer.send(std::move(*refusal));

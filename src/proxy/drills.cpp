@@ -1,4 +1,5 @@
 #include "proxy/drills.h"
+#include "http/asio_fwd.h"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -31,7 +32,7 @@ Drills::Start Drills::start(const GatewayState& state, const std::string& target
     started = entry.info;
     entries_.emplace(target, std::move(entry));
   }
-  auto timer = std::make_shared<boost::asio::steady_timer>(control_, duration);
+  auto timer = std::make_shared<SteadyTimer>(control_, duration);
   timer->async_wait([this, timer, target, generation](const boost::system::error_code& ec) {
     if (!ec) expire(target, generation);
   });

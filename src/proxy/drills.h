@@ -4,6 +4,7 @@
 // restores it, or DELETE /admin/drills/{target} does earlier. Each drill is a drill incident, with
 // the same post-mortem as a real one. Thread-safe: workers start and end drills, the control
 // thread's timers end them.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -23,7 +24,7 @@ struct GatewayState;
 
 class Drills {
  public:
-  explicit Drills(boost::asio::any_io_executor control) : control_(std::move(control)) {}
+  explicit Drills(Executor control) : control_(std::move(control)) {}
   Drills(const Drills&) = delete;
   Drills& operator=(const Drills&) = delete;
 
@@ -49,7 +50,7 @@ class Drills {
   };
   void expire(const std::string& target, std::uint64_t generation);
 
-  boost::asio::any_io_executor control_;
+  Executor control_;
   mutable std::mutex mutex_;
   std::map<std::string, Entry> entries_;
   std::uint64_t generation_ = 0;

@@ -1,4 +1,5 @@
 #include "proxy/gateway_front.h"
+#include "http/asio_fwd.h"
 
 #include "proxy/admin_auth.h"
 #include "proxy/client_errors.h"
@@ -43,7 +44,7 @@ http::Response shuttingDown(std::string_view path) {
 }  // namespace
 
 GatewayFront::GatewayFront(std::shared_ptr<const GatewayState> state, boost::asio::io_context& io,
-                           boost::asio::any_io_executor control, Reload reload, Governance& governance)
+                           Executor control, Reload reload, Governance& governance)
     : io_(io), control_(std::move(control)), reload_(std::move(reload)), governance_(governance),
       current_(std::make_shared<Generation>(std::move(state), io, watches_, governance_)) {}
 
@@ -58,7 +59,7 @@ http::Response GatewayFront::reject(http::Status status, std::string_view messag
 
 // Not a coroutine (see GatewayHandler::handle): the usual request goes to its generation's handler
 // through a frame that holds only the generation.
-boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::ResponseWriter& writer) {
+Task<void> GatewayFront::handle(http::Request& request, http::ResponseWriter& writer) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (isDashboardPath(path)) {  // static files; their own gate (proxy/dashboard.h)
@@ -76,16 +77,16 @@ boost::asio::awaitable<void> GatewayFront::handle(http::Request& request, http::
   return runOn(current_, request, writer);
 }
 
-boost::asio::awaitable<void> GatewayFront::runOn(std::shared_ptr<Generation> generation, http::Request& request,
+Task<void> GatewayFront::runOn(std::shared_ptr<Generation> generation, http::Request& request,
                                                  http::ResponseWriter& writer) {
   co_await generation->handler.handle(request, writer);
 }
 
-boost::asio::awaitable<void> GatewayFront::sendRefusal(http::Response response, http::ResponseWriter& writer) {
+Task<void> GatewayFront::sendRefusal(http::Response response, http::ResponseWriter& writer) {
   co_await writer.send(std::move(response));
 }
 
-boost::asio::awaitable<void> GatewayFront::serveLifecycle(http::Request& request, http::ResponseWriter& writer) {
+Task<void> GatewayFront::serveLifecycle(http::Request& request, http::ResponseWriter& writer) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (draining_ && path == "/readyz") {
@@ -99,11 +100,11 @@ boost::asio::awaitable<void> GatewayFront::serveLifecycle(http::Request& request
   co_await reloadNow(writer);
 }
 
-boost::asio::awaitable<void> GatewayFront::reloadNow(http::ResponseWriter& writer) {
+Task<void> GatewayFront::reloadNow(http::ResponseWriter& writer) {
   Reload& reload = reload_;
   const ReloadResult result = co_await boost::asio::co_spawn(
-      control_, [&reload]() -> boost::asio::awaitable<ReloadResult> { co_return reload(); },
-      boost::asio::use_awaitable);
+      control_, [&reload]() -> Task<ReloadResult> { co_return reload(); },
+      http::kAwait);
   if (result.ok) {
     co_await writer.send(statusResponse(http::Status::ok, "status", "reloaded", "message", result.message));
   } else {

@@ -4,6 +4,7 @@
 // generation it started with, new requests take the newest. The front itself answers what belongs
 // to the process rather than to a configuration: /readyz while draining (503) and
 // POST /admin/reload, which runs the reload on the control thread, never on an event loop.
+#include "http/asio_fwd.h"
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,9 +30,9 @@ class GatewayFront final : public http::RequestHandler {
   // `reload` runs on `control` (one thread, so reloads never overlap).
   using Reload = std::function<ReloadResult()>;
   GatewayFront(std::shared_ptr<const GatewayState> state, boost::asio::io_context& io,
-               boost::asio::any_io_executor control, Reload reload, Governance& governance);
+               Executor control, Reload reload, Governance& governance);
 
-  boost::asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer) override;
+  Task<void> handle(http::Request& request, http::ResponseWriter& writer) override;
   http::Response reject(http::Status status, std::string_view message, std::string_view target) override;
   void drain() override { draining_ = true; }
   void expire() override { watches_.cutAll(); }
@@ -47,15 +48,15 @@ class GatewayFront final : public http::RequestHandler {
     std::shared_ptr<const GatewayState> state;
     GatewayHandler handler;
   };
-  static boost::asio::awaitable<void> runOn(std::shared_ptr<Generation> generation, http::Request& request,
+  static Task<void> runOn(std::shared_ptr<Generation> generation, http::Request& request,
                                             http::ResponseWriter& writer);
   // /readyz and API requests while draining, POST /admin/reload.
-  boost::asio::awaitable<void> serveLifecycle(http::Request& request, http::ResponseWriter& writer);
-  boost::asio::awaitable<void> reloadNow(http::ResponseWriter& writer);
-  static boost::asio::awaitable<void> sendRefusal(http::Response response, http::ResponseWriter& writer);
+  Task<void> serveLifecycle(http::Request& request, http::ResponseWriter& writer);
+  Task<void> reloadNow(http::ResponseWriter& writer);
+  static Task<void> sendRefusal(http::Response response, http::ResponseWriter& writer);
 
   boost::asio::io_context& io_;
-  boost::asio::any_io_executor control_;
+  Executor control_;
   Reload reload_;
   Governance& governance_;
   WatchRegistry watches_;  // outlives every generation's exchanges

@@ -1,4 +1,5 @@
 #include "proxy/gateway_handler.h"
+#include "http/asio_fwd.h"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -53,7 +54,7 @@ http::Response GatewayHandler::reject(http::Status status, std::string_view mess
 
 // Not a coroutine: it picks the one that serves the request, so that a stream, which may last
 // minutes, holds no frame for the dispatch (every frame of a long exchange is memory per stream).
-boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http::ResponseWriter& writer) {
+Task<void> GatewayHandler::handle(http::Request& request, http::ResponseWriter& writer) {
   // Before anything is written: every head of this exchange carries the id (the writer keeps a copy).
   RequestIdSource::Buffer generated;
   std::string_view request_id = http::fieldValue(request, kRequestIdHeader);
@@ -69,7 +70,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Request& request, http
   return serveOther(request, writer);
 }
 
-boost::asio::awaitable<void> GatewayHandler::serveOther(http::Request& request, http::ResponseWriter& writer) {
+Task<void> GatewayHandler::serveOther(http::Request& request, http::ResponseWriter& writer) {
   std::string_view path = request.target();
   if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
   const auto method = request.method();

@@ -2,6 +2,7 @@
 // The gateway's HTTP front: dispatches each request to its endpoint (chat completions, models,
 // health) on the worker that accepted it. One instance per worker; owns that worker's upstream
 // connection pools.
+#include "http/asio_fwd.h"
 #include <memory>
 #include <random>
 #include <vector>
@@ -29,13 +30,13 @@ class GatewayHandler final : public http::RequestHandler {
   GatewayHandler(const GatewayState& state, boost::asio::io_context& io, WatchRegistry& watches,
                  Governance& governance);
 
-  boost::asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer) override;
+  Task<void> handle(http::Request& request, http::ResponseWriter& writer) override;
   http::Response reject(http::Status status, std::string_view message, std::string_view target) override;
 
  private:
   // POST /v1/chat/completions (OpenAI) and POST /v1/messages (Anthropic): route, attempt targets
   // (forwarding to same-dialect targets, translating for the others), answer in the client's dialect.
-  boost::asio::awaitable<void> serveChat(canonical::Dialect surface, http::Request& request,
+  Task<void> serveChat(canonical::Dialect surface, http::Request& request,
                                          http::ResponseWriter& writer);
   // What serveChat keeps for one request, outside its coroutine frame (chat_handler.cpp).
   struct ChatCall;
@@ -49,9 +50,9 @@ class GatewayHandler final : public http::RequestHandler {
   // After an attempt that failed: its record and what it tells the plan. false: no attempt follows.
   bool afterFailedAttempt(ChatCall& call, const routing::TargetRef& target, std::size_t position);
   // Everything but chat and count_tokens: models, health, admin, and the errors for the rest.
-  boost::asio::awaitable<void> serveOther(http::Request& request, http::ResponseWriter& writer);
+  Task<void> serveOther(http::Request& request, http::ResponseWriter& writer);
   // POST /v1/messages/count_tokens.
-  boost::asio::awaitable<void> countTokens(http::Request& request, http::ResponseWriter& writer);
+  Task<void> countTokens(http::Request& request, http::ResponseWriter& writer);
   // GET /v1/models in OpenAI's list shape, or Anthropic's when the client sent anthropic-version.
   http::Response models(canonical::Dialect surface) const;
   http::Response model(canonical::Dialect surface, const std::string& id, std::string_view request_id) const;

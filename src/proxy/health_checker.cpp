@@ -106,7 +106,7 @@ struct HealthChecker::Loop {
   const config::Millis timeout;
   const HealthProbe probe;
   const std::vector<resilience::TargetHealth*> targets;  // owned by the GatewayState
-  asio::steady_timer timer;
+  SteadyTimer timer;
   http::ClientPool pool;
   http::UpstreamConnection* active = nullptr;  // the probe's connection while one is in flight
   bool stopped = false;
@@ -127,7 +127,7 @@ ProbeVerdict ioVerdict(const boost::beast::error_code& ec, bool during_connect, 
 
 // One probe: at most `timeout` from connect to the last body byte. The connection goes back to the
 // pool only when the whole answer was read.
-asio::awaitable<ProbeVerdict> probeOnce(Loop& loop) {
+Task<ProbeVerdict> probeOnce(Loop& loop) {
   const auto deadline = Clock::now() + loop.timeout;
   auto acquired = co_await loop.pool.acquire(deadline);
   if (acquired.error) co_return ioVerdict(acquired.error, acquired.during_connect, "connect for", loop);
@@ -183,7 +183,7 @@ void report(Loop& loop, const ProbeVerdict& verdict) {
 
 // Probes are strictly sequential and each starts at least `interval` after the one before
 // started, so the rate never exceeds 1/interval even when a probe takes longer than that.
-asio::awaitable<void> runLoop(std::shared_ptr<Loop> loop, config::Millis first_delay) {
+Task<void> runLoop(std::shared_ptr<Loop> loop, config::Millis first_delay) {
   auto next = Clock::now() + first_delay;
   for (;;) {
     loop->timer.expires_at(next);

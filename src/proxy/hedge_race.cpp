@@ -10,7 +10,7 @@ namespace switchyard::proxy {
 
 using Kind = AttemptOutcome::Kind;
 
-boost::asio::awaitable<AttemptOutcome> HedgeRace::race(PreparedAttempt& attempt, http::ClientPool& pool, int racer) {
+Task<AttemptOutcome> HedgeRace::race(PreparedAttempt& attempt, http::ClientPool& pool, int racer) {
   AttemptOutcome outcome = co_await runPrepared(attempt, pool, writer_);
   // Cancelled by the winner (its connection closed under it), or failed after the race was decided:
   // either way the target did nothing wrong that this attempt could show.
@@ -18,11 +18,11 @@ boost::asio::awaitable<AttemptOutcome> HedgeRace::race(PreparedAttempt& attempt,
   co_return outcome;
 }
 
-boost::asio::awaitable<RaceResult> HedgeRace::run(PreparedAttempt& primary, http::ClientPool& primary_pool,
+Task<RaceResult> HedgeRace::run(PreparedAttempt& primary, http::ClientPool& primary_pool,
                                                   std::chrono::milliseconds delay, HedgeEntrant& hedge,
                                                   const HedgePicker& pick) {
   RaceResult result;
-  boost::asio::steady_timer wake(io_);
+  SteadyTimer wake(io_);
   bool primary_done = false;
   bool hedge_running = false;
   bool hedge_done = false;

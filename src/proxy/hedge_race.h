@@ -5,6 +5,7 @@
 // client (first token, whole answer) wins. The winner closes the loser's connection; a racer that
 // fails once the other has won ends as hedge_lost, which says nothing about its target's health.
 // The race returns only when both racers have ended, so nothing outlives it.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -48,13 +49,13 @@ class HedgeRace {
  public:
   HedgeRace(boost::asio::io_context& io, http::ResponseWriter& writer) : io_(io), writer_(writer) {}
 
-  boost::asio::awaitable<RaceResult> run(PreparedAttempt& primary, http::ClientPool& primary_pool,
+  Task<RaceResult> run(PreparedAttempt& primary, http::ClientPool& primary_pool,
                                          std::chrono::milliseconds delay, HedgeEntrant& hedge,
                                          const HedgePicker& pick);
 
  private:
   // One racer: its outcome is judged the moment it ends (a failure after the other won is a loss).
-  boost::asio::awaitable<AttemptOutcome> race(PreparedAttempt& attempt, http::ClientPool& pool, int racer);
+  Task<AttemptOutcome> race(PreparedAttempt& attempt, http::ClientPool& pool, int racer);
 
   boost::asio::io_context& io_;
   http::ResponseWriter& writer_;

@@ -1,4 +1,5 @@
 #include "proxy/http_post.h"
+#include "http/asio_fwd.h"
 
 #include <array>
 #include <memory>
@@ -16,7 +17,7 @@ constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
 
 }  // namespace
 
-asio::awaitable<std::string> postOnce(http::ClientPool& pool, std::string_view head, std::string_view body,
+Task<std::string> postOnce(http::ClientPool& pool, std::string_view head, std::string_view body,
                                       std::chrono::steady_clock::time_point deadline) {
   const std::string length = "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   const std::array<asio::const_buffer, 3> pieces{asio::buffer(head.data(), head.size()), asio::buffer(length),

@@ -1,6 +1,7 @@
 #pragma once
 // One HTTP POST from the gateway's own side channels (the incidents webhook, the OTLP exporter),
 // on a pooled connection, bounded by a deadline.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -15,7 +16,7 @@ namespace switchyard::proxy {
 // Content-Length and without the blank line (both added here). The answer is read (at most 64 KiB)
 // so that the connection can be kept for the next POST; a kept-alive connection the server closed
 // in between is replaced by a new one, once. "" when the server answered 2xx, else why not.
-boost::asio::awaitable<std::string> postOnce(http::ClientPool& pool, std::string_view head, std::string_view body,
+Task<std::string> postOnce(http::ClientPool& pool, std::string_view head, std::string_view body,
                                              std::chrono::steady_clock::time_point deadline);
 
 }  // namespace switchyard::proxy

@@ -1,4 +1,5 @@
 #include "proxy/incident_webhook.h"
+#include "http/asio_fwd.h"
 
 
 #include <boost/asio/co_spawn.hpp>
@@ -35,14 +36,14 @@ struct IncidentWebhook::State {
 namespace {
 
 // One POST; "" on success, else why not.
-asio::awaitable<std::string> postBody(IncidentWebhook::State& state, const std::string& body) {
+Task<std::string> postBody(IncidentWebhook::State& state, const std::string& body) {
   const std::string path = state.endpoint.base_path.empty() ? "/" : state.endpoint.base_path;
   const std::string head = "POST " + path + " HTTP/1.1\r\nHost: " + state.endpoint.hostHeader() +
                            "\r\nContent-Type: application/json\r\nUser-Agent: switchyard\r\n";
   co_return co_await postOnce(state.pool, head, body, std::chrono::steady_clock::now() + IncidentWebhook::kTimeout);
 }
 
-asio::awaitable<void> drain(std::shared_ptr<IncidentWebhook::State> state) {
+Task<void> drain(std::shared_ptr<IncidentWebhook::State> state) {
   for (;;) {
     std::string body;
     {

@@ -1,4 +1,5 @@
 #include "proxy/plan_steps.h"
+#include "http/asio_fwd.h"
 
 #include <algorithm>
 
@@ -87,7 +88,7 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
   std::swap(plan.order[positions[0]], plan.order[positions[chosen]]);
 }
 
-boost::asio::awaitable<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
+Task<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
                                                    http::ResponseWriter& writer) {
   if (const auto* forwarded = std::get_if<AttemptInput>(&attempt.input)) {
     co_return co_await runAttempt(*forwarded, pool, writer);

@@ -2,6 +2,7 @@
 // The decisions a chat request's attempt loop takes between attempts, kept apart from the loop so
 // each reads on its own: what a target's health learns, the context-window and diversity moves on
 // the plan, hedging's pieces, mid-stream failover's candidates, and incident accounting.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -61,7 +62,7 @@ struct PreparedAttempt {
     if (auto* translated = std::get_if<TranslatedInput>(&input)) translated->race = racer;
   }
 };
-boost::asio::awaitable<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
+Task<AttemptOutcome> runPrepared(const PreparedAttempt& attempt, http::ClientPool& pool,
                                                    http::ResponseWriter& writer);
 // The hedge delay: fixed, or the target's observed p95 time to first token (the fixed delay, else
 // one second, until it has been measured).

@@ -1,4 +1,5 @@
 #include "proxy/stream_continuation.h"
+#include "http/asio_fwd.h"
 
 #include "proxy/target_plan.h"
 
@@ -111,7 +112,7 @@ std::optional<canonical::Error> encodeContinuation(const ContinuationInput& inpu
 // One continuation attempt on `target`: nothing reaches the client before the answer is known to go
 // on from what the client has (its first text after a prefill; its first text past the repeat of a
 // replay).
-boost::asio::awaitable<Continued> continueOn(const ContinuationInput& input, const routing::TargetRef& target,
+Task<Continued> continueOn(const ContinuationInput& input, const routing::TargetRef& target,
                                              Resume resume, canonical::StreamEncoder& encoder,
                                              const canonical::PartialAnswer& partial, http::ResponseWriter& writer,
                                              std::string& why, canonical::StreamUsageMeter& spent,
@@ -242,7 +243,7 @@ std::vector<Resume> resumesFor(const ContinuationInput& input, const routing::Ta
 
 }  // namespace
 
-boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInput& input, BrokenStream& broken,
+Task<ContinuationOutcome> continueStream(const ContinuationInput& input, BrokenStream& broken,
                                                            http::ResponseWriter& writer) {
   ContinuationOutcome result;
   result.outcome.kind = Kind::Delivered;

@@ -17,6 +17,7 @@
 // When none gives the rest, the stream ends with the dialect's error event and no normal end.
 // Not continued: a stream that has started a tool call (its arguments may be half-sent), and a
 // continuation that itself breaks after sending text; those end with the dialect's error event.
+#include "http/asio_fwd.h"
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,7 +69,7 @@ struct ContinuationOutcome {
 
 // Completes a broken stream: continues it on the candidates, or ends it with the dialect's error
 // event when none can.
-boost::asio::awaitable<ContinuationOutcome> continueStream(const ContinuationInput& input, BrokenStream& broken,
+Task<ContinuationOutcome> continueStream(const ContinuationInput& input, BrokenStream& broken,
                                                            http::ResponseWriter& writer);
 
 // Ends a broken stream that will not be continued: the dialect's error event, then the end of the

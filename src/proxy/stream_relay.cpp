@@ -1,4 +1,5 @@
 #include "proxy/stream_relay.h"
+#include "http/asio_fwd.h"
 
 #include "proxy/gateway_metrics.h"
 
@@ -226,7 +227,7 @@ std::string brokenStreamEvent(const AttemptInput& input, const AttemptOutcome& o
 
 }  // namespace
 
-boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
+Task<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::UpstreamConnection& connection,
                                                    http::ResponseWriter& writer,
                                                    SteadyTime first_token_deadline, bool strip_usage_chunk,

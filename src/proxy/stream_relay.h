@@ -1,5 +1,6 @@
 #pragma once
 // Relays an upstream SSE stream (OpenAI chat-completion chunks) to the client.
+#include "http/asio_fwd.h"
 #include <boost/asio/awaitable.hpp>
 
 #include "canonical/usage_scan.h"
@@ -19,7 +20,7 @@ namespace switchyard::proxy {
 // belongs to the caller, whose coroutine frame is large anyway: this one stays under the size Asio
 // recycles. With `strip_usage_chunk` (the gateway, not the client, asked for
 // stream_options.include_usage), OpenAI's usage-only chunk (choices empty) is read and never relayed.
-boost::asio::awaitable<AttemptOutcome> relayStream(const AttemptInput& input,
+Task<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::UpstreamConnection& connection,
                                                    http::ResponseWriter& writer,
                                                    SteadyTime first_token_deadline, bool strip_usage_chunk,

@@ -1,4 +1,5 @@
 #include "proxy/translated_attempt.h"
+#include "http/asio_fwd.h"
 
 #include "proxy/gateway_metrics.h"
 
@@ -46,7 +47,7 @@ std::string errorDetail(int status, const canonical::Error& error) {
 
 // A non-2xx answer: another target may do better (429, 5xx...), or the client's request is at fault
 // and the client sees the provider's error in its own dialect.
-boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& input, UpstreamLease& connection,
+Task<AttemptOutcome> handleErrorAnswer(const TranslatedInput& input, UpstreamLease& connection,
                                                          SteadyTime attempt_deadline, http::ResponseWriter& writer) {
   const int status = static_cast<int>(connection->header().result_int());
   std::string answer;
@@ -78,7 +79,7 @@ boost::asio::awaitable<AttemptOutcome> handleErrorAnswer(const TranslatedInput& 
   co_return outcome;
 }
 
-boost::asio::awaitable<AttemptOutcome> deliverWhole(const TranslatedInput& input, UpstreamLease& connection,
+Task<AttemptOutcome> deliverWhole(const TranslatedInput& input, UpstreamLease& connection,
                                                     SteadyTime attempt_deadline, http::ResponseWriter& writer) {
   const int status = static_cast<int>(connection->header().result_int());
   std::string answer;
@@ -195,7 +196,7 @@ void decodePending(canonical::StreamDecoder& decoder, std::string& pending, Enco
   pending.erase(0, consumed);
 }
 
-boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& input, UpstreamLease& connection,
+Task<AttemptOutcome> deliverStream(const TranslatedInput& input, UpstreamLease& connection,
                                                      SteadyTime first_token_deadline, http::ResponseWriter& writer) {
   auto decoder = input.codec.streamDecoder();
   std::unique_ptr<canonical::StreamEncoder> encoder = makeClientEncoder(input.surface, input.include_usage);
@@ -322,7 +323,7 @@ boost::asio::awaitable<AttemptOutcome> deliverStream(const TranslatedInput& inpu
 
 }  // namespace
 
-boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
+Task<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
                                                             http::ResponseWriter& writer) {
   const auto pieces = withHeadLines(input.head, writer.requestIdLine(), input.trace_lines, input.body);
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);

@@ -4,6 +4,7 @@
 // and rendered in the client's dialect event by event. As on the forwarded path, nothing reaches
 // the client until the answer is known good (whole body decoded; first token of a stream), so
 // failing over stays invisible.
+#include "http/asio_fwd.h"
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -49,7 +50,7 @@ struct TranslatedInput {
   std::string_view trace_lines;               // see AttemptInput::trace_lines
 };
 
-boost::asio::awaitable<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
+Task<AttemptOutcome> runTranslatedAttempt(const TranslatedInput& input, http::ClientPool& pool,
                                                             http::ResponseWriter& writer);
 
 }  // namespace switchyard::proxy

@@ -1,4 +1,5 @@
 #include "proxy/upstream_attempt.h"
+#include "http/asio_fwd.h"
 
 #include <algorithm>
 #include <array>
@@ -79,7 +80,7 @@ std::string upstreamErrorDetail(int status, std::string_view body) {
 // Builds the forwarded request (buffers around the client's body) and opens the exchange with it.
 // A coroutine of its own: the pieces are needed only until the request is written, and without
 // them the attempt's frame is small enough for Asio to recycle.
-boost::asio::awaitable<OpenedExchange> openForwarded(const AttemptInput& input, UpstreamLease& connection,
+Task<OpenedExchange> openForwarded(const AttemptInput& input, UpstreamLease& connection,
                                                      std::string_view request_id_line, bool& asked_usage) {
   char head_tail[providers::openai::kRequestHeadTailMax];
   RequestPieces request;
@@ -133,7 +134,7 @@ AttemptOutcome judgeAnswer(const AttemptInput& input, UpstreamLease& connection,
 
 // A non-stream answer: read whole, judged, and delivered unless it is one to fail over from. A
 // coroutine of its own, so that a stream's attempt does not hold this one's state.
-boost::asio::awaitable<AttemptOutcome> deliverWholeAnswer(const AttemptInput& input, UpstreamLease& connection,
+Task<AttemptOutcome> deliverWholeAnswer(const AttemptInput& input, UpstreamLease& connection,
                                                           http::ResponseWriter& writer, int status,
                                                           SteadyTime attempt_deadline) {
   std::string answer;
@@ -161,7 +162,7 @@ boost::asio::awaitable<AttemptOutcome> deliverWholeAnswer(const AttemptInput& in
 
 }  // namespace
 
-boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
+Task<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
                                                   http::ResponseWriter& writer) {
   UpstreamLease connection(pool, input.client, input.race.gate, input.race.racer);
   bool asked_usage = false;

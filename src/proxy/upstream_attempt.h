@@ -3,6 +3,7 @@
 // either deliver the answer to the client or report why the target failed, so the caller can fail
 // over. Nothing reaches the client until the answer is known good (non-stream: the whole body;
 // stream: the first event), which is what makes failover invisible.
+#include "http/asio_fwd.h"
 #include <chrono>
 #include <optional>
 #include <string>
@@ -115,7 +116,7 @@ struct AttemptOutcome {
 };
 
 
-boost::asio::awaitable<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
+Task<AttemptOutcome> runAttempt(const AttemptInput& input, http::ClientPool& pool,
                                                   http::ResponseWriter& writer);
 
 }  // namespace switchyard::proxy

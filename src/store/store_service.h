@@ -26,6 +26,7 @@
 // backlog of millions is worked off without holding up the audit writer. The per-day spend totals
 // that budgets read are kept (a day's spend outlives its records) for kSpendDaysKept days, or
 // max_age when that is longer; with no age limit they are kept too.
+#include "http/asio_fwd.h"
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -103,7 +104,7 @@ class StoreService {
   // result. An exception thrown by fn (or by the store) is rethrown to the caller. The result type
   // must be a default-constructible value (Asio's co_spawn completes with one on error).
   template <class Fn>
-  boost::asio::awaitable<std::invoke_result_t<Fn, Store&>> run(Fn fn);
+  Task<std::invoke_result_t<Fn, Store&>> run(Fn fn);
 
   // The same, waiting on a future: for start-up, tests and CLI commands, never from an event loop
   // or from inside fn (the store thread would wait for itself).
@@ -147,24 +148,24 @@ class StoreService {
 
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  boost::asio::steady_timer timer_;
-  boost::asio::steady_timer prune_timer_;
+  SteadyTimer timer_;
+  SteadyTimer prune_timer_;
   std::thread thread_;
 };
 
 template <class Fn>
-boost::asio::awaitable<std::invoke_result_t<Fn, Store&>> StoreService::run(Fn fn) {
+Task<std::invoke_result_t<Fn, Store&>> StoreService::run(Fn fn) {
   using Result = std::invoke_result_t<Fn, Store&>;
   static_assert(!std::is_reference_v<Result>, "run() returns a value, never into the store");
   // co_spawn on the store's executor; use_awaitable resumes this coroutine on its own executor
   // and rethrows what the spawned one threw.
   // The task is a named local, not a temporary of the co_await expression: GCC 12 destroys a
   // lambda temporary with non-trivial captures twice there (a double free of what fn captured).
-  auto task = [this, fn = std::move(fn)]() mutable -> boost::asio::awaitable<Result> {
+  auto task = [this, fn = std::move(fn)]() mutable -> Task<Result> {
     commitPending();
     co_return fn(*store_);
   };
-  co_return co_await boost::asio::co_spawn(io_, std::move(task), boost::asio::use_awaitable);
+  co_return co_await boost::asio::co_spawn(io_, std::move(task), http::kAwait);
 }
 
 template <class Fn>

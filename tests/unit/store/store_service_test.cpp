@@ -1,3 +1,4 @@
+#include "http/asio_fwd.h"
 #include "store/store_service.h"
 
 #include <signal.h>
@@ -43,7 +44,7 @@ std::size_t auditCount(StoreService& service) {
 
 // Runs `task` on a fresh io_context on this thread until it finishes; its result or exception.
 template <class T>
-T runHere(boost::asio::awaitable<T> task) {
+T runHere(Task<T> task) {
   boost::asio::io_context io;
   std::exception_ptr error;
   std::optional<T> result;
@@ -168,7 +169,7 @@ TEST(StoreService, RunReturnsTheValueAndResumesOnTheCallersThread) {
   StoreService service(SqliteStore::open(":memory:"), {.flush_interval = kNever});
   const auto caller = std::this_thread::get_id();
   std::thread::id inside, after;
-  const auto keys = runHere([&]() -> boost::asio::awaitable<std::size_t> {
+  const auto keys = runHere([&]() -> Task<std::size_t> {
     co_await service.run([](Store& store) {
       store.putKey(KeyRecord{.id = "key_1", .name = "one", .sha256_hex = "00"});
     });
@@ -187,7 +188,7 @@ TEST(StoreService, RunReturnsTheValueAndResumesOnTheCallersThread) {
 TEST(StoreService, RunSeesAuditRecordsRecordedBeforeIt) {
   StoreService service(SqliteStore::open(":memory:"), {.flush_interval = kNever});
   service.recordAudit(audit("r1"));
-  const auto found = runHere([&]() -> boost::asio::awaitable<std::optional<std::string>> {
+  const auto found = runHere([&]() -> Task<std::optional<std::string>> {
     co_return co_await service.run([](Store& store) { return store.auditRecord("r1"); });
   }());
   EXPECT_THAT(found, Optional(std::string("{\"id\":\"r1\"}")));
@@ -195,7 +196,7 @@ TEST(StoreService, RunSeesAuditRecordsRecordedBeforeIt) {
 
 TEST(StoreService, RunRethrowsWhatFnThrows) {
   StoreService service(SqliteStore::open(":memory:"), {.flush_interval = kNever});
-  auto task = [&]() -> boost::asio::awaitable<int> {
+  auto task = [&]() -> Task<int> {
     co_return co_await service.run([](Store&) -> int { throw std::runtime_error("no such key"); });
   };
   EXPECT_THROW(
