@@ -1,6 +1,5 @@
 // `switchyard drill`: an outage drill on a running gateway, through its admin API.
 #include <cstdlib>
-#include "http/asio_fwd.h"
 #include <iostream>
 #include <thread>
 
@@ -16,6 +15,7 @@
 
 #include "app/commands.h"
 #include "base/duration.h"
+#include "base/executor.h"
 #include "config/config.h"
 
 namespace switchyard::app {

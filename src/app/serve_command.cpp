@@ -1,5 +1,4 @@
 #include <sys/resource.h>
-#include "http/asio_fwd.h"
 
 #include <csignal>
 #include <functional>
@@ -15,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.h"
+#include "base/executor.h"
 #include "base/thread_name.h"
 #include "app/heap_allocator.h"
 #include "http/server.h"

@@ -1,33 +1,13 @@
 #pragma once
-// The executor every coroutine, socket and timer of the gateway runs on, and the project's one
-// completion token: expected failures (EOF, reset, timeout) arrive as error codes, never as
-// exceptions.
-//
-// Every event loop here is an io_context, so the executor is named as the io_context's own type
-// rather than as Asio's default `any_io_executor`: the type-erased executor costs a copy, a query
-// and an indirect call each time an operation starts, tracks work or completes, on every request.
-#include <chrono>
-
+// The project's one completion token: expected failures (EOF, reset, timeout) arrive as error codes,
+// never as exceptions. And the client connection's stream type, on the gateway's executor.
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/basic_socket_acceptor.hpp>
-#include <boost/asio/basic_stream_socket.hpp>
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/basic_stream.hpp>
+
+#include "base/executor.h"
 
 namespace switchyard {
 
-using Executor = boost::asio::io_context::executor_type;
-// A coroutine of the gateway.
-template <class T = void>
-using Task = boost::asio::awaitable<T, Executor>;
-using TcpSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
-using TcpAcceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, Executor>;
-using SteadyTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                      boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 // A client connection with Beast's timeouts.
 using TcpStream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
 
@@ -36,7 +16,6 @@ using TcpStream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
 namespace switchyard::http {
 
 namespace asio = boost::asio;
-inline constexpr asio::use_awaitable_t<Executor> kAwait{};
 inline constexpr auto kAwaitTuple = asio::as_tuple(kAwait);
 
 }  // namespace switchyard::http

@@ -1,7 +1,6 @@
 #pragma once
 // Upstream HTTP/1.1 client: keep-alive connections to one provider endpoint, plain or TLS.
 // A pool belongs to one worker thread (no locks); every operation is bounded by a deadline.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -21,6 +20,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "base/executor.h"
 #include "base/failure.h"
 #include "base/recycling_allocator.h"
 

@@ -1,6 +1,5 @@
 #pragma once
 // Reads a request head with the raw-byte checks of http/request_framing.h before Beast parses it.
-#include "http/asio_fwd.h"
 #include <cstddef>
 #include <string>
 
@@ -8,6 +7,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/error_code.hpp>
+
+#include "http/asio_fwd.h"
 
 namespace switchyard::http {
 
@@ -18,7 +19,6 @@ namespace switchyard::http {
 Task<boost::system::error_code> readRequestHead(TcpStream& stream,
                                                                   boost::beast::flat_buffer& buffer,
                                                                   std::size_t limit, std::string& target);
-
 
 // The most a connection's read buffer holds: a head of `max_header_bytes` plus one read. A body is
 // parsed as it arrives, so only an endless line (a chunk size or chunk extension without an end)

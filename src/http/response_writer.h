@@ -2,7 +2,6 @@
 // Writes the answer to one request, whole or as a chunked stream, with as few system calls as the
 // answer allows: the head is serialised by hand and gathered with the body (or with the first
 // chunk of a stream), and a stream's last data goes out with the terminating chunk.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <span>
 #include <string>
@@ -15,6 +14,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "http/asio_fwd.h"
 
 namespace switchyard::http {
 

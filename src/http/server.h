@@ -1,7 +1,6 @@
 #pragma once
 // HTTP/1.1 server: one io_context and one SO_REUSEPORT listener per worker thread, keep-alive
 // connections, header and body limits enforced by the parser before a handler ever runs.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,6 +15,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "base/executor.h"
 #include "http/request_framing.h"
 #include "http/response_writer.h"
 

@@ -1,5 +1,4 @@
 #include "proxy/admin_governance.h"
-#include "http/asio_fwd.h"
 
 #include <chrono>
 #include <ctime>
@@ -12,6 +11,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include "base/duration.h"
+#include "base/executor.h"
 #include "base/sha256.h"
 #include "base/wall_time.h"
 #include "config/governance_checks.h"

@@ -2,11 +2,11 @@
 // The governance part of the admin API: client keys (POST/GET /admin/keys, PATCH/DELETE
 // /admin/keys/{id}) and the audit trail (GET /admin/requests, GET /admin/requests/{id}). Every
 // store access runs on the store's thread; the event loop only awaits it.
-#include "http/asio_fwd.h"
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "http/server.h"
 #include "proxy/gateway_state.h"
 #include "proxy/governance.h"

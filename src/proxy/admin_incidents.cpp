@@ -1,5 +1,4 @@
 #include "proxy/admin_incidents.h"
-#include "http/asio_fwd.h"
 
 #include <cctype>
 #include <string>
@@ -8,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/executor.h"
 #include "base/percent_decode.h"
 #include "base/wall_time.h"
 #include "base/duration.h"

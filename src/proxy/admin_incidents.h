@@ -2,11 +2,11 @@
 // GET /admin/incidents/{id}/report (a post-mortem, Markdown or ?format=json) and the drills:
 // POST /admin/drills, GET /admin/drills, DELETE /admin/drills/{target} (issue 14). The admin gate
 // (GatewayFront) has let the caller in.
-#include "http/asio_fwd.h"
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "http/server.h"
 #include "proxy/gateway_state.h"
 #include "proxy/governance.h"

@@ -1,5 +1,4 @@
 #include "proxy/attempt_support.h"
-#include "http/asio_fwd.h"
 
 #include <algorithm>
 #include <limits>
@@ -7,6 +6,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "base/executor.h"
 #include "proxy/economics.h"
 #include "proxy/provider_quotas.h"
 #include "resilience/failover_policy.h"

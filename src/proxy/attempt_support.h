@@ -1,7 +1,6 @@
 #pragma once
 // Small pieces every kind of upstream attempt (forwarded or translated, whole answers or streams)
 // shares.
-#include "http/asio_fwd.h"
 #include <array>
 #include <optional>
 #include <span>
@@ -10,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 
+#include "base/executor.h"
 #include "canonical/price.h"
 #include "canonical/usage_scan.h"
 #include "config/config.h"

@@ -1,6 +1,6 @@
 #include "proxy/chat_attempt_steps.h"
-#include "http/asio_fwd.h"
 
+#include "base/executor.h"
 #include "proxy/hedge_race.h"
 #include "proxy/stream_continuation.h"
 #include "resilience/retry_budget.h"

@@ -3,11 +3,11 @@
 // own so that its state (the hedge's request and race, the continuation's candidates) is allocated
 // while it runs rather than held in every request's frame: racing the primary attempt against a
 // hedge, and continuing a stream that broke after the client saw part of it.
-#include "http/asio_fwd.h"
 #include <cstddef>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "proxy/chat_exchange.h"
 
 namespace switchyard::proxy {

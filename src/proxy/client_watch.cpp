@@ -2,7 +2,7 @@
 
 #include <sys/socket.h>
 
-#include "http/asio_fwd.h"
+#include "base/executor.h"
 
 namespace switchyard::proxy {
 

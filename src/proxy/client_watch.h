@@ -2,7 +2,6 @@
 // Notices a client that hangs up while its request is still in flight (waiting on a slow provider,
 // between retries, mid-stream) and cancels the upstream exchange, so the provider stops generating
 // (and billing) an answer nobody will read.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -12,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/executor.h"
 #include "http/client.h"
 
 namespace switchyard::proxy {

@@ -1,8 +1,8 @@
 // Anthropic's POST /v1/messages/count_tokens: the route's Anthropic target counts, else an estimate.
 #include <boost/asio/co_spawn.hpp>
-#include "http/asio_fwd.h"
 #include <boost/asio/detached.hpp>
 
+#include "base/executor.h"
 #include "canonical/arena.h"
 #include "proxy/audit_trail.h"
 #include "proxy/client_errors.h"

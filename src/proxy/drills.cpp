@@ -1,9 +1,9 @@
 #include "proxy/drills.h"
-#include "http/asio_fwd.h"
 
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/duration.h"
+#include "base/executor.h"
 #include "proxy/gateway_state.h"
 
 namespace switchyard::proxy {

@@ -4,7 +4,6 @@
 // restores it, or DELETE /admin/drills/{target} does earlier. Each drill is a drill incident, with
 // the same post-mortem as a real one. Thread-safe: workers start and end drills, the control
 // thread's timers end them.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -14,8 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-
+#include "base/executor.h"
 #include "resilience/target_health.h"
 
 namespace switchyard::proxy {

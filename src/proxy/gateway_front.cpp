@@ -1,6 +1,6 @@
 #include "proxy/gateway_front.h"
-#include "http/asio_fwd.h"
 
+#include "base/executor.h"
 #include "proxy/admin_auth.h"
 #include "proxy/client_errors.h"
 #include "proxy/dashboard.h"
@@ -104,7 +104,7 @@ Task<void> GatewayFront::reloadNow(http::ResponseWriter& writer) {
   Reload& reload = reload_;
   const ReloadResult result = co_await boost::asio::co_spawn(
       control_, [&reload]() -> Task<ReloadResult> { co_return reload(); },
-      http::kAwait);
+      kAwait);
   if (result.ok) {
     co_await writer.send(statusResponse(http::Status::ok, "status", "reloaded", "message", result.message));
   } else {

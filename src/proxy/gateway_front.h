@@ -4,14 +4,13 @@
 // generation it started with, new requests take the newest. The front itself answers what belongs
 // to the process rather than to a configuration: /readyz while draining (503) and
 // POST /admin/reload, which runs the reload on the control thread, never on an event loop.
-#include "http/asio_fwd.h"
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/executor.h"
 #include "http/server.h"
 #include "proxy/client_watch.h"
 #include "proxy/gateway_handler.h"

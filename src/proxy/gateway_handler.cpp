@@ -1,9 +1,9 @@
 #include "proxy/gateway_handler.h"
-#include "http/asio_fwd.h"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/executor.h"
 #include "base/percent_decode.h"
 #include "base/wall_time.h"
 #include "http/field_lookup.h"

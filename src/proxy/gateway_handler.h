@@ -2,13 +2,13 @@
 // The gateway's HTTP front: dispatches each request to its endpoint (chat completions, models,
 // health) on the worker that accepted it. One instance per worker; owns that worker's upstream
 // connection pools.
-#include "http/asio_fwd.h"
 #include <memory>
 #include <random>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/executor.h"
 #include "canonical/chat.h"
 #include "http/client.h"
 #include "http/server.h"

@@ -5,7 +5,6 @@
 // client (first token, whole answer) wins. The winner closes the loser's connection; a racer that
 // fails once the other has won ends as hedge_lost, which says nothing about its target's health.
 // The race returns only when both racers have ended, so nothing outlives it.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -14,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/executor.h"
 #include "http/client.h"
 #include "http/response_writer.h"
 #include "proxy/plan_steps.h"

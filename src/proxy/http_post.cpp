@@ -1,8 +1,9 @@
 #include "proxy/http_post.h"
-#include "http/asio_fwd.h"
 
 #include <array>
 #include <memory>
+
+#include "base/executor.h"
 
 namespace switchyard::proxy {
 

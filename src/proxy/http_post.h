@@ -1,13 +1,13 @@
 #pragma once
 // One HTTP POST from the gateway's own side channels (the incidents webhook, the OTLP exporter),
 // on a pooled connection, bounded by a deadline.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <string>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "http/client.h"
 
 namespace switchyard::proxy {

@@ -1,10 +1,9 @@
 #include "proxy/incident_webhook.h"
-#include "http/asio_fwd.h"
-
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "base/executor.h"
 #include "http/client.h"
 #include "proxy/http_post.h"
 #include "observability/log.h"

@@ -1,7 +1,8 @@
 #include "proxy/plan_steps.h"
-#include "http/asio_fwd.h"
 
 #include <algorithm>
+
+#include "base/executor.h"
 
 namespace switchyard::proxy {
 
@@ -22,7 +23,6 @@ std::string anthropicHeadLines(const http::Request& request, const providers::Fo
   }
   return lines;
 }
-
 
 // What the target's health record learns from one attempt. Failures that say nothing about the
 // target's health (it could not carry the request, the prompt is too long for it, the client left)

@@ -2,7 +2,6 @@
 // The decisions a chat request's attempt loop takes between attempts, kept apart from the loop so
 // each reads on its own: what a target's health learns, the context-window and diversity moves on
 // the plan, hedging's pieces, mid-stream failover's candidates, and incident accounting.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -12,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "http/server.h"
 #include "observability/trace_context.h"
 #include "proxy/gateway_state.h"

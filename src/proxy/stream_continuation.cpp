@@ -1,6 +1,6 @@
 #include "proxy/stream_continuation.h"
-#include "http/asio_fwd.h"
 
+#include "base/executor.h"
 #include "proxy/target_plan.h"
 
 #include <array>

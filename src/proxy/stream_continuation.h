@@ -17,13 +17,13 @@
 // When none gives the rest, the stream ends with the dialect's error event and no normal end.
 // Not continued: a stream that has started a tool call (its arguments may be half-sent), and a
 // continuation that itself breaks after sending text; those end with the dialect's error event.
-#include "http/asio_fwd.h"
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "canonical/continuation.h"
 #include "canonical/stream_codec.h"
 #include "http/client.h"

@@ -1,6 +1,6 @@
 #include "proxy/stream_relay.h"
-#include "http/asio_fwd.h"
 
+#include "base/executor.h"
 #include "proxy/gateway_metrics.h"
 
 #include <algorithm>

@@ -1,8 +1,8 @@
 #pragma once
 // Relays an upstream SSE stream (OpenAI chat-completion chunks) to the client.
-#include "http/asio_fwd.h"
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "canonical/usage_scan.h"
 #include "http/client.h"
 #include "http/response_writer.h"

@@ -1,6 +1,6 @@
 #include "proxy/translated_attempt.h"
-#include "http/asio_fwd.h"
 
+#include "base/executor.h"
 #include "proxy/gateway_metrics.h"
 
 #include <algorithm>

@@ -4,11 +4,11 @@
 // and rendered in the client's dialect event by event. As on the forwarded path, nothing reaches
 // the client until the answer is known good (whole body decoded; first token of a stream), so
 // failing over stays invisible.
-#include "http/asio_fwd.h"
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/executor.h"
 #include "canonical/arena.h"
 #include "canonical/chat.h"
 #include "canonical/price.h"

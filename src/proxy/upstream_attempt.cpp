@@ -1,11 +1,11 @@
 #include "proxy/upstream_attempt.h"
-#include "http/asio_fwd.h"
 
 #include <algorithm>
 #include <array>
 
 #include <boost/beast/http/field.hpp>
 
+#include "base/executor.h"
 #include "canonical/context_limit.h"
 #include "canonical/json_validate.h"
 #include "canonical/usage_scan.h"

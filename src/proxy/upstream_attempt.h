@@ -3,7 +3,6 @@
 // either deliver the answer to the client or report why the target failed, so the caller can fail
 // over. Nothing reaches the client until the answer is known good (non-stream: the whole body;
 // stream: the first event), which is what makes failover invisible.
-#include "http/asio_fwd.h"
 #include <chrono>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "accounting/provider_quota.h"
+#include "base/executor.h"
 #include "base/failure.h"
 #include "canonical/chat.h"
 #include "canonical/json_scan.h"

@@ -26,7 +26,6 @@
 // backlog of millions is worked off without holding up the audit writer. The per-day spend totals
 // that budgets read are kept (a day's spend outlives its records) for kSpendDaysKept days, or
 // max_age when that is longer; with no age limit they are kept too.
-#include "http/asio_fwd.h"
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -50,6 +49,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/executor.h"
 #include "store/store.h"
 
 namespace switchyard::store {
@@ -165,7 +165,7 @@ Task<std::invoke_result_t<Fn, Store&>> StoreService::run(Fn fn) {
     commitPending();
     co_return fn(*store_);
   };
-  co_return co_await boost::asio::co_spawn(io_, std::move(task), http::kAwait);
+  co_return co_await boost::asio::co_spawn(io_, std::move(task), kAwait);
 }
 
 template <class Fn>

@@ -1,4 +1,3 @@
-#include "http/asio_fwd.h"
 #include "store/store_service.h"
 
 #include <signal.h>
@@ -17,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "base/executor.h"
 #include "store/sqlite_store.h"
 #include "../support/temp_dir.h"
 
