@@ -62,7 +62,7 @@ Recycled<T> makeRecycled(Args&&... args) {
   static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
   void* block = recycling::allocate(sizeof(T));
   try {
-    return Recycled<T>(::new (block) T(std::forward<Args>(args)...));
+    return Recycled<T>(::new (block) T{std::forward<Args>(args)...});  // braces: aggregates too
   } catch (...) {
     recycling::deallocate(block, sizeof(T));
     throw;

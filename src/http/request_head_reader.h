@@ -5,10 +5,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "http/asio_fwd.h"
+#include "http/client_stream.h"
 
 namespace switchyard::http {
 
@@ -16,7 +16,7 @@ namespace switchyard::http {
 // buffer holds `limit` bytes (Beast then reports header_limit), or the read fails: eof before any
 // byte is http::error::end_of_stream, eof within a head is http::error::partial_message. Sets
 // `target` to the request line's target as soon as it is known (for the error's dialect).
-Task<boost::system::error_code> readRequestHead(TcpStream& stream,
+Task<boost::system::error_code> readRequestHead(ClientStream& stream,
                                                                   boost::beast::flat_buffer& buffer,
                                                                   std::size_t limit, std::string& target);
 

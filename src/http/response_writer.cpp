@@ -99,6 +99,7 @@ Task<beast::error_code> ResponseWriter::writeAll(std::span<const asio::const_buf
   armWriteDeadline();
   auto [write_ec, n] = co_await asio::async_write(stream_, std::span<const asio::const_buffer>(rest.data(), count),
                                                   kAwaitTuple);
+  stream_.expires_never();  // the deadline bounds this write only: a stream may wait long for its next event
   co_return write_ec;
 }
 

@@ -10,12 +10,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/asio_fwd.h"
+#include "http/client_stream.h"
 
 namespace switchyard::http {
 
@@ -43,7 +43,7 @@ struct WriteLimits {
 // Lives on the connection's coroutine frame; not thread-safe (one worker owns it).
 class ResponseWriter {
  public:
-  ResponseWriter(TcpStream& stream, unsigned version, bool keep_alive, WriteLimits limits = {})
+  ResponseWriter(ClientStream& stream, unsigned version, bool keep_alive, WriteLimits limits = {})
       : stream_(stream), version_(version), keep_alive_(keep_alive), limits_(limits) {}
   // The request's total deadline (timeouts.total) bounds writing its answer too.
   void setDeadline(std::chrono::steady_clock::time_point deadline) { limits_.deadline = deadline; }
@@ -76,7 +76,7 @@ class ResponseWriter {
   bool keepAlive() const { return keep_alive_; }
   // Gives up the connection after this exchange (no keep-alive).
   void abort() { keep_alive_ = false; }
-  TcpStream& stream() { return stream_; }
+  ClientStream& stream() { return stream_; }
 
  private:
   // The fields the writer owns besides the framing: x-request-id and Connection.
@@ -87,7 +87,7 @@ class ResponseWriter {
   // asynchronously under the write deadline.
   Task<beast::error_code> writeAll(std::span<const boost::asio::const_buffer> pieces);
 
-  TcpStream& stream_;
+  ClientStream& stream_;
   unsigned version_;
   bool keep_alive_;
   WriteLimits limits_;

@@ -43,7 +43,7 @@ bool isParseError(const beast::error_code& ec) {
 class IdleConnections {
  public:
   struct Link {
-    TcpStream* stream = nullptr;
+    ClientStream* stream = nullptr;
     Link* prev = nullptr;
     Link* next = nullptr;
     bool linked = false;
@@ -96,7 +96,7 @@ constexpr std::chrono::seconds kDrainingRequestTimeout{2};
 // The answer to a request that could not be read (too large, malformed, ambiguous framing), in
 // the API its target names; nothing for a connection that closed or timed out. A coroutine of its
 // own: the request reader's frame stays small enough for Asio to recycle, request after request.
-Task<void> refuseRequest(TcpStream& stream, RequestHandler& handler, beast::error_code ec,
+Task<void> refuseRequest(ClientStream& stream, RequestHandler& handler, beast::error_code ec,
                                     std::string_view target) {
   Status status{};
   std::string_view message;
@@ -134,7 +134,7 @@ Task<void> refuseRequest(TcpStream& stream, RequestHandler& handler, beast::erro
 // request already answered). Its own coroutine, so that the parser and the error answer live only
 // while a request is read, not in the connection's frame for as long as the request is served
 // (a stream can take minutes, and thousands of them wait at once).
-Task<std::optional<Request>> readRequest(TcpStream& stream, beast::flat_buffer& buffer,
+Task<std::optional<Request>> readRequest(ClientStream& stream, beast::flat_buffer& buffer,
                                                     RequestHandler& handler, const ServerOptions& options,
                                                     ConnectionHub& hub, IdleConnections::Link& idle_link,
                                                     std::string& head_target) {
@@ -187,7 +187,7 @@ Task<std::optional<Request>> readRequest(TcpStream& stream, beast::flat_buffer& 
 // the server drains.
 Task<void> serveConnection(TcpSocket socket, RequestHandler& handler,
                                       const ServerOptions& options, ConnectionHub& hub) {
-  TcpStream stream{std::move(socket)};
+  ClientStream stream{std::move(socket)};
   beast::flat_buffer buffer{requestBufferLimit(options.max_header_bytes)};
   // Beast reads at most the buffer's free capacity: make a typical request one read.
   buffer.reserve(kRequestReadBuffer);
