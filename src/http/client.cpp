@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "http/asio_fwd.h"
+#include "http/watchdog.h"
 
 namespace switchyard::http {
 
@@ -81,25 +82,18 @@ bool isLocalhostName(std::string_view host) {
   return lower == "localhost" || lower.ends_with(".localhost");
 }
 
-// Deadlines are enforced by one watchdog timer per connection that closes the socket when it
-// fires, re-armed only when the deadline changes: reading a whole answer arms it once, where a
-// timer per operation would cost a timer-queue update (and often a system call) per read.
+// Deadlines are enforced by one watchdog per connection (http/watchdog.h) that closes the socket
+// when the deadline passes: reading a whole answer arms it once, where a timer per operation would
+// cost a timer-queue update (and often a system call) per read. Parked in the pool, a connection
+// stops it.
 template <class Stream>
 class BasicConnection final : public UpstreamConnection {
   static constexpr bool kIsTls = !std::is_same_v<Stream, TcpSocket>;
 
-  // Outlives the connection when a watchdog handler is still queued.
-  struct WatchState {
-    bool alive = true;
-    bool timed_out = false;
-    unsigned generation = 0;
-  };
-
  public:
   template <class... Args>
   explicit BasicConnection(asio::io_context& io, Args&&... args)
-      : stream_(io, std::forward<Args>(args)...), watchdog_(io), watch_(std::make_shared<WatchState>()) {}
-  ~BasicConnection() override { watch_->alive = false; }
+      : stream_(io, std::forward<Args>(args)...), watchdog_(io.get_executor(), [this] { close(); }) {}
 
   Stream& stream() { return stream_; }
   TcpSocket& socket() {
@@ -107,29 +101,14 @@ class BasicConnection final : public UpstreamConnection {
     else return stream_;
   }
 
-  void armDeadline(SteadyTime deadline) {
-    if (watching_ && deadline == armed_) return;
-    armed_ = deadline;
-    watching_ = true;
-    const unsigned generation = ++watch_->generation;
-    watchdog_.expires_at(deadline);
-    watchdog_.async_wait([this, watch = watch_, generation](const beast::error_code& ec) {
-      if (ec || !watch->alive || generation != watch->generation) return;
-      watch->timed_out = true;
-      close();
-    });
-  }
+  void armDeadline(SteadyTime deadline) { watchdog_.expiresAt(deadline); }
 
   // An operation that failed because the watchdog closed the socket timed out.
   beast::error_code adjust(beast::error_code ec) const {
-    return ec && watch_->timed_out ? beast::error_code(beast::error::timeout) : ec;
+    return ec && watchdog_.expired() ? beast::error_code(beast::error::timeout) : ec;
   }
 
-  void parked() override {
-    ++watch_->generation;
-    watching_ = false;
-    watchdog_.cancel();
-  }
+  void parked() override { watchdog_.stop(); }  // an idle connection has no deadline, nor a pending wait
 
   Task<beast::error_code> send(std::span<const asio::const_buffer> pieces,
                                           SteadyTime deadline) override {
@@ -242,10 +221,7 @@ class BasicConnection final : public UpstreamConnection {
 
  private:
   Stream stream_;
-  SteadyTimer watchdog_;
-  std::shared_ptr<WatchState> watch_;
-  SteadyTime armed_{};
-  bool watching_ = false;
+  Watchdog watchdog_;
 };
 
 using PlainConnection = BasicConnection<TcpSocket>;
