@@ -229,7 +229,7 @@ bool GatewayHandler::admitChat(ChatCall& call, http::Request& request, http::Res
   call.route = route;
 
   auto& client_socket = writer.stream().socket();
-  ClientWatch& watch = *(call.watch = std::make_shared<ClientWatch>(io_));
+  ClientWatch& watch = *(call.watch = makeClientWatch(io_));
   call.registered.emplace(watches_, watch);
   watchClient(client_socket, call.watch);
   call.deadline = call.started + route->timeouts.total;

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/executor.h"
+#include "base/recycling_allocator.h"
 #include "http/client.h"
 
 namespace switchyard::proxy {
@@ -31,6 +32,12 @@ struct ClientWatch {
   http::UpstreamConnection* active[2] = {nullptr, nullptr};
   SteadyTimer arm_timer;
 };
+
+// A request's watch, shared with its watcher coroutine (which may outlive the exchange by one
+// wake-up), in a block recycled by the worker's thread rather than one malloc per request.
+inline std::shared_ptr<ClientWatch> makeClientWatch(boost::asio::io_context& io) {
+  return std::allocate_shared<ClientWatch>(base::RecyclingAllocator<ClientWatch>{}, io);
+}
 
 // The watches of one worker's exchanges in flight (worker-local: no lock). When a graceful
 // shutdown's grace runs out, cutAll() marks each and closes its upstream connections, so every

@@ -77,7 +77,7 @@ Task<void> GatewayHandler::countTokens(http::Request& request, http::ResponseWri
   const SteadyTime deadline = started + route->timeouts.total;
   writer.setDeadline(deadline);
   auto& client_socket = writer.stream().socket();
-  auto watch = std::make_shared<ClientWatch>(io_);
+  auto watch = makeClientWatch(io_);
   const WatchRegistration registered(watches_, *watch);
   watchClient(client_socket, watch);
   state_.retry_budget->recordPrimary(started);

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "proxy/gateway_state.h"
 #include "routing/planner.h"
 #include "routing/strategy.h"
@@ -14,7 +16,9 @@ namespace switchyard::proxy {
 
 struct RequestPlan {
   std::vector<std::size_t> order;           // indexes into the route's targets
-  std::vector<routing::TargetView> views;   // per route target (same index; near_quota: demoted last)
+  // Per route target (same index; near_quota: demoted last). In the plan itself for routes of up
+  // to 4 targets: the plan lives in the request's recycled state, so no allocation per request.
+  boost::container::small_vector<routing::TargetView, 4> views;
   // Every target of the route is open: order holds the one most likely to have recovered, sent
   // anyway rather than failing without trying.
   bool forced = false;

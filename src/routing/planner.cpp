@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/container/small_vector.hpp>
+
 namespace switchyard::routing {
 
 using resilience::BreakerState;
@@ -20,11 +22,15 @@ bool openAt(const TargetView& target, SteadyTime now) {
   return target.breaker == BreakerState::Open && target.reopens_at > now;
 }
 
+// Per target of a route: on the stack for routes of up to 16 targets (no allocation per request).
+using Flags = boost::container::small_vector<bool, 16>;
+using Indexes = boost::container::small_vector<std::size_t, 16>;
+
 template <typename IsOpen>
-std::vector<bool> downDomains(std::span<const TargetView> targets, std::span<const TargetView> all,
-                              Diversity diversity, IsOpen is_open) {
+Flags downDomains(std::span<const TargetView> targets, std::span<const TargetView> all, Diversity diversity,
+                  IsOpen is_open) {
   if (all.empty()) all = targets;
-  std::vector<bool> down(targets.size(), false);
+  Flags down(targets.size(), false);
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const std::string_view key = downDomainKey(targets[i], diversity);
     if (key.empty()) continue;  // no provider name: no domain to share an outage with
@@ -92,8 +98,9 @@ std::string_view domainOf(const TargetView& target, Diversity diversity) {
 
 std::vector<bool> inDownDomain(std::span<const TargetView> targets, std::span<const TargetView> all,
                                Diversity diversity) {
-  return downDomains(targets, all, diversity,
-                     [](const TargetView& view) { return view.breaker == BreakerState::Open; });
+  const Flags down = downDomains(targets, all, diversity,
+                                 [](const TargetView& view) { return view.breaker == BreakerState::Open; });
+  return std::vector<bool>(down.begin(), down.end());
 }
 
 namespace {
@@ -102,9 +109,9 @@ namespace {
 // demoted ones (brownout, then near quota: a slow answer beats a 429); the forced pick when none
 // is admissible.
 struct Admissible {
-  std::vector<std::size_t> healthy;
-  std::vector<std::size_t> demoted;
-  std::vector<std::size_t> near_quota;
+  Indexes healthy;
+  Indexes demoted;
+  Indexes near_quota;
   bool forced = false;
 };
 
@@ -112,9 +119,8 @@ Admissible admissible(std::span<const TargetView> targets, std::span<const Targe
                       const PlanPolicy& policy, SteadyTime now) {
   Admissible result;
   if (targets.empty()) return result;
-  const std::vector<bool> down = downDomains(
-      targets, all, policy.diversity, [now](const TargetView& view) { return openAt(view, now); });
-  result.healthy.reserve(targets.size());
+  const Flags down =
+      downDomains(targets, all, policy.diversity, [now](const TargetView& view) { return openAt(view, now); });
   std::vector<double> scratch;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     if (openAt(targets[i], now) || down[i]) continue;
@@ -148,12 +154,14 @@ PlanResult planAllowed(std::span<const TargetView> targets, std::span<const Targ
   if (!found.forced) {
     // The strategy's pick (which advances its state) goes to the first group that has a target.
     bool picked = false;
-    for (std::vector<std::size_t>* group : {&found.healthy, &found.demoted, &found.near_quota}) {
-      orderByStrategy(policy.strategy, targets, *group, inputs.stream, inputs.state, !picked && !group->empty());
+    for (Indexes* group : {&found.healthy, &found.demoted, &found.near_quota}) {
+      orderByStrategy(policy.strategy, targets, std::span(group->data(), group->size()), inputs.stream, inputs.state,
+                      !picked && !group->empty());
       picked = picked || !group->empty();
     }
   }
-  plan.order = std::move(found.healthy);
+  plan.order.reserve(found.healthy.size() + found.demoted.size() + found.near_quota.size());
+  plan.order.assign(found.healthy.begin(), found.healthy.end());
   plan.order.insert(plan.order.end(), found.demoted.begin(), found.demoted.end());
   plan.order.insert(plan.order.end(), found.near_quota.begin(), found.near_quota.end());
   if (!found.forced) {
