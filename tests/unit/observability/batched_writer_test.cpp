@@ -102,6 +102,31 @@ TEST(BatchedWriter, LinesFromSeveralThreadsAllArriveInTheirThreadsOrder) {
   EXPECT_EQ(total, kThreads * kLines);
 }
 
+// One thread appends while the writer takes its lines on a 1 ms timer, through a buffer a few lines
+// long: every line arrives, whole and in order, however the two interleave.
+TEST(BatchedWriter, AThreadAppendingWhileTheWriterTakesLosesNothing) {
+  Sink sink;
+  constexpr int kLines = 20000;
+  {
+    BatchedWriter writer({.thread_buffer_bytes = 256, .interval = 1ms}, sink.output(), droppedLine);
+    std::thread producer([&writer] {
+      for (int i = 0; i < kLines; ++i) {
+        const std::string line = "n " + std::to_string(i) + "\n";
+        while (!writer.append(line)) std::this_thread::yield();  // full: the writer frees it soon
+      }
+    });
+    producer.join();
+    writer.flush();
+  }
+  int next = 0;
+  for (const auto& line : linesOf(sink.read())) {
+    if (line.rfind("dropped ", 0) == 0) continue;  // refused appends were retried
+    ASSERT_EQ(line, "n " + std::to_string(next)) << "after line " << next - 1;
+    ++next;
+  }
+  EXPECT_EQ(next, kLines);
+}
+
 TEST(BatchedWriter, TheTimerWritesWithoutAFlush) {
   Sink sink;
   BatchedWriter writer({.thread_buffer_bytes = 4096, .interval = 20ms}, sink.output(), droppedLine);
