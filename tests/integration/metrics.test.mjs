@@ -178,6 +178,18 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
     return { text: res.text, ...parsed };
   }
 
+  // A request is counted when the worker that served it finishes it, a moment after the client has
+  // the last byte of its answer; with two workers the scrape can run in between, on the other one.
+  // Scrapes until `holds` is true of one (at most 2 s), and returns that one.
+  async function scrapeUntil(holds) {
+    const give_up = Date.now() + 2000;
+    for (;;) {
+      const scraped = await scrape();
+      if (holds(scraped) || Date.now() > give_up) return scraped;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   it('is refused without the admin key, like /admin', opts, async () => {
     const none = await gw.get('/metrics');
     assert.equal(none.status, 401, none.text);
@@ -278,7 +290,8 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
     const reloaded = await gw.post('/admin/reload', {}, { headers: admin });
     assert.equal(reloaded.status, 200, reloaded.text);
     assert.equal((await send('main', KEY)).status, 200);
-    const after = await scrape();
+    const counted = (scraped) => value(scraped.byName, 'switchyard_requests_total', { route: 'main' }) === served + 1;
+    const after = await scrapeUntil(counted);
     assert.equal(value(after.byName, 'switchyard_requests_total', { route: 'main' }), served + 1);
     assert.equal(value(after.byName, 'switchyard_config_reloads_total', { result: 'success' }), 1);
     assert.equal(value(after.byName, 'switchyard_config_reloads_total', { result: 'failure' }), 1);
