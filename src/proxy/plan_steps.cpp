@@ -84,8 +84,7 @@ void preferOtherDomain(const routing::RouteSpec& route, RequestPlan& plan, const
     remaining.push_back(plan.order[p]);
   }
   if (positions.size() < 2) return;
-  const std::size_t chosen = routing::nextAfterFailure(std::span(plan.views.data(), plan.views.size()), plan.order[failed],
-                                                        remaining, route.plan);
+  const std::size_t chosen = routing::nextAfterFailure(plan.views, plan.order[failed], remaining, route.plan);
   std::swap(plan.order[positions[0]], plan.order[positions[chosen]]);
 }
 

@@ -87,8 +87,7 @@ RequestPlan planRequest(const GatewayState& state, const routing::RouteSpec& rou
     inputs.allowed = &allowed;
   }
   const std::span<const routing::TargetView> every(all.data(), all.size());
-  const std::span<const routing::TargetView> views(plan.views.data(), plan.views.size());
-  routing::PlanResult result = routing::planTargets(views, every, route.plan, now, inputs);
+  routing::PlanResult result = routing::planTargets(plan.views, every, route.plan, now, inputs);
   plan.order = std::move(result.order);
   plan.excluded = std::move(result.excluded);
   plan.priced_out = std::move(result.priced_out);

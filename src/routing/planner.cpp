@@ -155,8 +155,7 @@ PlanResult planAllowed(std::span<const TargetView> targets, std::span<const Targ
     // The strategy's pick (which advances its state) goes to the first group that has a target.
     bool picked = false;
     for (Indexes* group : {&found.healthy, &found.demoted, &found.near_quota}) {
-      orderByStrategy(policy.strategy, targets, std::span(group->data(), group->size()), inputs.stream, inputs.state,
-                      !picked && !group->empty());
+      orderByStrategy(policy.strategy, targets, *group, inputs.stream, inputs.state, !picked && !group->empty());
       picked = picked || !group->empty();
     }
   }
