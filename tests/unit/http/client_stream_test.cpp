@@ -109,42 +109,5 @@ TEST(ClientStream, GoesAwayWhileItsWaitIsPending) {
   SUCCEED();
 }
 
-// What an upstream connection relies on: the watchdog says it expired (a failed read then reads
-// as a timeout), and closes the connection once.
-TEST(Watchdog, ExpiresOnceAndSaysSo) {
-  boost::asio::io_context io;
-  int closed = 0;
-  Watchdog watchdog(io.get_executor(), [&] { ++closed; });
-  watchdog.expiresAt(Clock::now() + 20ms);
-  EXPECT_FALSE(watchdog.expired());
-  io.run_for(300ms);
-  EXPECT_TRUE(watchdog.expired());
-  EXPECT_EQ(closed, 1);
-}
-
-TEST(Watchdog, AClearedDeadlineNeverExpires) {
-  boost::asio::io_context io;
-  int closed = 0;
-  Watchdog watchdog(io.get_executor(), [&] { ++closed; });
-  watchdog.expiresAt(Clock::now() + 20ms);
-  watchdog.clear();  // a client connection's request was read
-  io.run_for(200ms);
-  EXPECT_FALSE(watchdog.expired());
-  EXPECT_EQ(closed, 0);
-}
-
-TEST(Watchdog, StoppedLeavesItsLoopWithoutWork) {
-  boost::asio::io_context io;
-  int closed = 0;
-  Watchdog watchdog(io.get_executor(), [&] { ++closed; });
-  watchdog.expiresAt(Clock::now() + 60s);
-  watchdog.stop();  // an upstream connection parked in its pool
-  const auto started = Clock::now();
-  io.run();  // returns at once: no wait is pending
-  EXPECT_LT(Clock::now() - started, 30s);
-  EXPECT_FALSE(watchdog.expired());
-  EXPECT_EQ(closed, 0);
-}
-
 }  // namespace
 }  // namespace switchyard::http
