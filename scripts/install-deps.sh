@@ -6,7 +6,7 @@ set -euo pipefail
 want=(build-essential g++ cmake ninja-build pkg-config ca-certificates curl
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
       libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-      libsqlite3-dev libre2-dev)
+      libsqlite3-dev libre2-dev libzstd-dev)
 for arg in "$@"; do
   case "$arg" in
     # clang: scripts/test.sh builds and unit-tests with Debian's clang too (libstdc++, as GCC's).

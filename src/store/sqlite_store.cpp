@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <map>
 #include <stdexcept>
 #include <tuple>
@@ -76,25 +79,57 @@ CREATE TABLE incidents(
   json TEXT NOT NULL           -- the timeline and counters
 );
 )sql";
-constexpr std::array<const char*, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
+// v4: audit records in compressed pages, one row per commit (store/audit_page.h), instead of a row
+// and two index entries per record. audit_ids finds a record by its request id; the pages' own
+// first_ms and last_ms serve the time order, `since` and retention. end_seq counts every record
+// ever inserted up to the page's last, so retention by count needs no count of the table. The v3
+// rows are moved into pages (moveLegacyAudit) and the audit table dropped in the same transaction.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE audit_pages(
+  id INTEGER PRIMARY KEY,      -- insertion order
+  first_ms INTEGER NOT NULL,   -- the earliest time_ms of its records
+  last_ms INTEGER NOT NULL,    -- the latest
+  records INTEGER NOT NULL,    -- how many it holds now (retention may have taken some)
+  end_seq INTEGER NOT NULL,    -- records ever inserted, up to and including this page's
+  body BLOB NOT NULL           -- the records, framed and zstd-compressed
+);
+CREATE INDEX audit_pages_by_last ON audit_pages(last_ms);
+CREATE INDEX audit_pages_by_first ON audit_pages(first_ms);
+CREATE TABLE audit_ids(
+  request_id TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  page INTEGER NOT NULL,
+  PRIMARY KEY(request_id, time_ms, page)
+) WITHOUT ROWID;
+)sql";
+constexpr std::array<const char*, 4> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+constexpr long long kSchemaWithPages = 4;
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
 
-// Records per audit INSERT statement when a batch has that many left (9 parameters each: SQLite
-// allows 32,766 per statement).
-constexpr std::size_t kAuditRowsPerInsert = 16;
+// Request ids per audit_ids INSERT statement when a page has that many left: a statement's own
+// cost (step, halt, reset) is then paid once per group rather than per record.
+constexpr std::size_t kIdsPerInsert = 16;
 
-// "INSERT INTO audit(...) VALUES(?, ...), ..." for `rows` records.
-const std::string& auditInsertSql(std::size_t rows) {
-  static const std::string one = "INSERT INTO audit(request_id, time_ms, key_id, route, outcome, status, json, "
-                                 "cost_nano_usd, tokens) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// "INSERT OR IGNORE INTO audit_ids(...) VALUES(?, ?, ?), ..." for `rows` ids. OR IGNORE: two
+// records of one page with the same request id and start share one entry.
+const std::string& idsInsertSql(std::size_t rows) {
+  static const std::string one = "INSERT OR IGNORE INTO audit_ids(request_id, time_ms, page) VALUES(?, ?, ?)";
   static const std::string many = [] {
     std::string sql = one;
-    for (std::size_t i = 1; i < kAuditRowsPerInsert; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    for (std::size_t i = 1; i < kIdsPerInsert; ++i) sql += ", (?, ?, ?)";
     return sql;
   }();
   return rows == 1 ? one : many;
 }
+
+// Newer first: by start, then by insertion (page, then place in the page).
+struct Placed {
+  std::int64_t time_ms;
+  std::int64_t page;
+  std::size_t index;
+  auto operator<=>(const Placed&) const = default;
+};
 
 std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
   return a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
@@ -152,6 +187,15 @@ class Bound {
                 : std::string();
   }
   std::int64_t integerAt(int column) const { return sqlite3_column_int64(stmt_, column); }
+  // Valid until the next step or the end of this Bound.
+  std::string_view blobAt(int column) const {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return data ? std::string_view(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string_view();
+  }
+  void blobInPlace(int index, std::string_view value) {
+    check(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_STATIC));
+  }
   bool nullAt(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
  private:
@@ -307,6 +351,7 @@ void SqliteStore::migrate() {
   for (auto step = version; step < std::ssize(kMigrations); ++step) {
     execOn(db_, kMigrations[static_cast<std::size_t>(step)], "migrating the schema");
   }
+  if (version < kSchemaWithPages) moveLegacyAudit();
   execOn(db_, ("PRAGMA user_version = " + std::to_string(kMigrations.size())).c_str(),
          "user_version");
   transaction.commit();
@@ -395,29 +440,7 @@ void SqliteStore::appendAudit(std::span<const AuditRecordView> records) {
       tokens += record.tokens;
     }
   }
-  // kAuditRowsPerInsert records per statement while that many are left, then one at a time: a
-  // statement's own cost (step, halt, reset) is then paid once per group rather than per record.
-  // A repeated request id is kept beside the first (the client chose it): nothing a client sends
-  // can overwrite or drop another request's record, nor fail the batch.
-  std::size_t at = 0;
-  while (at < records.size()) {
-    const std::size_t rows = records.size() - at >= kAuditRowsPerInsert ? kAuditRowsPerInsert : 1;
-    Bound query(db_, statement(auditInsertSql(rows)));  // ends (reset) before the records do
-    int index = 0;
-    for (const AuditRecordView& record : records.subspan(at, rows)) {
-      query.textInPlace(++index, record.request_id);
-      query.integer(++index, record.time_ms);
-      query.textInPlace(++index, record.key_id);
-      query.textInPlace(++index, record.route);
-      query.textInPlace(++index, record.outcome);
-      query.integer(++index, record.status);
-      query.textInPlace(++index, record.json);
-      query.integer(++index, record.cost_nano_usd);
-      query.integer(++index, record.tokens);
-    }
-    query.run("appending audit records");
-    at += rows;
-  }
+  appendPages(records);
   sqlite3_stmt* add = statement(
       "INSERT INTO spend_by_day(day, key_id, route, nano_usd, tokens) VALUES(?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT(day, key_id, route) DO UPDATE SET nano_usd = nano_usd + excluded.nano_usd, "
@@ -434,41 +457,145 @@ void SqliteStore::appendAudit(std::span<const AuditRecordView> records) {
   transaction.commit();
 }
 
+void SqliteStore::appendPages(std::span<const AuditRecordView> records) {
+  std::int64_t end_seq = 0;
+  {
+    Bound query(db_, statement("SELECT end_seq FROM audit_pages ORDER BY id DESC LIMIT 1"));
+    if (query.step("appending audit records")) end_seq = query.integerAt(0);
+  }
+  for (std::size_t at = 0; at < records.size(); at += kAuditPageRecords) {
+    const auto page_records = records.subspan(at, std::min(kAuditPageRecords, records.size() - at));
+    end_seq += std::ssize(page_records);
+    const auto [first, last] = std::ranges::minmax(page_records, {}, &AuditRecordView::time_ms);
+    std::int64_t page = 0;
+    {
+      Bound query(db_, statement("INSERT INTO audit_pages(first_ms, last_ms, records, end_seq, body) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5)"));
+      query.integer(1, first.time_ms);
+      query.integer(2, last.time_ms);
+      query.integer(3, std::ssize(page_records));
+      query.integer(4, end_seq);
+      query.blobInPlace(5, codec_.encode(page_records));
+      query.run("appending audit records");
+      page = sqlite3_last_insert_rowid(db_);
+    }
+    // A repeated request id is kept beside the first (the client chose it): nothing a client sends
+    // can overwrite or drop another request's record, nor fail the batch.
+    std::size_t done = 0;
+    while (done < page_records.size()) {
+      const std::size_t rows = page_records.size() - done >= kIdsPerInsert ? kIdsPerInsert : 1;
+      Bound query(db_, statement(idsInsertSql(rows)));
+      int index = 0;
+      for (const AuditRecordView& record : page_records.subspan(done, rows)) {
+        query.textInPlace(++index, record.request_id);
+        query.integer(++index, record.time_ms);
+        query.integer(++index, page);
+      }
+      query.run("indexing audit records");
+      done += rows;
+    }
+  }
+}
+
+void SqliteStore::moveLegacyAudit() {
+  // In insertion order, a page's worth at a time, so that a large file needs no more memory than
+  // one page (a file with millions of records takes a while once, at the first start of v4).
+  Bound query(db_, statement("SELECT request_id, time_ms, key_id, route, outcome, status, json, cost_nano_usd, "
+                             "tokens FROM audit ORDER BY seq"));
+  std::vector<AuditRecord> batch;
+  std::vector<AuditRecordView> views;
+  const auto flush = [&] {
+    views.clear();
+    for (const AuditRecord& record : batch) views.push_back(viewOf(record));
+    appendPages(views);
+    batch.clear();
+  };
+  while (query.step("moving audit records into pages")) {
+    batch.push_back({.request_id = query.textAt(0),
+                     .time_ms = query.integerAt(1),
+                     .key_id = query.textAt(2),
+                     .route = query.textAt(3),
+                     .outcome = query.textAt(4),
+                     .status = static_cast<int>(query.integerAt(5)),
+                     .json = query.textAt(6),
+                     .cost_nano_usd = query.integerAt(7),
+                     .tokens = query.integerAt(8)});
+    if (batch.size() == kAuditPageRecords) flush();
+  }
+  if (!batch.empty()) flush();
+  execOn(db_, "DROP TABLE audit", "dropping the v3 audit table");
+}
+
+std::span<const AuditRecordView> SqliteStore::pageRecords(std::int64_t page) {
+  Bound query(db_, statement("SELECT body FROM audit_pages WHERE id = ?1"));
+  query.integer(1, page);
+  if (!query.step("reading an audit page")) return {};
+  return codec_.decode(query.blobAt(0));  // decoded into the codec's buffer before the Bound ends
+}
+
 std::optional<std::string> SqliteStore::auditRecord(std::string_view request_id) {
-  Bound query(db_, statement("SELECT json FROM audit WHERE request_id = ?1 ORDER BY seq DESC LIMIT 1"));
-  query.text(1, request_id);
-  if (!query.step("reading an audit record")) return std::nullopt;
-  return query.textAt(0);
+  std::int64_t page = 0;
+  {
+    Bound query(db_, statement("SELECT MAX(page) FROM audit_ids WHERE request_id = ?1"));
+    query.text(1, request_id);
+    if (!query.step("reading an audit record") || query.nullAt(0)) return std::nullopt;
+    page = query.integerAt(0);
+  }
+  const auto records = pageRecords(page);
+  for (auto record = records.rbegin(); record != records.rend(); ++record) {
+    if (record->request_id == request_id) return std::string(record->json);
+  }
+  return std::nullopt;
 }
 
 bool SqliteStore::hasAudit(std::string_view request_id, std::int64_t time_ms) {
-  Bound query(db_, statement("SELECT 1 FROM audit WHERE request_id = ?1 AND time_ms = ?2 LIMIT 1"));
+  Bound query(db_, statement("SELECT 1 FROM audit_ids WHERE request_id = ?1 AND time_ms = ?2 LIMIT 1"));
   query.text(1, request_id);
   query.integer(2, time_ms);
   return query.step("looking up an audit record");
 }
 
 std::vector<std::string> SqliteStore::auditRecords(const AuditQuery& filter) {
-  // One cached statement per combination of filters (16 at most); the time index serves them all.
-  std::string sql = "SELECT json FROM audit WHERE 1";
-  int parameters = 0;
-  if (!filter.route.empty()) sql += " AND route = ?" + std::to_string(++parameters);
-  if (!filter.outcome.empty()) sql += " AND outcome = ?" + std::to_string(++parameters);
-  if (!filter.key_id.empty()) sql += " AND key_id = ?" + std::to_string(++parameters);
-  if (filter.since_ms) sql += " AND time_ms >= ?" + std::to_string(++parameters);
-  sql += " ORDER BY time_ms DESC, seq DESC LIMIT ?" + std::to_string(++parameters);
-
-  Bound query(db_, statement(sql));
-  int index = 0;
-  if (!filter.route.empty()) query.text(++index, filter.route);
-  if (!filter.outcome.empty()) query.text(++index, filter.outcome);
-  if (!filter.key_id.empty()) query.text(++index, filter.key_id);
-  if (filter.since_ms) query.integer(++index, *filter.since_ms);
-  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  query.integer(++index, static_cast<std::int64_t>(std::min(filter.limit, kMaxLimit)));
-
+  if (filter.limit == 0) return {};
+  // The pages newest last_ms first. The `limit` newest matches so far are kept in a heap whose top
+  // is the oldest of them; once the heap is full, a page whose last record started before that top
+  // (and every page after it) cannot hold a newer match, so the walk stops there.
+  struct Match {
+    Placed at;
+    std::string json;
+    bool operator>(const Match& other) const { return at > other.at; }
+  };
+  std::vector<Match> heap;  // a min-heap on `at`
+  const auto older = std::greater<Match>{};
+  Bound query(db_, statement("SELECT id, last_ms, body FROM audit_pages WHERE last_ms >= ?1 "
+                             "ORDER BY last_ms DESC, id DESC"));
+  query.integer(1, filter.since_ms.value_or(std::numeric_limits<std::int64_t>::min()));
+  while (query.step("querying audit records")) {
+    const std::int64_t page = query.integerAt(0);
+    if (heap.size() == filter.limit && query.integerAt(1) < heap.front().at.time_ms) break;
+    const auto records = codec_.decode(query.blobAt(2));
+    for (std::size_t index = 0; index < records.size(); ++index) {
+      const AuditRecordView& record = records[index];
+      if ((filter.since_ms && record.time_ms < *filter.since_ms) ||
+          (!filter.route.empty() && record.route != filter.route) ||
+          (!filter.outcome.empty() && record.outcome != filter.outcome) ||
+          (!filter.key_id.empty() && record.key_id != filter.key_id)) {
+        continue;
+      }
+      const Placed at{record.time_ms, page, index};
+      if (heap.size() == filter.limit) {
+        if (at < heap.front().at) continue;
+        std::ranges::pop_heap(heap, older);
+        heap.pop_back();
+      }
+      heap.push_back({at, std::string(record.json)});
+      std::ranges::push_heap(heap, older);
+    }
+  }
+  std::ranges::sort(heap, older);  // newest first
   std::vector<std::string> jsons;
-  while (query.step("querying audit records")) jsons.push_back(query.textAt(0));
+  jsons.reserve(heap.size());
+  for (Match& match : heap) jsons.push_back(std::move(match.json));
   return jsons;
 }
 
@@ -491,11 +618,17 @@ std::vector<SpendTotal> SqliteStore::spendSince(std::int64_t since_ms) {
     collect(query);
   }
   if (since_ms < first_day * kMsPerDay) {
-    Bound query(db_, statement("SELECT key_id, route, SUM(cost_nano_usd), SUM(tokens) FROM audit "
-                               "WHERE time_ms >= ?1 AND time_ms < ?2 GROUP BY key_id, route"));
+    Bound query(db_, statement("SELECT body FROM audit_pages WHERE last_ms >= ?1 AND first_ms < ?2"));
     query.integer(1, since_ms);
     query.integer(2, first_day * kMsPerDay);
-    collect(query);
+    while (query.step("summing spend")) {
+      for (const AuditRecordView& record : codec_.decode(query.blobAt(0))) {
+        if (record.time_ms < since_ms || record.time_ms >= first_day * kMsPerDay) continue;
+        auto& [nano_usd, tokens] = sums[{std::string(record.key_id), std::string(record.route)}];
+        nano_usd += record.cost_nano_usd;
+        tokens += record.tokens;
+      }
+    }
   }
 
   // Rolled up three ways; std::map keeps keys and routes in name order.
@@ -524,37 +657,97 @@ std::vector<SpendTotal> SqliteStore::spendSince(std::int64_t since_ms) {
   return totals;
 }
 
+void SqliteStore::removeFromPage(std::int64_t page, std::span<const AuditRecordView> records,
+                                 const std::vector<bool>& gone) {
+  std::vector<AuditRecordView> kept;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!gone[i]) kept.push_back(records[i]);
+  }
+  // An id entry goes with the last record of this page that has its (request id, start).
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!gone[i]) continue;
+    const bool shared = std::ranges::any_of(kept, [&](const AuditRecordView& other) {
+      return other.request_id == records[i].request_id && other.time_ms == records[i].time_ms;
+    });
+    if (shared) continue;
+    Bound query(db_, statement("DELETE FROM audit_ids WHERE request_id = ?1 AND time_ms = ?2 AND page = ?3"));
+    query.text(1, records[i].request_id);
+    query.integer(2, records[i].time_ms);
+    query.integer(3, page);
+    query.run("pruning audit records");
+  }
+  if (kept.empty()) {
+    Bound query(db_, statement("DELETE FROM audit_pages WHERE id = ?1"));
+    query.integer(1, page);
+    query.run("pruning audit records");
+    return;
+  }
+  const auto [first, last] = std::ranges::minmax(kept, {}, &AuditRecordView::time_ms);
+  Bound query(db_, statement("UPDATE audit_pages SET first_ms = ?2, last_ms = ?3, records = ?4, body = ?5 WHERE id = ?1"));
+  query.integer(1, page);
+  query.integer(2, first.time_ms);
+  query.integer(3, last.time_ms);
+  query.integer(4, std::ssize(kept));
+  query.blobInPlace(5, codec_.encode(kept));  // `kept` views the decoded page; encode writes elsewhere
+  query.run("pruning audit records");
+}
+
 std::size_t SqliteStore::pruneAudit(std::int64_t before_ms, std::size_t max_rows, std::size_t chunk) {
   if (chunk == 0 || (before_ms <= 0 && max_rows == 0)) return 0;
-  constexpr auto kMaxInt = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   Transaction transaction(db_);
   std::size_t deleted = 0;
-  if (before_ms > 0) {
-    // The time index, oldest first, stopping at the chunk: bounded whatever the backlog.
-    Bound query(db_, statement("DELETE FROM audit WHERE seq IN "
-                               "(SELECT seq FROM audit WHERE time_ms < ?1 ORDER BY time_ms LIMIT ?2)"));
-    query.integer(1, before_ms);
-    query.integer(2, static_cast<std::int64_t>(std::min(chunk, kMaxInt)));
-    query.run("pruning audit records by age");
-    deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+  std::vector<bool> gone;
+  // One page at a time, its statement reset before the page is rewritten. A page that loses all its
+  // records older than before_ms starts at or after before_ms, so the next round finds the next one.
+  while (before_ms > 0 && deleted < chunk) {
+    std::int64_t page = 0;
+    {
+      Bound query(db_, statement("SELECT id FROM audit_pages WHERE first_ms < ?1 ORDER BY first_ms, id LIMIT 1"));
+      query.integer(1, before_ms);
+      if (!query.step("pruning audit records by age")) break;
+      page = query.integerAt(0);
+    }
+    const auto records = pageRecords(page);
+    // Its records older than before_ms, oldest first, as many as the chunk has room for.
+    std::vector<std::size_t> old;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (records[i].time_ms < before_ms) old.push_back(i);
+    }
+    std::ranges::stable_sort(old, {}, [&](std::size_t i) { return records[i].time_ms; });
+    old.resize(std::min(old.size(), chunk - deleted));
+    gone.assign(records.size(), false);
+    for (const std::size_t i : old) gone[i] = true;
+    removeFromPage(page, records, gone);
+    deleted += old.size();
   }
   if (max_rows > 0 && deleted < chunk) {
-    // seq grows by one per insert and only pruning deletes, so the newest max_rows records are
-    // those with seq > max(seq) - max_rows: two b-tree lookups rather than a count of the table
-    // (holes left by age pruning make it keep slightly fewer, never more).
+    // Record i of a page is taken as number end_seq - records + 1 + i of all ever inserted, its
+    // number when inserted or, after records before it were pruned by age, a higher one: the
+    // newest max_rows numbers hold at most max_rows records (fewer when age pruning left holes).
     std::int64_t last = 0;
     {
-      Bound query(db_, statement("SELECT MAX(seq) FROM audit"));
-      if (query.step("pruning audit records by count") && !query.nullAt(0)) last = query.integerAt(0);
+      Bound query(db_, statement("SELECT end_seq FROM audit_pages ORDER BY id DESC LIMIT 1"));
+      if (query.step("pruning audit records by count")) last = query.integerAt(0);
     }
-    const std::int64_t keep = static_cast<std::int64_t>(std::min(max_rows, kMaxInt));
-    if (last > keep) {
-      Bound query(db_, statement("DELETE FROM audit WHERE seq IN "
-                                 "(SELECT seq FROM audit WHERE seq <= ?1 ORDER BY seq LIMIT ?2)"));
-      query.integer(1, last - keep);
-      query.integer(2, static_cast<std::int64_t>(std::min(chunk - deleted, kMaxInt)));
-      query.run("pruning audit records by count");
-      deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+    const std::int64_t cutoff = last - static_cast<std::int64_t>(std::min<std::size_t>(max_rows, INT64_MAX));
+    while (cutoff > 0 && deleted < chunk) {
+      std::int64_t page = 0, count = 0, end_seq = 0;
+      {
+        Bound query(db_, statement("SELECT id, records, end_seq FROM audit_pages ORDER BY id LIMIT 1"));
+        if (!query.step("pruning audit records by count")) break;
+        page = query.integerAt(0);
+        count = query.integerAt(1);
+        end_seq = query.integerAt(2);
+      }
+      const std::int64_t beyond = std::clamp<std::int64_t>(cutoff - (end_seq - count), 0, count);
+      if (beyond == 0) break;  // the oldest page is within the newest max_rows, and so is every other
+      const auto records = pageRecords(page);
+      const std::size_t take = std::min({static_cast<std::size_t>(beyond), chunk - deleted, records.size()});
+      gone.assign(records.size(), false);
+      std::fill_n(gone.begin(), take, true);
+      removeFromPage(page, records, gone);
+      deleted += take;
+      if (take == 0) break;
     }
   }
   transaction.commit();

@@ -5,10 +5,13 @@
 // and cached on the connection. The schema carries its version in PRAGMA user_version; open()
 // migrates an older file forward and refuses one written by a newer build.
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "store/audit_page.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -52,9 +55,19 @@ class SqliteStore final : public Store {
   sqlite3_stmt* statement(const std::string& sql);
   std::vector<std::string> listOf(std::string_view json_array);
   void migrate();
+  // v3 files: their audit rows into pages, then the table dropped (within migrate's transaction).
+  void moveLegacyAudit();
+  // `records` as pages (kAuditPageRecords at most each) and their request ids; no spend totals.
+  void appendPages(std::span<const AuditRecordView> records);
+  // The records of one page, decoded into codec_ (valid until its next decode); empty if none.
+  std::span<const AuditRecordView> pageRecords(std::int64_t page);
+  // Rewrites `page` (whose decoded records are `records`) without those marked in `gone`, or
+  // deletes it when none is left; their request ids go too.
+  void removeFromPage(std::int64_t page, std::span<const AuditRecordView> records, const std::vector<bool>& gone);
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  AuditPageCodec codec_;
 };
 
 }  // namespace switchyard::store

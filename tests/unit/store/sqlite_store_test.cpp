@@ -249,8 +249,6 @@ SpendTotal total(std::string scope, std::string name, std::int64_t nano_usd, std
       .scope = std::move(scope), .name = std::move(name), .nano_usd = nano_usd, .tokens = tokens};
 }
 
-constexpr const char* kCostsInOrder =
-    "SELECT request_id || ':' || cost_nano_usd || ':' || tokens FROM audit ORDER BY seq";
 
 // Runs one statement on a raw connection and returns the first column of every row as text.
 std::vector<std::string> rawQuery(const std::string& path, const std::string& sql) {
@@ -269,6 +267,29 @@ std::vector<std::string> rawQuery(const std::string& path, const std::string& sq
   return rows;
 }
 
+// "request_id:cost:tokens" of every record in the file, in insertion order, read from the pages
+// as stored (the file's own format, not through SqliteStore).
+std::vector<std::string> costsInOrder(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT body FROM audit_pages ORDER BY id", -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::vector<std::string> rows;
+  switchyard::store::AuditPageCodec codec;
+  while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+    const std::string_view body(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                                static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+    for (const auto& record : codec.decode(body)) {
+      rows.push_back(std::string(record.request_id) + ":" + std::to_string(record.cost_nano_usd) + ":" +
+                     std::to_string(record.tokens));
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
 TEST(SqliteStoreSpend, AuditRecordsKeepTheirCostAndTokens) {
   TempDir dir;
   const std::string path = dir.file("switchyard.db");
@@ -278,7 +299,7 @@ TEST(SqliteStoreSpend, AuditRecordsKeepTheirCostAndTokens) {
                                               audit("r2", kMay14 + 1, "chat", "refused")};
     store->appendAudit(records);
   }
-  EXPECT_THAT(rawQuery(path, kCostsInOrder),
+  EXPECT_THAT(costsInOrder(path),
               ElementsAre("r1:1234:56", "r2:0:0"));
 }
 
@@ -385,8 +406,9 @@ TEST(SqliteStoreSpend, AVersion1FileIsMigratedKeepingItsKeysAndRecords) {
                 ElementsAre(total("gateway", "", 9, 4), total("key", "key_00112233445566aa", 9, 4),
                             total("route", "chat", 9, 4)));
   }
-  EXPECT_THAT(rawQuery(path, "PRAGMA user_version"), ElementsAre("3"));
-  EXPECT_THAT(rawQuery(path, kCostsInOrder),
+  EXPECT_THAT(rawQuery(path, "PRAGMA user_version"), ElementsAre("4"));
+  EXPECT_THAT(rawQuery(path, "SELECT name FROM sqlite_master WHERE name = 'audit'"), IsEmpty());  // moved
+  EXPECT_THAT(costsInOrder(path),
               ElementsAre("old-request:0:0", "new:9:4"));
   // Opening again finds the schema current and changes nothing.
   auto store = SqliteStore::open(path);
