@@ -307,6 +307,11 @@ std::unique_ptr<SqliteStore> SqliteStore::openFile(const std::string& path, bool
         throw std::runtime_error("schema version " + std::to_string(version) +
                                  " is newer than this build's (" + std::to_string(kMigrations.size()) + ")");
       }
+      if (version < kSchemaWithPages) {
+        throw std::runtime_error("schema version " + std::to_string(version) + " is older than this build's (" +
+                                 std::to_string(kMigrations.size()) +
+                                 "): start this build's gateway on it once to migrate it");
+      }
       return store;
     }
     // WAL: readers never block the writer, and a commit is one append to the -wal file.

@@ -191,5 +191,32 @@ PRAGMA user_version = 3;
                           SpendTotal{.scope = "route", .name = "chat", .nano_usd = 2 * n, .tokens = n}));
 }
 
+TEST(SqliteStorePages, AReaderRefusesAFileOlderThanPagesAndLeavesItAlone) {
+  TempDir dir;
+  const std::string path = dir.file("v3.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE audit(seq INTEGER PRIMARY KEY); PRAGMA user_version = 3;", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  try {
+    SqliteStore::openExisting(path);
+    ADD_FAILURE() << "opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("start this build's gateway on it once"));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 3);  // not migrated
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
 }  // namespace
 }  // namespace switchyard::store
