@@ -56,7 +56,7 @@ void AppendAudit(benchmark::State& state) {
   }
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(AppendAudit)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
+BENCHMARK(AppendAudit)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
