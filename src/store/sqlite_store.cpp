@@ -623,7 +623,8 @@ std::vector<SpendTotal> SqliteStore::spendSince(std::int64_t since_ms) {
     collect(query);
   }
   if (since_ms < first_day * kMsPerDay) {
-    Bound query(db_, statement("SELECT body FROM audit_pages WHERE last_ms >= ?1 AND first_ms < ?2"));
+    // `+first_ms`: walk the pages by last_ms (the few recent ones), not every page that began before ?2.
+    Bound query(db_, statement("SELECT body FROM audit_pages WHERE last_ms >= ?1 AND +first_ms < ?2"));
     query.integer(1, since_ms);
     query.integer(2, first_day * kMsPerDay);
     while (query.step("summing spend")) {
