@@ -17,12 +17,12 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "base/executor.h"
 #include "base/failure.h"
 #include "base/recycling_allocator.h"
+#include "http/read_buffer.h"
 
 namespace switchyard::http {
 
@@ -89,7 +89,9 @@ class UpstreamConnection {
   using Parser = beast::http::parser<false, beast::http::buffer_body, base::RecyclingAllocator<char>>;
   // Beast parsers are single-use: reset() builds a new one in place for each exchange.
   std::optional<Parser> parser_;
-  beast::flat_buffer buffer_;
+  // Recycled blocks: a stream's connection lets its buffer go while it waits for the next event and
+  // takes one again when bytes come (up to kStreamReadBuffer), once per request at least.
+  ReadBuffer buffer_;
   std::unique_ptr<char[]> chunk_;  // body bytes land here, then are appended to the caller's string
   bool broken_ = false;
 };

@@ -11,7 +11,7 @@
 
 namespace switchyard::http {
 
-Task<boost::system::error_code> readRequestHead(ClientStream& stream, beast::flat_buffer& buffer,
+Task<boost::system::error_code> readRequestHead(ClientStream& stream, ReadBuffer& buffer,
                                                            std::size_t limit, std::string& target) {
   RequestHeadScanner scanner;
   for (;;) {

@@ -4,11 +4,11 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "http/asio_fwd.h"
 #include "http/client_stream.h"
+#include "http/read_buffer.h"
 
 namespace switchyard::http {
 
@@ -17,7 +17,7 @@ namespace switchyard::http {
 // byte is http::error::end_of_stream, eof within a head is http::error::partial_message. Sets
 // `target` to the request line's target as soon as it is known (for the error's dialect).
 Task<boost::system::error_code> readRequestHead(ClientStream& stream,
-                                                                  boost::beast::flat_buffer& buffer,
+                                                                  ReadBuffer& buffer,
                                                                   std::size_t limit, std::string& target);
 
 // The most a connection's read buffer holds: a head of `max_header_bytes` plus one read. A body is

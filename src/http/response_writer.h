@@ -9,13 +9,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/asio_fwd.h"
 #include "http/client_stream.h"
+#include "http/read_buffer.h"
 
 namespace switchyard::http {
 
@@ -49,7 +49,7 @@ class ResponseWriter {
   void setDeadline(std::chrono::steady_clock::time_point deadline) { limits_.deadline = deadline; }
   // The connection's read buffer: a stream (which may last minutes) releases it while it runs, if
   // it holds no pipelined bytes; the connection reserves it again before its next request.
-  void setReadBuffer(beast::flat_buffer* buffer) { read_buffer_ = buffer; }
+  void setReadBuffer(ReadBuffer* buffer) { read_buffer_ = buffer; }
 
   // Sends a complete response: head (with Content-Length and connection fields) and body in one write.
   // `response` must stay alive until the write completes (the caller co_awaits it).
@@ -91,7 +91,7 @@ class ResponseWriter {
   unsigned version_;
   bool keep_alive_;
   WriteLimits limits_;
-  beast::flat_buffer* read_buffer_ = nullptr;
+  ReadBuffer* read_buffer_ = nullptr;
   std::string head_;  // a stream's head, until the first chunk takes it along
   static constexpr std::string_view kIdPrefix = "x-request-id: ";
   // "x-request-id: ID\r\n" in place: no allocation per request.

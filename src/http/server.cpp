@@ -11,7 +11,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -134,7 +133,7 @@ Task<void> refuseRequest(ClientStream& stream, RequestHandler& handler, beast::e
 // request already answered). Its own coroutine, so that the parser and the error answer live only
 // while a request is read, not in the connection's frame for as long as the request is served
 // (a stream can take minutes, and thousands of them wait at once).
-Task<std::optional<Request>> readRequest(ClientStream& stream, beast::flat_buffer& buffer,
+Task<std::optional<Request>> readRequest(ClientStream& stream, ReadBuffer& buffer,
                                                     RequestHandler& handler, const ServerOptions& options,
                                                     ConnectionHub& hub, IdleConnections::Link& idle_link,
                                                     std::string& head_target) {
@@ -188,7 +187,7 @@ Task<std::optional<Request>> readRequest(ClientStream& stream, beast::flat_buffe
 Task<void> serveConnection(TcpSocket socket, RequestHandler& handler,
                                       const ServerOptions& options, ConnectionHub& hub) {
   ClientStream stream{std::move(socket)};
-  beast::flat_buffer buffer{requestBufferLimit(options.max_header_bytes)};
+  ReadBuffer buffer{requestBufferLimit(options.max_header_bytes)};
   // Beast reads at most the buffer's free capacity: make a typical request one read.
   buffer.reserve(kRequestReadBuffer);
   bool served = false;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/spare_strings.h"
+
 #include "surfaces/anthropic/messages.h"
 #include "surfaces/openai/translate.h"
 
@@ -46,6 +48,8 @@ bool BrokenStream::recordRelayed(std::string_view events, const providers::Targe
   // events come one by one and grow the record only as far as they go.
   if (undecoded_.empty() && events.size() >= kFastStreamPiece) {
     undecoded_.reserve(std::min(std::max(max_resume_bytes_, kMinDecodeBatch), kFastStreamReserve));
+  } else if (undecoded_.empty() && undecoded_.capacity() <= std::string().capacity()) {
+    undecoded_ = base::takeSpareString();  // a short stream's record: what an earlier one left
   }
   undecoded_.append(events);
   // While the relayed bytes fit in max_resume_bytes, so does the answer's text (it is part of
@@ -53,6 +57,8 @@ bool BrokenStream::recordRelayed(std::string_view events, const providers::Targe
   if (undecoded_.size() > std::max(max_resume_bytes_, kMinDecodeBatch)) settle(surface);
   return !too_long;
 }
+
+BrokenStream::~BrokenStream() { base::keepSpareString(undecoded_); }
 
 void BrokenStream::settle(canonical::Dialect surface) {
   // Whether the final usage is reported is the continuation's to set (setIncludeUsage): it does not
@@ -63,7 +69,7 @@ void BrokenStream::settle(canonical::Dialect surface) {
     RecordSink sink(*partial, *encoder);
     undecoded_.erase(0, decoder_->decode(undecoded_, sink));
     // A slow stream spends minutes between batches: it holds no buffer meanwhile.
-    if (undecoded_.empty()) std::string().swap(undecoded_);
+    if (undecoded_.empty()) base::keepSpareString(undecoded_);
   }
   if (max_resume_bytes_ > 0 && partial->text().size() > max_resume_bytes_) {
     too_long = true;

@@ -36,6 +36,11 @@ struct BrokenStream {
   // recorded event (both exist, possibly empty, even when nothing was recorded).
   void settle(canonical::Dialect surface);
 
+  BrokenStream() = default;
+  ~BrokenStream();  // gives the record's buffer back to the thread's spares
+  BrokenStream(const BrokenStream&) = delete;
+  BrokenStream& operator=(const BrokenStream&) = delete;
+
   static constexpr std::size_t kMinDecodeBatch = 16 * 1024;
   static constexpr std::size_t kFastStreamPiece = 8 * 1024;     // relayed at once: a fast stream
   static constexpr std::size_t kFastStreamReserve = 64 * 1024;  // what a fast stream's record starts with

@@ -1,6 +1,7 @@
 #include "proxy/stream_relay.h"
 
 #include "base/executor.h"
+#include "base/spare_strings.h"
 #include "proxy/gateway_metrics.h"
 
 #include <algorithm>
@@ -232,7 +233,8 @@ Task<AttemptOutcome> relayStream(const AttemptInput& input,
                                                    http::ResponseWriter& writer,
                                                    SteadyTime first_token_deadline, bool strip_usage_chunk,
                                                    canonical::StreamUsageMeter& usage) {
-  std::string pending;
+  base::SpareString pending_storage;  // the capacity an earlier stream on this thread left, if any
+  std::string& pending = *pending_storage;
   // No reservation: the first read sizes it (a slow stream must stay small).
   StreamScan scan(input.endpoint.dialect, strip_usage_chunk, usage);
   bool done = false;
