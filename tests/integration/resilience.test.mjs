@@ -346,11 +346,14 @@ describe('resilience', { timeout: 180_000 }, () => {
       const counted = await gw.post('/v1/messages/count_tokens', body, { headers });
       assert.equal(counted.status, 200, counted.text);
       assert.equal(counted.headers['x-switchyard-token-count'], undefined, 'the provider counted');
-      // Two failed chats open the target's breaker.
-      await p.setFaults([{ status: 503 }, { status: 503 }]);
+      // Two failed chats open the target's breaker. Every request fails meanwhile (loop), so that
+      // nothing else reaching the simulator can take a fault meant for them.
+      await p.setFaults([{ status: 503 }], { loop: true });
       for (let i = 0; i < 2; i++) {
-        await gw.post('/v1/messages', { ...body, max_tokens: 16 }, { headers });
+        const failed = await gw.post('/v1/messages', { ...body, max_tokens: 16 }, { headers });
+        assert.notEqual(failed.status, 200, failed.text);
       }
+      await p.clearFaults();
       assert.equal((await adminTarget(gw, 'claude/claude-x')).breaker, 'open');
       await p.clearRequests();
       const estimated = await gw.post('/v1/messages/count_tokens', body, { headers });
