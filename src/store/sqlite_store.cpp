@@ -723,6 +723,8 @@ std::size_t SqliteStore::pruneAudit(std::int64_t before_ms, std::size_t max_rows
     old.resize(std::min(old.size(), chunk - deleted));
     gone.assign(records.size(), false);
     for (const std::size_t i : old) gone[i] = true;
+    // Rewritten even with nothing to remove: a page whose first_ms says older than its records (a
+    // file edited by hand) gets its bounds from them, rather than being found again forever.
     removeFromPage(page, records, gone);
     deleted += old.size();
   }

@@ -191,6 +191,26 @@ PRAGMA user_version = 3;
                           SpendTotal{.scope = "route", .name = "chat", .nano_usd = 2 * n, .tokens = n}));
 }
 
+TEST(SqliteStorePages, APageWhoseBoundsDisagreeWithItsRecordsIsMendedNotLoopedOn) {
+  TempDir dir;
+  const std::string path = dir.file("bounds.db");
+  {
+    auto store = SqliteStore::open(path);
+    store->appendAudit(std::vector<AuditRecord>{record("a", 100), record("b", 200)});
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_pages SET first_ms = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::open(path);
+  EXPECT_EQ(store->pruneAudit(50, 0, 100), 0U);  // returns: nothing is older than 50
+  EXPECT_EQ(store->auditRecords({}), jsons({"b", "a"}));
+  EXPECT_EQ(store->pruneAudit(150, 0, 100), 1U);
+  EXPECT_EQ(store->auditRecords({}), jsons({"b"}));
+}
+
 TEST(SqliteStorePages, AReaderRefusesAFileOlderThanPagesAndLeavesItAlone) {
   TempDir dir;
   const std::string path = dir.file("v3.db");
