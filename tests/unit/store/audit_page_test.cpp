@@ -68,7 +68,8 @@ TEST(AuditPageCodec, RoundTripsEveryFieldIncludingEmptyAndBinaryText) {
 
 TEST(AuditPageCodec, RefusesWhatIsNotAWholePage) {
   AuditPageCodec codec;
-  const std::vector<AuditRecordView> views = {viewOf(record("a", 1))};
+  const AuditRecord one = record("a", 1);
+  const std::vector<AuditRecordView> views = {viewOf(one)};
   const std::string page(codec.encode(views));
   EXPECT_THROW(codec.decode("not a page"), std::runtime_error);
   EXPECT_THROW(codec.decode(std::string_view(page).substr(0, page.size() - 3)), std::runtime_error);
