@@ -89,8 +89,9 @@ class UpstreamConnection {
   using Parser = beast::http::parser<false, beast::http::buffer_body, base::RecyclingAllocator<char>>;
   // Beast parsers are single-use: reset() builds a new one in place for each exchange.
   std::optional<Parser> parser_;
-  // Recycled blocks: a stream's connection lets its buffer go while it waits for the next event and
-  // takes one again when bytes come (up to kStreamReadBuffer), once per request at least.
+  // The same buffer type as the client side's (http::ReadBuffer). Its first 4 KiB come from a
+  // recycled block; a stream's 16 KiB, taken again after each wait, are past the recycled classes
+  // (8 KiB) and still come from operator new.
   ReadBuffer buffer_;
   std::unique_ptr<char[]> chunk_;  // body bytes land here, then are appended to the caller's string
   bool broken_ = false;
