@@ -1,5 +1,5 @@
 // The socket reads every connection relies on, over loopback, against the reactor as built
-// (cmake/asio_short_reads.cmake: after a short read the reactor waits for epoll instead of trying
+// (cmake/asio_patches.cmake: after a short read the reactor waits for epoll instead of trying
 // the socket again). Each case is a way that could lose a wake-up and hang a connection: an end of
 // stream that arrived with the data, bytes that arrive after the socket was drained, a peek that
 // leaves bytes queued. Each read has a deadline, so a lost wake-up fails the test instead of
