@@ -5,9 +5,11 @@
 // that thread takes them back without calling malloc (whose per-thread cache stops at 1 KiB: a
 // larger block costs a search of its bins and a merge with its neighbours on each free).
 // Each worker runs on its own thread, so the lists need no lock; a block freed on another thread
-// joins that thread's list. Each list keeps at most 64 blocks (kMaxKept, kMaxKeptLarge): a thread
-// holds at most 544 KiB in small blocks and 2.2 MiB in large ones, in practice the few classes its
-// requests use. Larger blocks go straight to operator new.
+// joins that thread's list. A small class keeps at most 512 blocks (kMaxKept: 64 requests in flight
+// hold about 5 header fields each, and Asio's operations and frames come here too,
+// cmake/asio_patches.cmake), a large one 64 (kMaxKeptLarge): a thread holds at most 4.3 MiB in small
+// blocks and 2.2 MiB in large ones, in practice the few classes its requests use. Larger blocks go
+// straight to operator new.
 // Sanitizer builds use plain new/delete, so that ASan still sees every use after free.
 #include <cstddef>
 #include <memory>
@@ -19,7 +21,7 @@ namespace switchyard::base {
 namespace recycling {
 inline constexpr std::size_t kClassBytes = 64;
 inline constexpr std::size_t kClasses = 16;  // blocks up to 1 KiB are recycled
-inline constexpr std::size_t kMaxKept = 64;  // per class and thread
+inline constexpr std::size_t kMaxKept = 512;  // per small class and thread
 inline constexpr std::size_t kLargeClassBytes = 1024;
 inline constexpr std::size_t kLargeClasses = 7;  // then blocks of 1 KiB .. 8 KiB, in 1 KiB classes
 inline constexpr std::size_t kMaxKeptLarge = 64;  // per large class and thread: a burst of requests
